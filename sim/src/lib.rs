@@ -9,8 +9,57 @@
 //! without page tables, ...) never panics: it is recorded as a
 //! [`Violation`] for the invariant oracle.
 //!
-//! API CONTRACT (skeleton: bodies are being written; signatures are fixed).
+//! # The model's policies
+//!
+//! - **Physical allocation order.** Frame 0 is never handed out. A
+//!   `phys_alloc(0)` returns the most recently freed frame if any frame has
+//!   been freed since reset (a LIFO stack), otherwise the lowest frame never
+//!   handed out since reset (a watermark). Orders other than 0 always return
+//!   `None`.
+//! - **Boot state.** [`Machine::reset`] allocates the kernel pmap's root
+//!   (frame 1) and grows the kernel tables over `[KERNEL_START,
+//!   initial_klimit)` exactly as `pmap_kgrow` does; these allocations are not
+//!   counted by the fault plan and the trace is cleared after them.
+//! - **User pmaps** get a zeroed root of their own and do NOT copy the
+//!   kernel's top-level entries: the simulated kernel range lies in the lower
+//!   half, so sharing its entries would alias user space.
+//! - **Trace.** Composite services (`pmap_kgrow`, `pmap_enter`,
+//!   `pmap_create`, `kmem_populate`, `kmem_depopulate`, `pager_get`) record
+//!   one event for themselves, followed by the events of their inner calls.
+//!   `kernel_map_bounds` is not recorded (it stands for C constants, not a
+//!   call, and takes `&self`).
+//! - **Fault plan.** Every `phys_alloc` after reset counts, including those
+//!   made inside composite services. A `kmem_cache_take` counts as a new
+//!   slab allocation unless the previous kmem call for the same cache was a
+//!   `kmem_cache_grow` (then it is the retry after a new slab, never failed).
+//! - **Slabs.** A take prefers the partially used slab with the lowest
+//!   address, then the empty slab with the lowest address, else asks for a
+//!   slab. Free objects of a slab are LIFO, initially lowest address first.
+//!   Reap detaches empty slabs by cache id, then slab address.
+//! - **Reset** costs time proportional to what was touched: frame state up to
+//!   the watermark, dirtied page-table frames, and cleared vectors.
+//!
+//! # Presets
+//!
+//! | preset | frames | kernel map | boot space | initial klimit |
+//! |---|---|---|---|---|
+//! | `normal` | 1024 (4 MiB) | 32 MiB | 1 MiB | `KERNEL_START` + 2 MiB |
+//! | `tiny` | 40 | 8 MiB + 400 KiB | 64 KiB | `KERNEL_START` + 2 MiB |
+//!
+//! In `tiny` the kernel map holds the boot space, the kentry area (8 MiB +
+//! 16 KiB) and only 320 KiB more, so the default slab back end can exhaust
+//! it; 40 frames leave about twenty pages after setup, so physical
+//! exhaustion comes within a handful of faults or map creations.
 
+mod event;
+mod frames;
+mod machine;
+mod paging;
+mod slab;
+
+pub use event::{Event, Violation, ViolationKind};
+pub use machine::{Machine, SlabInfo};
+pub use paging::TableEntry;
 pub use vm_rs::env::{CacheId, EmptySlab, ObjectId, PhysAddr, PmapId, SlabBackEnd, SlabTake};
 
 /// The size of a page and of a frame, in bytes.
@@ -22,6 +71,13 @@ pub const PAGE_SIZE: u64 = 4096;
 /// ASLR-dependent.
 pub const KERNEL_START: u64 = 0x2000_0000_0000;
 
+/// The largest `kernel_size_bytes` of any preset: the C instance reserves
+/// this much host memory at [`KERNEL_START`] once.
+pub const MAX_KERNEL_SIZE_BYTES: u64 = 32 << 20;
+
+/// The granule of `pmap_kgrow`: one level-1 table covers 2 MiB.
+const KGROW_GRANULE_BYTES: u64 = 2 << 20;
+
 /// What a machine looks like; the presets are what programs choose from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MachineConfig {
@@ -31,6 +87,51 @@ pub struct MachineConfig {
     pub kernel_size_bytes: u64,
     /// Size of the boot space `[KERNEL_START, KERNEL_START + boot)`.
     pub boot_size_bytes: u64,
+}
+
+impl MachineConfig {
+    /// The everyday machine: 1024 frames, a 32 MiB kernel map, 1 MiB boot space.
+    pub fn normal() -> Self {
+        MachineConfig {
+            frames: 1024,
+            kernel_size_bytes: MAX_KERNEL_SIZE_BYTES,
+            boot_size_bytes: 1 << 20,
+        }
+    }
+
+    /// The exhaustion machine: 40 frames and a kernel map only 320 KiB larger
+    /// than the boot space plus the kentry area.
+    pub fn tiny() -> Self {
+        let boot_size_bytes = 64 << 10;
+        let kentry_area_bytes = (8 << 20) + (16 << 10);
+        MachineConfig {
+            frames: 40,
+            kernel_size_bytes: boot_size_bytes + kentry_area_bytes + (64 << 10) + (256 << 10),
+            boot_size_bytes,
+        }
+    }
+
+    /// `VM_MAX_KERNEL_ADDRESS`: the kernel map's end.
+    pub fn kernel_end(&self) -> u64 {
+        KERNEL_START + self.kernel_size_bytes
+    }
+
+    /// `vm_kmem_boot_space`: `(KERNEL_START, KERNEL_START + boot_size_bytes)`.
+    pub fn boot_space(&self) -> (u64, u64) {
+        (KERNEL_START, KERNEL_START + self.boot_size_bytes)
+    }
+
+    /// The kernel page-table limit at boot: the first 2 MiB boundary strictly
+    /// above the boot space's end.
+    pub fn initial_klimit(&self) -> u64 {
+        kgrow_limit(self.boot_space().1)
+    }
+}
+
+/// The first 2 MiB boundary strictly above `end` (X15's `P2END`), wrapping
+/// to 0 past the top of the address space.
+pub(crate) fn kgrow_limit(end: u64) -> u64 {
+    (!end & KGROW_GRANULE_BYTES.wrapping_neg()).wrapping_neg()
 }
 
 /// The nth calls (1-based, counted from the last reset) that fail.
@@ -49,3 +150,6 @@ pub struct VmPage {
     /// The frame's physical address.
     pub phys_addr: u64,
 }
+
+#[cfg(test)]
+mod tests;
