@@ -37,7 +37,7 @@
 //!   slab. Free objects of a slab are LIFO, initially lowest address first.
 //!   Reap detaches empty slabs by cache id, then slab address.
 //! - **Reset** costs time proportional to what was touched: frame state up to
-//!   the watermark, dirtied page-table frames, and cleared vectors.
+//!   the watermark, the page-table slots written, and cleared vectors.
 //!
 //! # Presets
 //!

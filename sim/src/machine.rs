@@ -130,7 +130,7 @@ impl Machine {
 
     /// Builds the kernel pmap and its boot tables, as X15's boot code left them.
     fn boot(&mut self) {
-        let root = self.phys_alloc(0).and_then(|pa| self.take_table_frame(pa));
+        let root = self.phys_alloc(0).map(|pa| self.take_table_frame(pa));
         // Presets always have room for the boot tables; a configuration that
         // does not simply boots with fewer tables (kenter then violates).
         let root = root.unwrap_or(0);
@@ -242,11 +242,11 @@ impl Machine {
     }
 
     /// Turns a just-allocated frame into an empty page table.
-    fn take_table_frame(&mut self, pa: PhysAddr) -> Option<u32> {
+    fn take_table_frame(&mut self, pa: PhysAddr) -> u32 {
         let frame = (pa.0 / PAGE_SIZE) as u32;
+        // The frame is already zero: see `PageTableMemory`'s invariant.
         self.frames.mark_table(frame);
-        self.memory.prepare_table(frame);
-        Some(frame)
+        frame
     }
 
     /// Writes one entry of `pmap`'s tables and keeps its digest current.
@@ -275,7 +275,7 @@ impl Machine {
         flags: u64,
     ) -> Option<u32> {
         let pa = self.phys_alloc(0)?;
-        let frame = self.take_table_frame(pa)?;
+        let frame = self.take_table_frame(pa);
         self.write_entry(pmap, table, level, va, pa.0 | flags);
         Some(frame)
     }
@@ -625,7 +625,7 @@ impl Environment for Machine {
         let index = self.record(Event::PmapCreate {
             result: Err(Error::NoMem),
         });
-        let result = match self.phys_alloc(0).and_then(|pa| self.take_table_frame(pa)) {
+        let result = match self.phys_alloc(0).map(|pa| self.take_table_frame(pa)) {
             Some(root) => {
                 self.pmaps.push(Pmap { root, digest: 0 });
                 Ok(PmapId(self.pmaps.len() as u32 - 1))

@@ -2,8 +2,8 @@
 //! them.
 //!
 //! Only page tables live in simulated memory: every frame has room for one
-//! [`PageTable`] (allocated once), and frames written since the last reset
-//! are remembered so that reset re-zeroes only those. Nothing here fails:
+//! [`PageTable`] (allocated once), and the slots written since the last
+//! reset are remembered so that reset clears only those. Nothing here fails:
 //! walks report a missing table as [`Walk::Missing`], and callers decide
 //! whether that is an error, a violation or a reason to allocate.
 
@@ -85,13 +85,16 @@ pub(crate) fn entry_hash(level: u8, va: u64, raw: u64) -> u64 {
 }
 
 /// Page-table frames of simulated physical memory.
+///
+/// Invariant: every frame that does not currently hold a page table is all
+/// zero. Tables are never freed between resets (the machine refuses to free
+/// a table frame), and reset clears every slot written since the previous
+/// one, so a frame taken for a new table needs no zeroing.
 pub(crate) struct PageTableMemory {
     /// One table per frame, allocated once.
     tables: Vec<PageTable>,
-    /// Whether each frame may hold nonzero entries.
-    dirty: Vec<bool>,
-    /// The frames marked dirty, to re-zero at reset.
-    dirty_frames: Vec<u32>,
+    /// Every (frame, slot) written since the last reset, duplicates allowed.
+    written_slots: Vec<(u32, u16)>,
 }
 
 impl PageTableMemory {
@@ -99,29 +102,17 @@ impl PageTableMemory {
     pub(crate) fn new(frames: u32) -> Self {
         PageTableMemory {
             tables: (0..frames).map(|_| PageTable::new()).collect(),
-            dirty: vec![false; frames as usize],
-            dirty_frames: Vec::new(),
+            written_slots: Vec::new(),
         }
     }
 
-    /// Re-zeroes the frames written since the last reset.
+    /// Clears every slot written since the last reset: time proportional to
+    /// the writes, not to the size of memory.
     pub(crate) fn reset(&mut self) {
-        for &frame in &self.dirty_frames {
-            self.tables[frame as usize].zero();
-            self.dirty[frame as usize] = false;
+        for &(frame, index) in &self.written_slots {
+            self.tables[frame as usize][usize::from(index)].set_unused();
         }
-        self.dirty_frames.clear();
-    }
-
-    /// Makes `frame` an empty table, ready to be written.
-    pub(crate) fn prepare_table(&mut self, frame: u32) {
-        let index = frame as usize;
-        if self.dirty[index] {
-            self.tables[index].zero();
-        } else {
-            self.dirty[index] = true;
-            self.dirty_frames.push(frame);
-        }
+        self.written_slots.clear();
     }
 
     /// The raw value of slot `index` of the table in `frame`.
@@ -134,6 +125,7 @@ impl PageTableMemory {
     /// in-range, page-aligned address (callers check addresses they did
     /// not produce themselves).
     pub(crate) fn write(&mut self, frame: u32, index: usize, raw: u64) {
+        self.written_slots.push((frame, index as u16));
         let entry = &mut self.tables[frame as usize][index];
         if raw == 0 {
             entry.set_unused();
