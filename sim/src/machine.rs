@@ -450,6 +450,23 @@ impl Machine {
     }
 }
 
+impl core::fmt::Debug for Machine {
+    /// A summary: simulated memory is too large to print, and the trace has
+    /// its own accessor.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Machine")
+            .field("config", &self.config)
+            .field("plan", &self.plan)
+            .field("pmaps", &self.pmaps.len())
+            .field("klimit", &format_args!("{:#x}", self.klimit))
+            .field("caches", &self.caches.len())
+            .field("objects", &self.objects.len())
+            .field("events", &self.trace.len())
+            .field("violations", &self.violations.len())
+            .finish()
+    }
+}
+
 /// The RW bit for a `VM_PROT_*` protection.
 fn write_bit(prot: u32) -> u64 {
     if prot & PROT_WRITE != 0 {
