@@ -1,0 +1,62 @@
+//! Page faults on user maps (`vm_map_fault`, `vm_map_fault_lookup`).
+//!
+//! Returns the C's error codes (`ERROR_FAULT` with no mapping, `ERROR_ACCES`
+//! when the entry's protection forbids the access, the pager's error), the
+//! preconditions of the C's assertions, or the C's panic when `pmap_enter`
+//! fails.
+
+use crate::arith::page_trunc;
+use crate::env::Environment;
+use crate::error::Error;
+use crate::failure::Failure;
+use crate::fatal::Fatal;
+use crate::precondition::Precondition;
+use crate::protection::Protection;
+use crate::vm::{Vm, KERNEL_MAP};
+use crate::PAGE_SIZE;
+
+impl Vm {
+    /// `vm_map_fault`.
+    pub(crate) fn fault_at<E: Environment>(
+        &mut self,
+        env: &mut E,
+        map: usize,
+        addr: u64,
+        access: Protection,
+    ) -> Result<(), Failure> {
+        if map == KERNEL_MAP {
+            return Err(Precondition::FaultNotKernelMap.into());
+        }
+        let addr = page_trunc(addr);
+        let slot = match self.lookup_nearest(map, addr)? {
+            Some(slot) if addr >= self.arena[slot].start => slot,
+            _ => return Err(Error::Fault.into()),
+        };
+        let entry = self.arena[slot];
+        let prot = entry.flags & 0xf;
+        if access.raw() & prot != access.raw() {
+            return Err(Error::Acces.into());
+        }
+        // Null mappings are reserved for the kernel and always wired.
+        let Some(object) = entry.object else {
+            return Err(Precondition::FaultObjectNotNull.into());
+        };
+        let offset = entry.offset.wrapping_add(addr.wrapping_sub(entry.start));
+        let page = match env.object_get(object, offset) {
+            Some(page) => {
+                env.console("vm_map: fault: cache hit\n");
+                page
+            }
+            None => {
+                env.console("vm_map: fault: cache miss\n");
+                env.pager_get(object, offset)?
+            }
+        };
+        let pmap = self.maps[map].pmap;
+        if env.pmap_enter(pmap, addr, page, prot).is_err() {
+            return Err(Fatal::PhysicalMappingFailed.into());
+        }
+        env.pmap_update(pmap, addr, addr.wrapping_add(PAGE_SIZE));
+        Ok(())
+    }
+}

@@ -1,0 +1,258 @@
+//! A map (`struct vm_map`): its bounds, size and counters, its entry list,
+//! its entry tree, and the primitives the C builds everything from
+//! (`vm_map_link`, `vm_map_unlink`, `vm_map_prev`/`next`,
+//! `vm_map_lookup_nearest`, `vm_map_reset_find_cache`).
+//!
+//! The list and the tree are kept apart on purpose. The C keeps the list in
+//! address order only as long as `vm_map_clip_end` never relinks the first
+//! entry of a map (it then appends it at the tail), and the searches, merges,
+//! removals and `vm_map_info` follow the list, so the port models the list
+//! exactly. The tree is a vector sorted by start address, which answers
+//! lookups as the C's red-black tree does while entries are disjoint.
+//! Only `lookup_nearest` fails, with a precondition.
+
+use alloc::vec::Vec;
+
+use crate::arith::page_aligned;
+use crate::entry::{EntryState, SlotId};
+use crate::env::PmapId;
+use crate::precondition::Precondition;
+use crate::vm::Vm;
+
+/// `VM_MAP_NO_FIND_CACHE`: the threshold that disables the find cache.
+pub const VM_MAP_NO_FIND_CACHE: u64 = u64::MAX;
+
+/// A map of the port.
+#[derive(Debug, Clone)]
+pub(crate) struct Map {
+    pub(crate) start: u64,
+    pub(crate) end: u64,
+    pub(crate) size: u64,
+    pub(crate) nr_entries: u32,
+    first: Option<SlotId>,
+    last: Option<SlotId>,
+    /// Linked entries sorted by (start, slot).
+    tree: Vec<(u64, SlotId)>,
+    lookup_cache: Option<SlotId>,
+    pub(crate) find_cache: u64,
+    pub(crate) find_cache_threshold: u64,
+    pub(crate) pmap: PmapId,
+    /// Where the C's `struct vm_map` lives: `None` for the static kernel map.
+    pub(crate) address: Option<u64>,
+}
+
+impl Map {
+    /// `vm_map_init` after its assertions: an empty map.
+    pub(crate) fn new(pmap: PmapId, start: u64, end: u64, address: Option<u64>) -> Map {
+        Map {
+            start,
+            end,
+            size: 0,
+            nr_entries: 0,
+            first: None,
+            last: None,
+            tree: Vec::new(),
+            lookup_cache: None,
+            find_cache: 0,
+            find_cache_threshold: VM_MAP_NO_FIND_CACHE,
+            pmap,
+            address,
+        }
+    }
+
+    /// `list_last(&map->entry_list)`, `None` when the list is empty.
+    pub(crate) fn last(&self) -> Option<SlotId> {
+        self.last
+    }
+
+    /// The first entry of the list.
+    pub(crate) fn first(&self) -> Option<SlotId> {
+        self.first
+    }
+}
+
+/// A map as the oracles see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapState {
+    /// `map->start`.
+    pub start: u64,
+    /// `map->end`.
+    pub end: u64,
+    /// `map->size`: the bytes the entries cover, as the C counts them.
+    pub size: u64,
+    /// `map->nr_entries`.
+    pub nr_entries: u32,
+    /// `map->find_cache`.
+    pub find_cache: u64,
+    /// `map->find_cache_threshold` ([`VM_MAP_NO_FIND_CACHE`] when unused).
+    pub find_cache_threshold: u64,
+    /// `map->pmap`.
+    pub pmap: PmapId,
+    /// Where the `struct vm_map` lives: `None` for the kernel map.
+    pub address: Option<u64>,
+    /// The entries in address order (the order of the C's tree).
+    pub entries: Vec<EntryState>,
+    /// The entries in the order of the C's entry list (`vm_map_info`'s
+    /// order), which differs from address order after the C's
+    /// `vm_map_clip_end` relinked a map's first entry at the tail.
+    pub list: Vec<EntryState>,
+    /// `map->lookup_cache`, the entry the last tree lookup found.
+    pub lookup_cache: Option<EntryState>,
+}
+
+impl Default for MapState {
+    /// An empty state (no entries, the kernel pmap), to be filled in.
+    fn default() -> MapState {
+        MapState {
+            start: 0,
+            end: 0,
+            size: 0,
+            nr_entries: 0,
+            find_cache: 0,
+            find_cache_threshold: VM_MAP_NO_FIND_CACHE,
+            pmap: PmapId::KERNEL,
+            address: None,
+            entries: Vec::new(),
+            list: Vec::new(),
+            lookup_cache: None,
+        }
+    }
+}
+
+impl Vm {
+    /// The list neighbour before `slot` (`vm_map_prev`).
+    pub(crate) fn prev(&self, slot: SlotId) -> Option<SlotId> {
+        self.arena[slot].prev
+    }
+
+    /// The list neighbour after `slot` (`vm_map_next`, `list_next`).
+    pub(crate) fn next(&self, slot: SlotId) -> Option<SlotId> {
+        self.arena[slot].next
+    }
+
+    /// `vm_map_link`: into the list at the tail (no neighbour given), before
+    /// `next` (no `prev`) or after `prev`; into the tree by start; counted.
+    pub(crate) fn link(
+        &mut self,
+        map: usize,
+        slot: SlotId,
+        prev: Option<SlotId>,
+        next: Option<SlotId>,
+    ) {
+        let (before, after) = match (prev, next) {
+            (None, None) => (self.maps[map].last, None),
+            (None, Some(next)) => (self.arena[next].prev, Some(next)),
+            (Some(prev), _) => (Some(prev), self.arena[prev].next),
+        };
+        self.arena[slot].prev = before;
+        self.arena[slot].next = after;
+        match before {
+            Some(before) => self.arena[before].next = Some(slot),
+            None => self.maps[map].first = Some(slot),
+        }
+        match after {
+            Some(after) => self.arena[after].prev = Some(slot),
+            None => self.maps[map].last = Some(slot),
+        }
+        let key = (self.arena[slot].start, slot);
+        let tree = &mut self.maps[map].tree;
+        let position = tree.partition_point(|probe| *probe < key);
+        tree.insert(position, key);
+        self.maps[map].nr_entries = self.maps[map].nr_entries.wrapping_add(1);
+    }
+
+    /// `vm_map_unlink`: out of the lookup cache, the list and the tree.
+    pub(crate) fn unlink(&mut self, map: usize, slot: SlotId) {
+        let (prev, next) = (self.arena[slot].prev, self.arena[slot].next);
+        let target = &mut self.maps[map];
+        if target.lookup_cache == Some(slot) {
+            target.lookup_cache = None;
+        }
+        match prev {
+            Some(prev) => self.arena[prev].next = next,
+            None => target.first = next,
+        }
+        match next {
+            Some(next) => self.arena[next].prev = prev,
+            None => target.last = prev,
+        }
+        let key = (self.arena[slot].start, slot);
+        if let Ok(position) = target.tree.binary_search(&key) {
+            target.tree.remove(position);
+        }
+        target.nr_entries = target.nr_entries.wrapping_sub(1);
+    }
+
+    /// `vm_map_lookup_nearest`: the entry containing `addr`, else the first
+    /// one above it, else `None`; the tree's answer is cached.
+    pub(crate) fn lookup_nearest(
+        &mut self,
+        map: usize,
+        addr: u64,
+    ) -> Result<Option<SlotId>, Precondition> {
+        if !page_aligned(addr) {
+            return Err(Precondition::LookupAddrAligned);
+        }
+        if let Some(cached) = self.maps[map].lookup_cache {
+            let entry = &self.arena[cached];
+            if addr >= entry.start && addr < entry.end {
+                return Ok(Some(cached));
+            }
+        }
+        let found = self.tree_lookup_nearest(map, addr);
+        if found.is_some() {
+            self.maps[map].lookup_cache = found;
+        }
+        Ok(found)
+    }
+
+    /// The red-black tree's `rbtree_lookup_nearest(..., RBTREE_RIGHT)` with
+    /// `vm_map_entry_cmp_lookup`, for disjoint entries.
+    fn tree_lookup_nearest(&self, map: usize, addr: u64) -> Option<SlotId> {
+        let tree = &self.maps[map].tree;
+        let above = tree.partition_point(|(start, _)| *start <= addr);
+        if let Some(&(_, slot)) = above.checked_sub(1).and_then(|below| tree.get(below)) {
+            if addr < self.arena[slot].end {
+                return Some(slot);
+            }
+        }
+        tree.get(above).map(|&(_, slot)| slot)
+    }
+
+    /// `vm_map_reset_find_cache`.
+    pub(crate) fn reset_find_cache(&mut self, map: usize) {
+        self.maps[map].find_cache = 0;
+        self.maps[map].find_cache_threshold = VM_MAP_NO_FIND_CACHE;
+    }
+
+    /// Fills `out` with the state of map `map` (its vectors are reused).
+    pub(crate) fn fill_map_state(&self, map: usize, out: &mut MapState) {
+        let target = &self.maps[map];
+        out.start = target.start;
+        out.end = target.end;
+        out.size = target.size;
+        out.nr_entries = target.nr_entries;
+        out.find_cache = target.find_cache;
+        out.find_cache_threshold = target.find_cache_threshold;
+        out.pmap = target.pmap;
+        out.address = target.address;
+        out.entries.clear();
+        out.entries.extend(
+            target
+                .tree
+                .iter()
+                .map(|&(_, slot)| self.arena[slot].state()),
+        );
+        out.list.clear();
+        let mut cursor = target.first;
+        // The list is finite and acyclic; the bound only guards the getter.
+        while let Some(slot) = cursor {
+            if out.list.len() > target.tree.len() {
+                break;
+            }
+            out.list.push(self.arena[slot].state());
+            cursor = self.arena[slot].next;
+        }
+        out.lookup_cache = target.lookup_cache.map(|slot| self.arena[slot].state());
+    }
+}

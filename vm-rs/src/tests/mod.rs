@@ -1,0 +1,1 @@
+//! Unit tests against a recording fake environment.
