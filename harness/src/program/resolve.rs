@@ -1,0 +1,579 @@
+//! Resolution: turning an operation's selectors into the concrete arguments
+//! both sides receive, against the state the operation runs in.
+//!
+//! Unless an operation is marked `invalid`, resolution repairs its operands
+//! so that they meet every precondition the C original asserts (page-aligned
+//! offsets, starts and sizes, no wrap-around, power-of-two alignments, prot
+//! within maxprot, no `VM_MAP_NOMERGE` through enter, removes inside the map
+//! with `start < end`, faults on user maps and object entries only), and
+//! repairs values already valid into themselves. Where no repair makes sense
+//! (no user map exists, a remove or fault on the kernel map, a fault on a
+//! null entry) the operation resolves to [`ResolvedOp::Skip`], which runs on
+//! neither side. An `invalid` operation's operands pass through unchanged.
+//! Resolution never fails; [`ResolvedOp::violation`] names the precondition
+//! a resolved operation breaks, if any.
+
+use super::ops::{
+    AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
+};
+use super::PAGE_SIZE_BYTES;
+
+const PAGE_MASK: u64 = PAGE_SIZE_BYTES - 1;
+/// The highest start a valid mapping can have: one page below the last, so
+/// that a page fits after it without wrapping to 0.
+const HIGHEST_START: u64 = 0u64.wrapping_sub(2 * PAGE_SIZE_BYTES);
+/// `VM_MAP_NOMERGE`.
+pub const FLAG_NOMERGE: i32 = 0x10000;
+/// `VM_MAP_FIXED`.
+pub const FLAG_FIXED: i32 = 0x20000;
+
+/// A map as both sides number it: 0 is the kernel map, `n` the `n`th user
+/// map created (from 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MapRef(pub u32);
+
+impl MapRef {
+    /// The kernel map.
+    pub const KERNEL: MapRef = MapRef(0);
+
+    /// Whether this is the kernel map.
+    pub fn is_kernel(self) -> bool {
+        self == MapRef::KERNEL
+    }
+}
+
+/// What resolution needs to know about the current state (implemented by
+/// the runner over one side's maps).
+pub trait StateView {
+    /// How many user maps exist.
+    fn user_map_count(&self) -> u32;
+    /// How many memory objects exist.
+    fn object_count(&self) -> u32;
+    /// The map's `(start, end)`.
+    fn map_bounds(&self, map: MapRef) -> (u64, u64);
+    /// The map's entries as `(start, end)`, in address order.
+    fn entries(&self, map: MapRef) -> &[(u64, u64)];
+    /// Whether entry `index` (in address order) of the map has an object;
+    /// a fault on a null entry is a precondition breach in the C.
+    fn entry_has_object(&self, map: MapRef, index: usize) -> bool;
+}
+
+/// Why an operation resolved to nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    /// It needs a user map and none exists.
+    NoUserMap,
+    /// A valid remove never touches the kernel map, whose entries belong to
+    /// the kernel (the boot and kentry entries, slab memory).
+    KernelMapRemove,
+    /// `vm_map_fault` asserts that the map is not the kernel map.
+    KernelMapFault,
+    /// `vm_map_fault` asserts that the entry has an object.
+    NullEntryFault,
+}
+
+impl SkipReason {
+    /// A short explanation for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SkipReason::NoUserMap => "no user map exists",
+            SkipReason::KernelMapRemove => "a valid remove leaves the kernel map alone",
+            SkipReason::KernelMapFault => "a valid fault is never on the kernel map",
+            SkipReason::NullEntryFault => "a valid fault is never on a null entry",
+        }
+    }
+}
+
+/// An operation with concrete arguments, exactly as both sides run it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResolvedOp {
+    /// `vm_map_create`.
+    CreateMap,
+    /// Create an anonymous object.
+    CreateObject,
+    /// `vm_map_enter(map, object, offset, &start, size, align, flags)`.
+    Enter {
+        /// The map.
+        map: MapRef,
+        /// The object's index in creation order, or `None` for a null mapping.
+        object: Option<u32>,
+        /// The offset into the object.
+        offset: u64,
+        /// The fixed start or the hint (0: none).
+        start: u64,
+        /// The size in bytes.
+        size: u64,
+        /// The alignment in bytes (0: none).
+        align: u64,
+        /// `VM_MAP_FLAGS(prot, maxprot, inherit, advice, mapflags)`.
+        flags: i32,
+    },
+    /// `vm_map_remove(map, start, end)`.
+    Remove {
+        /// The map.
+        map: MapRef,
+        /// The first address removed.
+        start: u64,
+        /// The address just past the range.
+        end: u64,
+    },
+    /// `vm_map_fault(map, addr, access)`.
+    Fault {
+        /// The map.
+        map: MapRef,
+        /// The faulting address.
+        addr: u64,
+        /// The access type (`VM_PROT_*` bits).
+        access: i32,
+    },
+    /// Hand every empty slab back to its back end.
+    Reap,
+    /// `vm_map_info(map)`.
+    Info {
+        /// The map.
+        map: MapRef,
+    },
+    /// Nothing runs on either side.
+    Skip {
+        /// The kind of the operation skipped.
+        kind: OpKind,
+        /// Why.
+        reason: SkipReason,
+    },
+}
+
+/// A precondition of the C original (or of the harness) that a resolved
+/// operation breaks; only `invalid` operations resolve to these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Violation {
+    /// Enter: an offset without an object.
+    OffsetWithoutObject,
+    /// Enter: the offset is not page-aligned.
+    UnalignedOffset,
+    /// Enter: the start is not page-aligned.
+    UnalignedStart,
+    /// Enter: the size is 0 or not page-aligned.
+    BadSize,
+    /// Enter: `start + size` wraps around.
+    RangeWraps,
+    /// Enter: the alignment is neither 0 nor a power of two of at least a page.
+    BadAlignment,
+    /// Enter: prot allows what maxprot does not.
+    ProtAboveMaxprot,
+    /// Enter: a fixed start not aligned to the alignment.
+    FixedStartUnaligned,
+    /// Enter: `VM_MAP_NOMERGE` (the C asserts it is clear when merging).
+    NoMergeThroughEnter,
+    /// Enter: an object in the kernel map (the C returns `ERROR_INVAL`; the
+    /// harness keeps objects in user maps).
+    ObjectInKernelMap,
+    /// Remove: outside the map, empty or reversed.
+    BadRemoveRange,
+    /// Remove: a start or end not page-aligned.
+    UnalignedRemove,
+    /// Remove: the kernel map (the harness leaves the kernel's entries alone).
+    KernelMapRemove,
+    /// Fault: the kernel map.
+    KernelMapFault,
+    /// Fault: an address in a null entry (the C asserts when the access is
+    /// allowed).
+    NullEntryFault,
+}
+
+/// A map's bounds and entries, with the selector arithmetic over them.
+struct Layout<'a> {
+    start: u64,
+    end: u64,
+    entries: &'a [(u64, u64)],
+}
+
+impl<'a> Layout<'a> {
+    fn of(view: &'a dyn StateView, map: MapRef) -> Layout<'a> {
+        let (start, end) = view.map_bounds(map);
+        Layout {
+            start,
+            end,
+            entries: view.entries(map),
+        }
+    }
+
+    fn entry(&self, index: u8) -> Option<(u64, u64)> {
+        let count = self.entries.len();
+        (count > 0).then(|| self.entries[usize::from(index) % count])
+    }
+
+    /// The non-empty free ranges, in address order.
+    fn gaps(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let count = self.entries.len();
+        (0..=count)
+            .map(move |k| {
+                let low = if k == 0 {
+                    self.start
+                } else {
+                    self.entries[k - 1].1
+                };
+                let high = if k == count {
+                    self.end
+                } else {
+                    self.entries[k].0
+                };
+                (low, high)
+            })
+            .filter(|(low, high)| low < high)
+    }
+
+    fn gap(&self, index: u8) -> Option<(u64, u64)> {
+        let count = self.gaps().count();
+        (count > 0).then(|| self.gaps().nth(usize::from(index) % count))?
+    }
+
+    fn anchor(&self, anchor: Anchor) -> u64 {
+        match anchor {
+            Anchor::EntryStart(index) => self.entry(index).map_or(self.start, |e| e.0),
+            Anchor::EntryEnd(index) => self.entry(index).map_or(self.start, |e| e.1),
+            Anchor::GapStart(index) => self.gap(index).map_or(self.start, |g| g.0),
+            Anchor::GapEnd(index) => self.gap(index).map_or(self.end, |g| g.1),
+            Anchor::MapStart => self.start,
+            Anchor::MapEnd => self.end,
+        }
+    }
+
+    fn addr(&self, addr: AddrSel) -> u64 {
+        match addr {
+            AddrSel::Zero => 0,
+            AddrSel::At(anchor) => self.anchor(anchor),
+            AddrSel::Near(anchor, delta_pages) => self
+                .anchor(anchor)
+                .wrapping_add_signed(i64::from(delta_pages) * PAGE_SIZE_BYTES as i64),
+            AddrSel::Raw(value) => value,
+        }
+    }
+
+    fn size(&self, size: SizeSel) -> u64 {
+        match size {
+            SizeSel::Pages(pages) => u64::from(pages) * PAGE_SIZE_BYTES,
+            SizeSel::GapSize(index) => self.gap(index).map_or(0, |g| g.1 - g.0),
+            SizeSel::EntrySize(index) => self.entry(index).map_or(0, |e| e.1.wrapping_sub(e.0)),
+            SizeSel::Raw(value) => value,
+        }
+    }
+
+    /// The index of the entry containing `addr`, if any.
+    fn entry_containing(&self, addr: u64) -> Option<usize> {
+        let index = self.entries.partition_point(|&(_, end)| end <= addr);
+        let &(start, _) = self.entries.get(index)?;
+        (start <= addr).then_some(index)
+    }
+}
+
+fn page_trunc(value: u64) -> u64 {
+    value & !PAGE_MASK
+}
+
+/// Rounds up to a page, or down when rounding up would wrap.
+fn page_round_or_trunc(value: u64) -> u64 {
+    value
+        .checked_add(PAGE_MASK)
+        .map_or(page_trunc(value), page_trunc)
+}
+
+/// The map a selector names, or `None` when it wants a user map and there
+/// is none.
+fn resolve_map(map: MapSel, view: &dyn StateView) -> Option<MapRef> {
+    match map {
+        MapSel::Kernel => Some(MapRef::KERNEL),
+        MapSel::User(number) => {
+            let count = view.user_map_count();
+            (count > 0).then(|| MapRef(1 + (u32::from(number.max(1)) - 1) % count))
+        }
+    }
+}
+
+impl Op {
+    /// Resolves the operation against the current state; see the module
+    /// documentation for what is repaired and when it is skipped.
+    pub fn resolve(&self, view: &dyn StateView) -> ResolvedOp {
+        match *self {
+            Op::CreateMap => ResolvedOp::CreateMap,
+            Op::CreateObject => ResolvedOp::CreateObject,
+            Op::Enter(ref args) => resolve_enter(args, view),
+            Op::Remove {
+                map,
+                start,
+                end,
+                invalid,
+            } => resolve_remove(map, start, end, invalid, view),
+            Op::Fault {
+                map,
+                addr,
+                access,
+                invalid,
+            } => resolve_fault(map, addr, access, invalid, view),
+            Op::Reap => ResolvedOp::Reap,
+            Op::Info { map } => ResolvedOp::Info {
+                map: resolve_map(map, view).unwrap_or(MapRef::KERNEL),
+            },
+        }
+    }
+}
+
+fn resolve_enter(args: &EnterArgs, view: &dyn StateView) -> ResolvedOp {
+    let map = resolve_map(args.map, view).unwrap_or(MapRef::KERNEL);
+    let layout = Layout::of(view, map);
+    let object_count = view.object_count();
+    let mut object = match args.object {
+        ObjectSel::Nth(index) if object_count > 0 => Some(u32::from(index) % object_count),
+        _ => None,
+    };
+    let mut offset = match args.offset {
+        ValueSel::Pages(pages) => u64::from(pages) * PAGE_SIZE_BYTES,
+        ValueSel::Raw(value) => value,
+    };
+    let mut start = layout.addr(args.start);
+    let mut size = layout.size(args.size);
+    let mut align = match args.align {
+        AlignSel::None => 0,
+        AlignSel::PageShift(shift) => PAGE_SIZE_BYTES << shift.min(51),
+        AlignSel::Raw(value) => value,
+    };
+    let (mut prot, mut nomerge) = (args.prot, args.nomerge);
+    if !args.invalid {
+        if map.is_kernel() {
+            object = None;
+        }
+        offset = if object.is_some() {
+            page_trunc(offset)
+        } else {
+            0
+        };
+        align = repair_align(align);
+        start = repair_start(start, align, args.fixed);
+        size = repair_size(size, start);
+        prot &= args.maxprot;
+        nomerge = false;
+    }
+    let flags = pack_flags(prot, args.maxprot, args.inherit, args.advice)
+        | if nomerge { FLAG_NOMERGE } else { 0 }
+        | if args.fixed { FLAG_FIXED } else { 0 };
+    ResolvedOp::Enter {
+        map,
+        object,
+        offset,
+        start,
+        size,
+        align,
+        flags,
+    }
+}
+
+/// `VM_MAP_FLAGS` without the map flags; each field keeps to its nibble.
+fn pack_flags(prot: u8, maxprot: u8, inherit: u8, advice: u8) -> i32 {
+    let nibble = |value: u8| i32::from(value & 0xf);
+    nibble(prot) | nibble(maxprot) << 4 | nibble(inherit) << 8 | nibble(advice) << 12
+}
+
+/// 0, or a power of two of at least a page (the largest not above `align`).
+fn repair_align(align: u64) -> u64 {
+    match align {
+        0 => 0,
+        _ if align < PAGE_SIZE_BYTES => PAGE_SIZE_BYTES,
+        _ => 1 << (63 - align.leading_zeros()),
+    }
+}
+
+/// A page-aligned start with room for a page above it; a fixed start is
+/// moved up to its alignment (down when up would not fit).
+fn repair_start(start: u64, align: u64, fixed: bool) -> u64 {
+    let start = page_trunc(start).min(HIGHEST_START);
+    if !fixed || align == 0 || start & (align - 1) == 0 {
+        return start;
+    }
+    let down = start & !(align - 1);
+    match start.checked_add(align - 1) {
+        Some(up) if up & !(align - 1) <= HIGHEST_START => up & !(align - 1),
+        _ => down,
+    }
+}
+
+/// A non-zero, page-aligned size that does not wrap past the top.
+fn repair_size(size: u64, start: u64) -> u64 {
+    let size = match page_round_or_trunc(size) {
+        0 => PAGE_SIZE_BYTES,
+        rounded => rounded,
+    };
+    if start.checked_add(size).is_none() {
+        // `start` is at most HIGHEST_START, so at least a page is left.
+        return 0u64.wrapping_sub(start) - PAGE_SIZE_BYTES;
+    }
+    size
+}
+
+fn resolve_remove(
+    map: MapSel,
+    start: AddrSel,
+    end: AddrSel,
+    invalid: bool,
+    view: &dyn StateView,
+) -> ResolvedOp {
+    let skip = |reason| ResolvedOp::Skip {
+        kind: OpKind::Remove,
+        reason,
+    };
+    let map = match resolve_map(map, view) {
+        Some(map) => map,
+        None if invalid => MapRef::KERNEL,
+        None => return skip(SkipReason::NoUserMap),
+    };
+    if map.is_kernel() && !invalid {
+        return skip(SkipReason::KernelMapRemove);
+    }
+    let layout = Layout::of(view, map);
+    let (mut start, mut end) = (layout.addr(start), layout.addr(end));
+    if !invalid {
+        (start, end) = repair_range(start, end, layout.start, layout.end);
+    }
+    ResolvedOp::Remove { map, start, end }
+}
+
+/// A non-empty, page-aligned range inside the map: reversed ends swap, an
+/// empty range grows by a page.
+fn repair_range(start: u64, end: u64, map_start: u64, map_end: u64) -> (u64, u64) {
+    let (mut start, mut end) = (page_trunc(start), page_round_or_trunc(end));
+    if end < start {
+        (start, end) = (end, start);
+    }
+    start = start.max(map_start).min(map_end);
+    end = end.max(map_start).min(map_end);
+    if start == end {
+        if map_end.saturating_sub(end) >= PAGE_SIZE_BYTES {
+            end += PAGE_SIZE_BYTES;
+        } else if start.saturating_sub(map_start) >= PAGE_SIZE_BYTES {
+            start -= PAGE_SIZE_BYTES;
+        }
+    }
+    (start, end)
+}
+
+fn resolve_fault(
+    map: MapSel,
+    addr: AddrSel,
+    access: u8,
+    invalid: bool,
+    view: &dyn StateView,
+) -> ResolvedOp {
+    let skip = |reason| ResolvedOp::Skip {
+        kind: OpKind::Fault,
+        reason,
+    };
+    let map = match resolve_map(map, view) {
+        Some(map) => map,
+        None if invalid => MapRef::KERNEL,
+        None => return skip(SkipReason::NoUserMap),
+    };
+    if map.is_kernel() && !invalid {
+        return skip(SkipReason::KernelMapFault);
+    }
+    let layout = Layout::of(view, map);
+    let addr = layout.addr(addr);
+    if !invalid {
+        if let Some(index) = layout.entry_containing(page_trunc(addr)) {
+            if !view.entry_has_object(map, index) {
+                return skip(SkipReason::NullEntryFault);
+            }
+        }
+    }
+    let access = i32::from(if invalid { access } else { access & 7 });
+    ResolvedOp::Fault { map, addr, access }
+}
+
+impl ResolvedOp {
+    /// The kind of operation this resolved from.
+    pub fn kind(&self) -> OpKind {
+        match self {
+            ResolvedOp::CreateMap => OpKind::CreateMap,
+            ResolvedOp::CreateObject => OpKind::CreateObject,
+            ResolvedOp::Enter { .. } => OpKind::Enter,
+            ResolvedOp::Remove { .. } => OpKind::Remove,
+            ResolvedOp::Fault { .. } => OpKind::Fault,
+            ResolvedOp::Reap => OpKind::Reap,
+            ResolvedOp::Info { .. } => OpKind::Info,
+            ResolvedOp::Skip { kind, .. } => *kind,
+        }
+    }
+
+    /// The first precondition this operation breaks in the given state, if
+    /// any. Operations resolved without the `invalid` bit break none.
+    pub fn violation(&self, view: &dyn StateView) -> Option<Violation> {
+        match *self {
+            ResolvedOp::Enter {
+                map,
+                object,
+                offset,
+                start,
+                size,
+                align,
+                flags,
+            } => enter_violation(map, object, offset, start, size, align, flags),
+            ResolvedOp::Remove { map, start, end } => remove_violation(map, start, end, view),
+            ResolvedOp::Fault { map, addr, .. } => {
+                if map.is_kernel() {
+                    return Some(Violation::KernelMapFault);
+                }
+                let layout = Layout::of(view, map);
+                let index = layout.entry_containing(page_trunc(addr))?;
+                (!view.entry_has_object(map, index)).then_some(Violation::NullEntryFault)
+            }
+            _ => None,
+        }
+    }
+}
+
+fn enter_violation(
+    map: MapRef,
+    object: Option<u32>,
+    offset: u64,
+    start: u64,
+    size: u64,
+    align: u64,
+    flags: i32,
+) -> Option<Violation> {
+    let (prot, maxprot) = (flags & 0xf, (flags >> 4) & 0xf);
+    let checks = [
+        (
+            object.is_none() && offset != 0,
+            Violation::OffsetWithoutObject,
+        ),
+        (offset & PAGE_MASK != 0, Violation::UnalignedOffset),
+        (start & PAGE_MASK != 0, Violation::UnalignedStart),
+        (size == 0 || size & PAGE_MASK != 0, Violation::BadSize),
+        (start.checked_add(size).is_none(), Violation::RangeWraps),
+        (
+            align != 0 && (align < PAGE_SIZE_BYTES || !align.is_power_of_two()),
+            Violation::BadAlignment,
+        ),
+        (prot & maxprot != prot, Violation::ProtAboveMaxprot),
+        (
+            flags & FLAG_FIXED != 0 && align != 0 && start & align.wrapping_sub(1) != 0,
+            Violation::FixedStartUnaligned,
+        ),
+        (flags & FLAG_NOMERGE != 0, Violation::NoMergeThroughEnter),
+        (
+            map.is_kernel() && object.is_some(),
+            Violation::ObjectInKernelMap,
+        ),
+    ];
+    checks
+        .into_iter()
+        .find_map(|(broken, violation)| broken.then_some(violation))
+}
+
+fn remove_violation(map: MapRef, start: u64, end: u64, view: &dyn StateView) -> Option<Violation> {
+    if map.is_kernel() {
+        return Some(Violation::KernelMapRemove);
+    }
+    let (map_start, map_end) = view.map_bounds(map);
+    if start < map_start || end > map_end || start >= end {
+        return Some(Violation::BadRemoveRange);
+    }
+    ((start | end) & PAGE_MASK != 0).then_some(Violation::UnalignedRemove)
+}

@@ -1,0 +1,768 @@
+//! Tests of the program language as a whole: decoding arbitrary bytes,
+//! the three round trips, parse errors, selector resolution and the
+//! validity of resolved operations.
+
+use super::*;
+
+/// A fixed-seed xorshift64 generator, so that every run tests the same inputs.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    fn below(&mut self, bound: u64) -> u64 {
+        self.next() % bound
+    }
+
+    /// A byte string of random length up to `max_length`; some strings are
+    /// biased towards small bytes, as a fuzzer's often are.
+    fn bytes(&mut self, max_length: u64) -> Vec<u8> {
+        let length = self.below(max_length + 1) as usize;
+        let small = self.below(4) == 0;
+        (0..length)
+            .map(|_| {
+                let byte = self.next() as u8;
+                if small {
+                    byte & 0x0f
+                } else {
+                    byte
+                }
+            })
+            .collect()
+    }
+}
+
+const PROGRAM_COUNT: usize = 3000;
+
+fn random_programs(seed: u64) -> impl Iterator<Item = (Vec<u8>, Program)> {
+    let mut rng = XorShift(seed);
+    (0..PROGRAM_COUNT).map(move |_| {
+        let bytes = rng.bytes(400);
+        let program = Program::decode(&bytes);
+        (bytes, program)
+    })
+}
+
+#[test]
+fn decoding_never_panics_and_stays_within_bounds() {
+    let mut op_count = 0;
+    for (bytes, program) in random_programs(0x5eed_0001) {
+        program
+            .check_bounds()
+            .unwrap_or_else(|error| panic!("{error} for {bytes:02x?}"));
+        assert!(program.ops.len() <= MAX_OPS);
+        assert!(program.fault_plan.failing_phys_allocs.len() <= MAX_PLANNED_FAILURES);
+        assert!(program.fault_plan.failing_cache_allocs.len() <= MAX_PLANNED_FAILURES);
+        op_count += program.ops.len();
+    }
+    assert!(
+        op_count > PROGRAM_COUNT * 5,
+        "only {op_count} operations decoded"
+    );
+}
+
+#[test]
+fn degenerate_inputs_decode() {
+    assert_eq!(Program::decode(&[]), Program::new());
+    assert_eq!(Program::decode(&[]).machine, MachinePreset::Normal);
+    for byte in [0x00, 0x0f, 0x7f, 0x80, 0xff] {
+        for length in [1, 2, 5, 64, 1000] {
+            let program = Program::decode(&vec![byte; length]);
+            assert!(program.check_bounds().is_ok(), "{byte:#x} x {length}");
+        }
+    }
+    let long = Program::decode(&[0x01; 10_000]);
+    assert_eq!(
+        long.ops.len(),
+        MAX_OPS,
+        "a long input is cut at MAX_OPS operations"
+    );
+}
+
+#[test]
+fn unknown_versions_decode_with_the_current_layout() {
+    let mut rng = XorShift(0x5eed_0002);
+    for _ in 0..100 {
+        let mut bytes = rng.bytes(200);
+        bytes.insert(0, CURRENT_VERSION);
+        let current = Program::decode(&bytes);
+        for version in [0, 2, 0x7f, 0xff] {
+            bytes[0] = version;
+            assert_eq!(Program::decode(&bytes), current);
+        }
+    }
+}
+
+#[test]
+fn bytes_round_trip_through_decode_and_encode() {
+    for (bytes, program) in random_programs(0x5eed_0003) {
+        let encoded = program.encode();
+        assert_eq!(
+            Program::decode(&encoded),
+            program,
+            "input {bytes:02x?}, encoded {encoded:02x?}"
+        );
+        assert_eq!(encoded[0], CURRENT_VERSION);
+    }
+}
+
+#[test]
+fn text_round_trips_through_print_and_parse() {
+    for (bytes, program) in random_programs(0x5eed_0004) {
+        let text = program.to_string();
+        let parsed = Program::parse_text(&text)
+            .unwrap_or_else(|error| panic!("{error} in\n{text}\nfrom {bytes:02x?}"));
+        assert_eq!(parsed, program, "text:\n{text}");
+    }
+}
+
+#[test]
+fn the_brief_example_parses_and_prints_canonically() {
+    let text = "\
+# vm-diff program v1
+machine tiny
+fail phys 7
+fail cache 3
+create-map
+create-object   # a trailing comment
+
+enter map=1 object=0 offset=pages(0) start=entry-end(0) size=pages(4) align=none prot=rw maxprot=rwx inherit=copy advice=normal fixed nomerge
+remove map=1 start=map-start end=near(entry-end(2),+1)
+fault map=1 addr=raw(0x7000) access=r
+reap
+info map=kernel
+";
+    let program = Program::parse_text(text).unwrap();
+    assert_eq!(program.machine, MachinePreset::Tiny);
+    assert_eq!(program.fault_plan.failing_phys_allocs.as_slice(), &[7]);
+    assert_eq!(program.fault_plan.failing_cache_allocs.as_slice(), &[3]);
+    let kinds: Vec<_> = program.ops.iter().map(Op::kind).collect();
+    use OpKind::*;
+    assert_eq!(
+        kinds,
+        [CreateMap, CreateObject, Enter, Remove, Fault, Reap, Info]
+    );
+    let Op::Enter(enter) = program.ops[2] else {
+        unreachable!()
+    };
+    assert_eq!(
+        (
+            enter.prot,
+            enter.maxprot,
+            enter.inherit,
+            enter.fixed,
+            enter.nomerge
+        ),
+        (3, 7, 2, true, true)
+    );
+    let expected_lines = [
+        "enter map=1 object=0 offset=pages(0) start=entry-end(0) size=pages(4) align=none prot=rw maxprot=rwx inherit=copy advice=normal fixed nomerge",
+        "remove map=1 start=map-start end=near(entry-end(2),+1)",
+        "fault map=1 addr=raw(0x7000) access=r",
+    ];
+    let printed = program.to_string();
+    for line in expected_lines {
+        assert!(
+            printed.lines().any(|printed_line| printed_line == line),
+            "{line}\nnot in\n{printed}"
+        );
+    }
+}
+
+#[test]
+fn enter_fields_have_defaults_in_text() {
+    let program = Program::parse_text("enter map=kernel size=raw(0x1_0000)").unwrap();
+    let expected = EnterArgs {
+        map: MapSel::Kernel,
+        object: ObjectSel::None,
+        offset: ValueSel::Pages(0),
+        start: AddrSel::Zero,
+        size: SizeSel::Raw(0x10000),
+        align: AlignSel::None,
+        prot: PROT_ALL,
+        maxprot: PROT_ALL,
+        inherit: 0,
+        advice: 0,
+        fixed: false,
+        nomerge: false,
+        invalid: false,
+    };
+    assert_eq!(program.ops, [Op::Enter(expected)]);
+}
+
+#[test]
+fn parse_errors_point_at_the_offending_word() {
+    let sixty_five_ops = "reap\n".repeat(65);
+    let cases: &[(&str, usize, usize, &str)] = &[
+        ("create-map\nfrobnicate", 2, 1, "unknown operation"),
+        ("enter map=1 size=pages(200)", 1, 24, "larger than 127"),
+        ("machine big", 1, 9, "unknown machine"),
+        ("machine tiny\nmachine tiny", 2, 1, "twice"),
+        (
+            "\n\nfault map=1 addr=entry-start(0)",
+            3,
+            1,
+            "needs `access=`",
+        ),
+        (
+            "remove map=0 start=map-start end=map-end",
+            1,
+            12,
+            "numbered from 1",
+        ),
+        ("  info map=kernel extra", 1, 19, "unexpected `extra`"),
+        ("create-map\nswarm enter", 2, 1, "before the operations"),
+        ("swarm enter\ncreate-map", 2, 1, "not enabled"),
+        ("swarm enter bogus", 1, 13, "unknown operation kind"),
+        (
+            "fail phys 1\nfail phys 2\nfail phys 3\nfail phys 4\nfail phys 5",
+            5,
+            1,
+            "at most 4",
+        ),
+        ("fail phys 65", 1, 11, "1..=64"),
+        ("fail memory 3", 1, 6, "phys or cache"),
+        (
+            "enter map=1 size=pages(1) start=near(entry-end(0),+200)",
+            1,
+            52,
+            "-128..=127",
+        ),
+        (
+            "enter map=1 size=pages(1) start=near(middle(0),+2)",
+            1,
+            38,
+            "unknown address",
+        ),
+        (
+            "enter map=1 size=pages(1) start=entry-end(0",
+            1,
+            44,
+            "expected `)`",
+        ),
+        ("enter map=1 size=pages(1) prot=rwr", 1, 34, "`r` twice"),
+        ("enter map=1 map=2 size=pages(1)", 1, 13, "given twice"),
+        (
+            "enter map=1 size=pages(1) align=pages(3)",
+            1,
+            39,
+            "power of two",
+        ),
+        (
+            "enter map=1 size=pages(1) colour=red",
+            1,
+            27,
+            "no field `colour`",
+        ),
+        (
+            "enter map=1 size=pages(1) quickly",
+            1,
+            27,
+            "unexpected `quickly`",
+        ),
+        (
+            "fault map=1 addr=raw(0xzz) access=r",
+            1,
+            22,
+            "expected a number",
+        ),
+        (
+            "fault map=1 addr=raw(1) access=r fixed",
+            1,
+            34,
+            "unexpected `fixed`",
+        ),
+        ("info map=kernel # fine\nreap now", 2, 6, "unexpected `now`"),
+        (
+            "enter map=1 size=pages(1) inherit=sometimes",
+            1,
+            35,
+            "unknown inheritance",
+        ),
+        (&sixty_five_ops, 65, 1, "more than 64"),
+    ];
+    for &(text, line, column, fragment) in cases {
+        let error = Program::parse_text(text).expect_err(text);
+        assert_eq!(
+            (error.line, error.column),
+            (line, column),
+            "{text:?}: {error}"
+        );
+        assert!(error.message.contains(fragment), "{text:?}: {error}");
+    }
+}
+
+// ------------------------------------------------------------ resolution
+
+/// One map of the fake state: bounds, and entries with whether each has
+/// an object.
+struct FakeMap {
+    bounds: (u64, u64),
+    entries: Vec<(u64, u64)>,
+    has_object: Vec<bool>,
+}
+
+/// A fake state: map 0 is the kernel map, the others user maps.
+struct FakeView {
+    maps: Vec<FakeMap>,
+    objects: u32,
+}
+
+impl StateView for FakeView {
+    fn user_map_count(&self) -> u32 {
+        self.maps.len() as u32 - 1
+    }
+
+    fn object_count(&self) -> u32 {
+        self.objects
+    }
+
+    fn map_bounds(&self, map: MapRef) -> (u64, u64) {
+        self.maps[map.0 as usize].bounds
+    }
+
+    fn entries(&self, map: MapRef) -> &[(u64, u64)] {
+        &self.maps[map.0 as usize].entries
+    }
+
+    fn entry_has_object(&self, map: MapRef, index: usize) -> bool {
+        self.maps[map.0 as usize].has_object[index]
+    }
+}
+
+fn fake_map(bounds: (u64, u64), entries: &[(u64, u64, bool)]) -> FakeMap {
+    FakeMap {
+        bounds,
+        entries: entries
+            .iter()
+            .map(|&(start, end, _)| (start, end))
+            .collect(),
+        has_object: entries.iter().map(|&(_, _, object)| object).collect(),
+    }
+}
+
+/// Kernel map [0x100000, 0x200000) with one entry; user map 1 in
+/// [0x1000, 0x10000) with entries 0x2000-0x4000 (object), 0x4000-0x5000
+/// (null), 0x8000-0xa000 (object), hence gaps 0x1000-0x2000, 0x5000-0x8000
+/// and 0xa000-0x10000; user map 2 in [0, 0x8000), empty; two objects.
+fn small_view() -> FakeView {
+    FakeView {
+        maps: vec![
+            fake_map((0x10_0000, 0x20_0000), &[(0x10_0000, 0x10_4000, false)]),
+            fake_map(
+                (0x1000, 0x1_0000),
+                &[
+                    (0x2000, 0x4000, true),
+                    (0x4000, 0x5000, false),
+                    (0x8000, 0xa000, true),
+                ],
+            ),
+            fake_map((0, 0x8000), &[]),
+        ],
+        objects: 2,
+    }
+}
+
+fn resolve_text(line: &str, view: &FakeView) -> ResolvedOp {
+    let program = Program::parse_text(line).unwrap_or_else(|error| panic!("{line}: {error}"));
+    program.resolve(&program.ops[0], view)
+}
+
+fn enter(
+    map: u32,
+    object: Option<u32>,
+    start: u64,
+    size: u64,
+    align: u64,
+    flags: i32,
+) -> ResolvedOp {
+    ResolvedOp::Enter {
+        map: MapRef(map),
+        object,
+        offset: 0,
+        start,
+        size,
+        align,
+        flags,
+    }
+}
+
+fn remove(map: u32, start: u64, end: u64) -> ResolvedOp {
+    ResolvedOp::Remove {
+        map: MapRef(map),
+        start,
+        end,
+    }
+}
+
+fn fault(map: u32, addr: u64, access: i32) -> ResolvedOp {
+    ResolvedOp::Fault {
+        map: MapRef(map),
+        addr,
+        access,
+    }
+}
+
+fn skip(kind: OpKind, reason: SkipReason) -> ResolvedOp {
+    ResolvedOp::Skip { kind, reason }
+}
+
+const RWX: i32 = 0x77;
+
+#[test]
+fn selectors_resolve_against_the_current_layout() {
+    let view = small_view();
+    let cases: &[(&str, ResolvedOp)] = &[
+        // An exact gap fill: start and size are the gap's.
+        (
+            "enter map=1 object=0 start=gap-start(1) size=gap-size(1) fixed",
+            enter(1, Some(0), 0x5000, 0x3000, 0, RWX | FLAG_FIXED),
+        ),
+        // Indices are taken modulo the number of gaps, entries, maps and objects.
+        (
+            "enter map=3 object=3 start=gap-start(4) size=gap-size(4)",
+            enter(1, Some(1), 0x5000, 0x3000, 0, RWX),
+        ),
+        (
+            "enter map=1 start=entry-start(4) size=entry-size(4)",
+            enter(1, None, 0x4000, 0x1000, 0, RWX),
+        ),
+        (
+            "enter map=1 start=entry-end(2) size=pages(3)",
+            enter(1, None, 0xa000, 0x3000, 0, RWX),
+        ),
+        (
+            "enter map=1 start=gap-end(0) size=pages(1)",
+            enter(1, None, 0x2000, 0x1000, 0, RWX),
+        ),
+        (
+            "enter map=1 start=near(entry-end(0),+2) size=pages(1)",
+            enter(1, None, 0x6000, 0x1000, 0, RWX),
+        ),
+        (
+            "enter map=1 start=near(map-end,-3) size=pages(1)",
+            enter(1, None, 0xd000, 0x1000, 0, RWX),
+        ),
+        (
+            "enter map=2 start=map-end size=pages(1)",
+            enter(2, None, 0x8000, 0x1000, 0, RWX),
+        ),
+        // An empty map: entries fall back to the map start, its one gap is the map.
+        (
+            "enter map=2 start=entry-start(3) size=gap-size(0)",
+            enter(2, None, 0, 0x8000, 0, RWX),
+        ),
+        (
+            "enter map=2 start=gap-end(7) size=entry-size(0)",
+            enter(2, None, 0x8000, 0x1000, 0, RWX),
+        ),
+        // Alignment in pages, and a fixed start moved up to it.
+        (
+            "enter map=1 start=entry-end(1) size=pages(1) align=pages(4) fixed",
+            enter(1, None, 0x8000, 0x1000, 0x4000, RWX | FLAG_FIXED),
+        ),
+        (
+            "enter map=1 start=entry-end(1) size=pages(1) align=pages(4)",
+            enter(1, None, 0x5000, 0x1000, 0x4000, RWX),
+        ),
+        // Objects stay out of the kernel map.
+        (
+            "enter map=kernel object=1 start=map-start size=pages(2)",
+            enter(0, None, 0x10_0000, 0x2000, 0, RWX),
+        ),
+        (
+            "remove map=2 start=map-start end=map-end",
+            remove(2, 0, 0x8000),
+        ),
+        (
+            "remove map=1 start=entry-end(1) end=entry-start(0)",
+            remove(1, 0x2000, 0x5000),
+        ),
+        (
+            "remove map=1 start=near(map-start,-1) end=near(map-end,+1)",
+            remove(1, 0x1000, 0x1_0000),
+        ),
+        (
+            "remove map=1 start=entry-end(0) end=entry-end(0)",
+            remove(1, 0x4000, 0x5000),
+        ),
+        (
+            "remove map=1 start=map-end end=map-end",
+            remove(1, 0xf000, 0x1_0000),
+        ),
+        (
+            "remove map=1 start=raw(0x2345) end=raw(0x3001)",
+            remove(1, 0x2000, 0x4000),
+        ),
+        (
+            "remove map=kernel start=map-start end=map-end",
+            skip(OpKind::Remove, SkipReason::KernelMapRemove),
+        ),
+        (
+            "fault map=1 addr=raw(0x2fff) access=rw",
+            fault(1, 0x2fff, 3),
+        ),
+        (
+            "fault map=1 addr=gap-start(2) access=r",
+            fault(1, 0xa000, 1),
+        ),
+        (
+            "fault map=1 addr=entry-start(1) access=r",
+            skip(OpKind::Fault, SkipReason::NullEntryFault),
+        ),
+        (
+            "fault map=kernel addr=map-start access=r",
+            skip(OpKind::Fault, SkipReason::KernelMapFault),
+        ),
+        (
+            "fault map=kernel addr=map-start access=r invalid",
+            fault(0, 0x10_0000, 1),
+        ),
+        (
+            "fault map=1 addr=entry-start(1) access=w invalid",
+            fault(1, 0x4000, 2),
+        ),
+        ("info map=4", ResolvedOp::Info { map: MapRef(2) }),
+    ];
+    for (line, expected) in cases {
+        assert_eq!(&resolve_text(line, &view), expected, "{line}");
+    }
+}
+
+#[test]
+fn without_user_maps_only_faults_and_removes_skip() {
+    let view = FakeView {
+        maps: vec![fake_map((0x10_0000, 0x20_0000), &[])],
+        objects: 0,
+    };
+    let cases: &[(&str, ResolvedOp)] = &[
+        (
+            "enter map=3 object=1 size=pages(2)",
+            enter(0, None, 0, 0x2000, 0, RWX),
+        ),
+        (
+            "info map=1",
+            ResolvedOp::Info {
+                map: MapRef::KERNEL,
+            },
+        ),
+        (
+            "remove map=1 start=map-start end=map-end",
+            skip(OpKind::Remove, SkipReason::NoUserMap),
+        ),
+        (
+            "fault map=1 addr=map-start access=r",
+            skip(OpKind::Fault, SkipReason::NoUserMap),
+        ),
+        (
+            "fault map=1 addr=map-start access=r invalid",
+            fault(0, 0x10_0000, 1),
+        ),
+        (
+            "remove map=1 start=map-start end=map-end invalid",
+            remove(0, 0x10_0000, 0x20_0000),
+        ),
+    ];
+    for (line, expected) in cases {
+        assert_eq!(&resolve_text(line, &view), expected, "{line}");
+    }
+}
+
+#[test]
+fn repairs_make_raw_operands_valid_and_invalid_ops_keep_them() {
+    let view = small_view();
+    let top = 0u64.wrapping_sub(0x1000);
+    let cases: &[(&str, ResolvedOp)] = &[
+        ("enter map=1 start=raw(0x1234) size=raw(0x1001) align=raw(0x3000)", enter(1, None, 0x1000, 0x2000, 0x2000, RWX)),
+        ("enter map=1 size=pages(0) align=raw(0x10)", enter(1, None, 0, 0x1000, 0x1000, RWX)),
+        ("enter map=1 start=raw(0xffffffffffffffff) size=pages(4)", enter(1, None, top - 0x1000, 0x1000, 0, RWX)),
+        ("enter map=1 start=raw(0x10000) size=raw(0xffffffffffffffff)", enter(1, None, 0x1_0000, top - 0x1_0000, 0, RWX)),
+        ("enter map=1 size=pages(1) prot=rwx maxprot=r nomerge", enter(1, None, 0, 0x1000, 0, 0x11)),
+        (
+            "enter map=1 start=raw(0x1234) size=pages(0) prot=rwx maxprot=r nomerge invalid",
+            enter(1, None, 0x1234, 0, 0, 0x17 | FLAG_NOMERGE),
+        ),
+        (
+            "enter map=1 start=raw(0x5000) size=pages(1) align=pages(4) fixed inherit=share advice=dontneed",
+            enter(1, None, 0x8000, 0x1000, 0x4000, RWX | 0x4100 | FLAG_FIXED),
+        ),
+    ];
+    for (line, expected) in cases {
+        let resolved = resolve_text(line, &view);
+        assert_eq!(&resolved, expected, "{line}");
+        let invalid = line.ends_with("invalid");
+        assert_eq!(
+            resolved.violation(&view).is_some(),
+            invalid,
+            "{line}: {:?}",
+            resolved.violation(&view)
+        );
+    }
+    let offset_line = "enter map=1 object=1 offset=raw(0x1fff) size=pages(1)";
+    let ResolvedOp::Enter { offset, .. } = resolve_text(offset_line, &view) else {
+        unreachable!()
+    };
+    assert_eq!(offset, 0x1000);
+    let null_line = "enter map=1 object=none offset=pages(3) size=pages(1)";
+    let ResolvedOp::Enter { offset, .. } = resolve_text(null_line, &view) else {
+        unreachable!()
+    };
+    assert_eq!(offset, 0, "a null mapping has offset 0");
+}
+
+/// A random state: a kernel map high in the address space (so that wrapping
+/// repairs matter), up to four user maps of random layouts, up to three objects.
+fn random_view(rng: &mut XorShift) -> FakeView {
+    let kernel_start = 0u64.wrapping_sub(0x100_0000);
+    let mut maps = vec![random_map(rng, (kernel_start, 0u64.wrapping_sub(0x1000)))];
+    for _ in 0..rng.below(5) {
+        maps.push(random_map(rng, (0, 0x8000_0000_0000)));
+    }
+    FakeView {
+        maps,
+        objects: rng.below(4) as u32,
+    }
+}
+
+fn random_map(rng: &mut XorShift, bounds: (u64, u64)) -> FakeMap {
+    let mut entries = Vec::new();
+    let mut next = bounds.0;
+    for _ in 0..rng.below(8) {
+        let start = next + rng.below(4) * 0x1000;
+        let end = start + (1 + rng.below(8)) * 0x1000;
+        entries.push((start, end, rng.below(3) != 0));
+        next = end;
+    }
+    fake_map(bounds, &entries)
+}
+
+#[test]
+fn valid_operations_resolve_within_every_precondition() {
+    let mut rng = XorShift(0x5eed_0005);
+    let (mut valid_count, mut invalid_count, mut invalid_violations, mut skips) = (0, 0, 0, 0);
+    for (_, program) in random_programs(0x5eed_0006) {
+        let view = random_view(&mut rng);
+        for op in &program.ops {
+            let resolved = op.resolve(&view);
+            if op.is_invalid() {
+                invalid_count += 1;
+                invalid_violations += usize::from(resolved.violation(&view).is_some());
+                continue;
+            }
+            valid_count += 1;
+            assert_eq!(
+                resolved.violation(&view),
+                None,
+                "{op} resolved to {resolved}"
+            );
+            assert_eq!(resolved.kind(), op.kind());
+            match resolved {
+                ResolvedOp::Enter { map, object, .. } => {
+                    assert!(object.is_none() || !map.is_kernel())
+                }
+                ResolvedOp::Remove { map, .. } | ResolvedOp::Fault { map, .. } => {
+                    assert!(!map.is_kernel())
+                }
+                ResolvedOp::Skip { .. } => skips += 1,
+                _ => {}
+            }
+        }
+    }
+    let total = valid_count + invalid_count;
+    assert!(
+        invalid_count * 64 > total && invalid_count * 16 < total,
+        "{invalid_count} invalid of {total}"
+    );
+    assert!(
+        invalid_violations > 0,
+        "invalid operations never broke a precondition"
+    );
+    assert!(
+        skips * 4 < valid_count,
+        "{skips} of {valid_count} valid operations skipped"
+    );
+}
+
+#[test]
+fn the_swarm_mask_excludes_disabled_kinds() {
+    let mut rng = XorShift(0x5eed_0007);
+    for bits in 1..=KindMask::ALL.bits() {
+        let mask = KindMask::from_bits(bits).unwrap();
+        let mut seen = 0u8;
+        for _ in 0..20 {
+            let mut bytes = rng.bytes(300);
+            bytes.splice(0..0, [CURRENT_VERSION, 0, 0x80 | bits, 0]);
+            let program = Program::decode(&bytes);
+            assert_eq!(program.swarm, mask);
+            for op in &program.ops {
+                assert!(mask.contains(op.kind()), "{op} with mask {bits:#b}");
+                seen |= op.kind().bit();
+            }
+        }
+        assert_eq!(seen, bits, "every enabled kind appears for mask {bits:#b}");
+    }
+}
+
+#[test]
+fn half_of_all_inputs_enable_every_kind() {
+    let mut rng = XorShift(0x5eed_0008);
+    let all = (0..PROGRAM_COUNT)
+        .filter(|_| {
+            let bytes: Vec<u8> = (0..40).map(|_| rng.next() as u8).collect();
+            Program::decode(&bytes).swarm == KindMask::ALL
+        })
+        .count();
+    assert!(
+        (PROGRAM_COUNT * 9 / 20..PROGRAM_COUNT * 11 / 20).contains(&all),
+        "{all} of {PROGRAM_COUNT}"
+    );
+}
+
+#[test]
+fn resolved_operations_print_readably() {
+    let cases: &[(ResolvedOp, &str)] = &[
+        (
+            enter(1, Some(0), 0x7000, 0x4000, 0, 0x2_1277),
+            "enter map=1 object=0 offset=0x0 start=0x7000 size=0x4000 align=0x0 flags=0x21277 \
+             (prot=rwx maxprot=rwx inherit=copy advice=random fixed)",
+        ),
+        (enter(0, None, 0, 0x1000, 0x2000, 0x1_0010), "enter map=kernel object=none offset=0x0 start=0x0 size=0x1000 align=0x2000 flags=0x10010 (prot=none maxprot=r inherit=none advice=normal nomerge)"),
+        (remove(2, 0x1000, 0x3000), "remove map=2 start=0x1000 end=0x3000"),
+        (fault(1, 0x2fff, 6), "fault map=1 addr=0x2fff access=wx"),
+        (skip(OpKind::Fault, SkipReason::NoUserMap), "skip fault: no user map exists"),
+        (ResolvedOp::Info { map: MapRef::KERNEL }, "info map=kernel"),
+        (ResolvedOp::Reap, "reap"),
+    ];
+    for (resolved, expected) in cases {
+        assert_eq!(&resolved.to_string(), expected);
+    }
+}
+
+#[test]
+fn decoding_is_fast() {
+    let inputs: Vec<Vec<u8>> = {
+        let mut rng = XorShift(0x5eed_0009);
+        (0..2000)
+            .map(|_| (0..200).map(|_| rng.next() as u8).collect())
+            .collect()
+    };
+    let started = std::time::Instant::now();
+    let op_count: usize = inputs
+        .iter()
+        .map(|bytes| Program::decode(bytes).ops.len())
+        .sum();
+    let per_op = started.elapsed() / op_count as u32;
+    // Generous for an unoptimised build on a busy machine; release builds
+    // take a few nanoseconds per operation.
+    assert!(
+        per_op < std::time::Duration::from_micros(2),
+        "{per_op:?} per operation"
+    );
+}

@@ -1,0 +1,967 @@
+//! The readable text form of programs, one operation per line, and the
+//! readable form of resolved operations.
+//!
+//! ```text
+//! # vm-diff program v1
+//! machine tiny
+//! fail phys 7
+//! fail cache 3
+//! swarm create-map enter remove fault
+//! create-map
+//! enter map=1 object=none offset=pages(0) start=entry-end(0) size=pages(4) align=none prot=rw maxprot=rwx inherit=copy advice=normal fixed
+//! remove map=1 start=map-start end=near(entry-end(2),+1)
+//! fault map=1 addr=raw(0x7000) access=r invalid
+//! ```
+//!
+//! The form does not depend on the byte layout, so regression files stay
+//! valid when the encoding changes. `#` starts a comment; blank lines are
+//! ignored; configuration lines come before the operations. Printing always
+//! writes every field; parsing lets an enter leave out the fields that have
+//! defaults. Parsing reports failure as a [`ParseError`] with the line and
+//! column (both from 1) of the offending word.
+
+use std::fmt::{self, Display, Formatter};
+
+use super::ops::{
+    AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
+    MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES, PROT_ALL,
+};
+use super::resolve::{MapRef, ResolvedOp, FLAG_FIXED, FLAG_NOMERGE};
+use super::{
+    FaultPlanSpec, KindMask, MachinePreset, Program, CURRENT_VERSION, MAX_FAILING_ALLOC, MAX_OPS,
+    MAX_PLANNED_FAILURES,
+};
+
+/// Names of `VM_INHERIT_*` values 0 to 2.
+const INHERIT_NAMES: [&str; 3] = ["none", "share", "copy"];
+/// Names of `VM_ADV_*` values 0 to 4.
+const ADVICE_NAMES: [&str; 5] = ["normal", "random", "sequential", "willneed", "dontneed"];
+
+/// Why a text program did not parse, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// The line, from 1.
+    pub line: usize,
+    /// The column of the offending word or character, from 1.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Display for ParseError {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+// ---------------------------------------------------------------- printing
+
+/// Protection bits as letters (`r`, `w`, `x`) or `none`.
+struct ProtText(u8);
+
+impl Display for ProtText {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if self.0 == 0 {
+            return f.write_str("none");
+        }
+        if self.0 > PROT_ALL {
+            return write!(f, "{}", self.0);
+        }
+        for (bit, letter) in [(1, "r"), (2, "w"), (4, "x")] {
+            if self.0 & bit != 0 {
+                f.write_str(letter)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A value by name when it has one, by number otherwise.
+struct NamedText(u8, &'static [&'static str]);
+
+impl Display for NamedText {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.1.get(usize::from(self.0)) {
+            Some(name) => f.write_str(name),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+impl Display for MapSel {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            MapSel::Kernel => f.write_str("kernel"),
+            MapSel::User(number) => write!(f, "{number}"),
+        }
+    }
+}
+
+impl Display for MapRef {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if self.is_kernel() {
+            f.write_str("kernel")
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
+
+impl Display for ObjectSel {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            ObjectSel::None => f.write_str("none"),
+            ObjectSel::Nth(index) => write!(f, "{index}"),
+        }
+    }
+}
+
+impl Display for Anchor {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Anchor::EntryStart(index) => write!(f, "entry-start({index})"),
+            Anchor::EntryEnd(index) => write!(f, "entry-end({index})"),
+            Anchor::GapStart(index) => write!(f, "gap-start({index})"),
+            Anchor::GapEnd(index) => write!(f, "gap-end({index})"),
+            Anchor::MapStart => f.write_str("map-start"),
+            Anchor::MapEnd => f.write_str("map-end"),
+        }
+    }
+}
+
+impl Display for AddrSel {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            AddrSel::Zero => f.write_str("none"),
+            AddrSel::At(anchor) => write!(f, "{anchor}"),
+            AddrSel::Near(anchor, delta) => write!(f, "near({anchor},{delta:+})"),
+            AddrSel::Raw(value) => write!(f, "raw({value:#x})"),
+        }
+    }
+}
+
+impl Display for SizeSel {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            SizeSel::Pages(pages) => write!(f, "pages({pages})"),
+            SizeSel::GapSize(index) => write!(f, "gap-size({index})"),
+            SizeSel::EntrySize(index) => write!(f, "entry-size({index})"),
+            SizeSel::Raw(value) => write!(f, "raw({value:#x})"),
+        }
+    }
+}
+
+impl Display for AlignSel {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            AlignSel::None => f.write_str("none"),
+            AlignSel::PageShift(shift) => write!(f, "pages({})", 1u64 << shift.min(&63)),
+            AlignSel::Raw(value) => write!(f, "raw({value:#x})"),
+        }
+    }
+}
+
+impl Display for ValueSel {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueSel::Pages(pages) => write!(f, "pages({pages})"),
+            ValueSel::Raw(value) => write!(f, "raw({value:#x})"),
+        }
+    }
+}
+
+fn write_flag(f: &mut Formatter<'_>, set: bool, word: &str) -> fmt::Result {
+    if set {
+        write!(f, " {word}")?;
+    }
+    Ok(())
+}
+
+impl Display for EnterArgs {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "enter map={} object={} offset={} start={} size={} align={} prot={} maxprot={} inherit={} advice={}",
+            self.map,
+            self.object,
+            self.offset,
+            self.start,
+            self.size,
+            self.align,
+            ProtText(self.prot),
+            ProtText(self.maxprot),
+            NamedText(self.inherit, &INHERIT_NAMES),
+            NamedText(self.advice, &ADVICE_NAMES),
+        )?;
+        write_flag(f, self.fixed, "fixed")?;
+        write_flag(f, self.nomerge, "nomerge")?;
+        write_flag(f, self.invalid, "invalid")
+    }
+}
+
+impl Display for Op {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::Enter(args) => write!(f, "{args}"),
+            Op::Remove {
+                map,
+                start,
+                end,
+                invalid,
+            } => {
+                write!(f, "remove map={map} start={start} end={end}")?;
+                write_flag(f, *invalid, "invalid")
+            }
+            Op::Fault {
+                map,
+                addr,
+                access,
+                invalid,
+            } => {
+                write!(
+                    f,
+                    "fault map={map} addr={addr} access={}",
+                    ProtText(*access)
+                )?;
+                write_flag(f, *invalid, "invalid")
+            }
+            Op::Info { map } => write!(f, "info map={map}"),
+            Op::CreateMap | Op::CreateObject | Op::Reap => f.write_str(self.kind().name()),
+        }
+    }
+}
+
+impl Display for Program {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(f, "# vm-diff program v{CURRENT_VERSION}")?;
+        let machine = match self.machine {
+            MachinePreset::Tiny => "tiny",
+            MachinePreset::Normal => "normal",
+        };
+        writeln!(f, "machine {machine}")?;
+        for number in self.fault_plan.failing_phys_allocs.iter() {
+            writeln!(f, "fail phys {number}")?;
+        }
+        for number in self.fault_plan.failing_cache_allocs.iter() {
+            writeln!(f, "fail cache {number}")?;
+        }
+        if self.swarm != KindMask::ALL {
+            f.write_str("swarm")?;
+            for kind in OpKind::ALL
+                .into_iter()
+                .filter(|&kind| self.swarm.contains(kind))
+            {
+                write!(f, " {}", kind.name())?;
+            }
+            writeln!(f)?;
+        }
+        for op in &self.ops {
+            writeln!(f, "{op}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for ResolvedOp {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match *self {
+            ResolvedOp::Enter {
+                map,
+                object,
+                offset,
+                start,
+                size,
+                align,
+                flags,
+            } => {
+                write!(f, "enter map={map} object=")?;
+                match object {
+                    Some(index) => write!(f, "{index}")?,
+                    None => f.write_str("none")?,
+                }
+                write!(f, " offset={offset:#x} start={start:#x} size={size:#x} align={align:#x} flags={flags:#x}")?;
+                let field = |shift: i32| ((flags >> shift) & 0xf) as u8;
+                write!(
+                    f,
+                    " (prot={} maxprot={} inherit={} advice={}",
+                    ProtText(field(0)),
+                    ProtText(field(4)),
+                    NamedText(field(8), &INHERIT_NAMES),
+                    NamedText(field(12), &ADVICE_NAMES),
+                )?;
+                write_flag(f, flags & FLAG_FIXED != 0, "fixed")?;
+                write_flag(f, flags & FLAG_NOMERGE != 0, "nomerge")?;
+                f.write_str(")")
+            }
+            ResolvedOp::Remove { map, start, end } => {
+                write!(f, "remove map={map} start={start:#x} end={end:#x}")
+            }
+            ResolvedOp::Fault { map, addr, access } => {
+                let access_text =
+                    u8::try_from(access).map_or(access.to_string(), |a| ProtText(a).to_string());
+                write!(f, "fault map={map} addr={addr:#x} access={access_text}")
+            }
+            ResolvedOp::Info { map } => write!(f, "info map={map}"),
+            ResolvedOp::Skip { kind, reason } => {
+                write!(f, "skip {}: {}", kind.name(), reason.describe())
+            }
+            ResolvedOp::CreateMap | ResolvedOp::CreateObject | ResolvedOp::Reap => {
+                f.write_str(self.kind().name())
+            }
+        }
+    }
+}
+
+// ----------------------------------------------------------------- parsing
+
+/// A reader over one value (the part after `key=`), which knows where it
+/// sits on its line so that errors point at the right column.
+struct ValueReader<'a> {
+    text: &'a str,
+    position: usize,
+    line: usize,
+    column: usize,
+}
+
+type ParseResult<T> = Result<T, ParseError>;
+
+impl<'a> ValueReader<'a> {
+    fn error<T>(&self, message: impl Into<String>) -> ParseResult<T> {
+        Err(ParseError {
+            line: self.line,
+            column: self.column + self.text[..self.position].chars().count(),
+            message: message.into(),
+        })
+    }
+
+    fn rest(&self) -> &'a str {
+        &self.text[self.position..]
+    }
+
+    fn eat(&mut self, expected: &str) -> bool {
+        let found = self.rest().starts_with(expected);
+        if found {
+            self.position += expected.len();
+        }
+        found
+    }
+
+    fn expect(&mut self, expected: &str) -> ParseResult<()> {
+        if self.eat(expected) {
+            return Ok(());
+        }
+        self.error(format!("expected `{expected}`"))
+    }
+
+    /// A word of lower-case letters and dashes.
+    fn word(&mut self) -> &'a str {
+        let rest = self.rest();
+        let length = rest
+            .find(|c: char| !(c.is_ascii_lowercase() || c == '-'))
+            .unwrap_or(rest.len());
+        self.position += length;
+        &rest[..length]
+    }
+
+    /// A decimal or `0x` hexadecimal number; `_` may separate digits.
+    fn number(&mut self) -> ParseResult<u64> {
+        let rest = self.rest();
+        let (radix, digits_start) = if rest.starts_with("0x") {
+            (16, 2)
+        } else {
+            (10, 0)
+        };
+        let digits_length = rest[digits_start..]
+            .find(|c: char| !(c.is_digit(radix) || c == '_'))
+            .unwrap_or(rest.len() - digits_start);
+        let digits: String = rest[digits_start..digits_start + digits_length]
+            .chars()
+            .filter(|&c| c != '_')
+            .collect();
+        match u64::from_str_radix(&digits, radix) {
+            Ok(value) => {
+                self.position += digits_start + digits_length;
+                Ok(value)
+            }
+            Err(_) => self.error("expected a number (decimal, or hexadecimal after 0x) below 2^64"),
+        }
+    }
+
+    /// A number no larger than `max`.
+    fn small(&mut self, max: u8, what: &str) -> ParseResult<u8> {
+        let start = self.position;
+        let value = self.number()?;
+        match u8::try_from(value) {
+            Ok(small) if small <= max => Ok(small),
+            _ => {
+                self.position = start;
+                self.error(format!("{what} {value} is larger than {max}"))
+            }
+        }
+    }
+
+    fn parenthesised_small(&mut self, max: u8, what: &str) -> ParseResult<u8> {
+        self.expect("(")?;
+        let value = self.small(max, what)?;
+        self.expect(")")?;
+        Ok(value)
+    }
+
+    fn parenthesised_number(&mut self) -> ParseResult<u64> {
+        self.expect("(")?;
+        let value = self.number()?;
+        self.expect(")")?;
+        Ok(value)
+    }
+
+    fn finish<T>(&self, value: T) -> ParseResult<T> {
+        if self.position == self.text.len() {
+            Ok(value)
+        } else {
+            self.error("unexpected text")
+        }
+    }
+}
+
+fn parse_map(reader: &mut ValueReader) -> ParseResult<MapSel> {
+    if reader.eat("kernel") {
+        return Ok(MapSel::Kernel);
+    }
+    let start = reader.position;
+    match reader.small(MAX_MAP_NUMBER, "user map number")? {
+        0 => {
+            reader.position = start;
+            reader.error("user maps are numbered from 1")
+        }
+        number => Ok(MapSel::User(number)),
+    }
+}
+
+fn parse_object(reader: &mut ValueReader) -> ParseResult<ObjectSel> {
+    if reader.eat("none") {
+        return Ok(ObjectSel::None);
+    }
+    Ok(ObjectSel::Nth(reader.small(MAX_INDEX, "object index")?))
+}
+
+/// An anchor whose name (which began at `name_start`) was just read.
+fn parse_anchor_named(
+    name: &str,
+    name_start: usize,
+    reader: &mut ValueReader,
+) -> ParseResult<Anchor> {
+    let index = |reader: &mut ValueReader| reader.parenthesised_small(MAX_INDEX, "index");
+    match name {
+        "entry-start" => Ok(Anchor::EntryStart(index(reader)?)),
+        "entry-end" => Ok(Anchor::EntryEnd(index(reader)?)),
+        "gap-start" => Ok(Anchor::GapStart(index(reader)?)),
+        "gap-end" => Ok(Anchor::GapEnd(index(reader)?)),
+        "map-start" => Ok(Anchor::MapStart),
+        "map-end" => Ok(Anchor::MapEnd),
+        _ => {
+            reader.position = name_start;
+            reader.error(format!("unknown address `{name}`"))
+        }
+    }
+}
+
+fn parse_delta(reader: &mut ValueReader) -> ParseResult<i8> {
+    let negative = if reader.eat("-") {
+        true
+    } else {
+        reader.expect("+")?;
+        false
+    };
+    let start = reader.position;
+    let magnitude = i64::try_from(reader.number()?).unwrap_or(i64::MAX);
+    let delta = if negative { -magnitude } else { magnitude };
+    i8::try_from(delta).or_else(|_| {
+        reader.position = start;
+        reader.error("a page delta lies in -128..=127")
+    })
+}
+
+fn parse_addr(reader: &mut ValueReader) -> ParseResult<AddrSel> {
+    let word_start = reader.position;
+    match reader.word() {
+        "none" => Ok(AddrSel::Zero),
+        "raw" => Ok(AddrSel::Raw(reader.parenthesised_number()?)),
+        "near" => {
+            reader.expect("(")?;
+            let name_start = reader.position;
+            let name = reader.word();
+            let anchor = parse_anchor_named(name, name_start, reader)?;
+            reader.expect(",")?;
+            let delta = parse_delta(reader)?;
+            reader.expect(")")?;
+            Ok(AddrSel::Near(anchor, delta))
+        }
+        name => Ok(AddrSel::At(parse_anchor_named(name, word_start, reader)?)),
+    }
+}
+
+fn parse_size(reader: &mut ValueReader) -> ParseResult<SizeSel> {
+    let word_start = reader.position;
+    match reader.word() {
+        "pages" => Ok(SizeSel::Pages(
+            reader.parenthesised_small(MAX_PAGES, "page count")?,
+        )),
+        "gap-size" => Ok(SizeSel::GapSize(
+            reader.parenthesised_small(MAX_INDEX, "index")?,
+        )),
+        "entry-size" => Ok(SizeSel::EntrySize(
+            reader.parenthesised_small(MAX_INDEX, "index")?,
+        )),
+        "raw" => Ok(SizeSel::Raw(reader.parenthesised_number()?)),
+        name => {
+            reader.position = word_start;
+            reader.error(format!("unknown size `{name}`"))
+        }
+    }
+}
+
+fn parse_align(reader: &mut ValueReader) -> ParseResult<AlignSel> {
+    let word_start = reader.position;
+    match reader.word() {
+        "none" => Ok(AlignSel::None),
+        "raw" => Ok(AlignSel::Raw(reader.parenthesised_number()?)),
+        "pages" => {
+            reader.expect("(")?;
+            let value_start = reader.position;
+            let pages = reader.number()?;
+            if !pages.is_power_of_two() || pages.trailing_zeros() > u32::from(MAX_ALIGN_SHIFT) {
+                reader.position = value_start;
+                return reader.error(format!(
+                    "an alignment in pages is a power of two up to 2^{MAX_ALIGN_SHIFT}"
+                ));
+            }
+            reader.expect(")")?;
+            Ok(AlignSel::PageShift(pages.trailing_zeros() as u8))
+        }
+        name => {
+            reader.position = word_start;
+            reader.error(format!("unknown alignment `{name}`"))
+        }
+    }
+}
+
+fn parse_offset(reader: &mut ValueReader) -> ParseResult<ValueSel> {
+    let word_start = reader.position;
+    match reader.word() {
+        "pages" => Ok(ValueSel::Pages(
+            reader.parenthesised_small(MAX_PAGES, "page count")?,
+        )),
+        "raw" => Ok(ValueSel::Raw(reader.parenthesised_number()?)),
+        name => {
+            reader.position = word_start;
+            reader.error(format!("unknown offset `{name}`"))
+        }
+    }
+}
+
+fn parse_prot(reader: &mut ValueReader) -> ParseResult<u8> {
+    if reader.eat("none") {
+        return Ok(0);
+    }
+    let mut bits = 0;
+    while let Some(letter) = reader.rest().chars().next() {
+        let bit = match letter {
+            'r' => 1,
+            'w' => 2,
+            'x' => 4,
+            _ => break,
+        };
+        if bits & bit != 0 {
+            return reader.error(format!("`{letter}` twice"));
+        }
+        bits |= bit;
+        reader.position += 1;
+    }
+    if bits == 0 {
+        return reader.error("expected `none` or letters from `rwx`");
+    }
+    Ok(bits)
+}
+
+fn parse_named(reader: &mut ValueReader, names: &[&str], max: u8, what: &str) -> ParseResult<u8> {
+    if reader.rest().starts_with(|c: char| c.is_ascii_digit()) {
+        return reader.small(max, what);
+    }
+    let word_start = reader.position;
+    let word = reader.word();
+    match names.iter().position(|&name| name == word) {
+        Some(index) => Ok(index as u8),
+        None => {
+            reader.position = word_start;
+            reader.error(format!(
+                "unknown {what} `{word}` (one of {}, or a number)",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+/// One word of a line, with its column (from 1).
+#[derive(Clone, Copy)]
+struct Word<'a> {
+    text: &'a str,
+    column: usize,
+}
+
+fn split_words(line: &str) -> Vec<Word<'_>> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (column, (offset, c)) in line.char_indices().enumerate() {
+        match (c.is_whitespace(), start) {
+            (false, None) => start = Some((offset, column + 1)),
+            (true, Some((word_start, word_column))) => {
+                words.push(Word {
+                    text: &line[word_start..offset],
+                    column: word_column,
+                });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some((word_start, word_column)) = start {
+        words.push(Word {
+            text: &line[word_start..],
+            column: word_column,
+        });
+    }
+    words
+}
+
+/// The `key=value` fields and bare flag words of an operation line.
+struct Fields<'a> {
+    line: usize,
+    keyword: Word<'a>,
+    pairs: Vec<(&'a str, Word<'a>)>,
+    flags: Vec<Word<'a>>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(
+        line: usize,
+        keyword: Word<'a>,
+        words: &[Word<'a>],
+        keys: &[&str],
+        flags: &[&str],
+    ) -> ParseResult<Self> {
+        let mut fields = Fields {
+            line,
+            keyword,
+            pairs: Vec::new(),
+            flags: Vec::new(),
+        };
+        for &word in words {
+            let error = |column: usize, message: String| {
+                Err(ParseError {
+                    line,
+                    column,
+                    message,
+                })
+            };
+            match word.text.split_once('=') {
+                Some((key, value)) => {
+                    if !keys.contains(&key) {
+                        return error(
+                            word.column,
+                            format!("{} has no field `{key}`", keyword.text),
+                        );
+                    }
+                    if fields.pairs.iter().any(|&(seen, _)| seen == key) {
+                        return error(word.column, format!("field `{key}` given twice"));
+                    }
+                    let value_word = Word {
+                        text: value,
+                        column: word.column + key.chars().count() + 1,
+                    };
+                    fields.pairs.push((key, value_word));
+                }
+                None if flags.contains(&word.text) => {
+                    if fields.flags.iter().any(|seen| seen.text == word.text) {
+                        return error(word.column, format!("`{}` given twice", word.text));
+                    }
+                    fields.flags.push(word);
+                }
+                None => {
+                    return error(
+                        word.column,
+                        format!("unexpected `{}` (fields are key=value)", word.text),
+                    )
+                }
+            }
+        }
+        Ok(fields)
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.flags.iter().any(|word| word.text == name)
+    }
+
+    /// Parses field `key` with `parse`, or yields `default` (an error when
+    /// there is none) if the line leaves it out.
+    fn get<T>(
+        &self,
+        key: &str,
+        default: Option<T>,
+        parse: fn(&mut ValueReader) -> ParseResult<T>,
+    ) -> ParseResult<T> {
+        let Some(&(_, word)) = self.pairs.iter().find(|&&(seen, _)| seen == key) else {
+            return default.ok_or_else(|| ParseError {
+                line: self.line,
+                column: self.keyword.column,
+                message: format!("{} needs `{key}=`", self.keyword.text),
+            });
+        };
+        let mut reader = ValueReader {
+            text: word.text,
+            position: 0,
+            line: self.line,
+            column: word.column,
+        };
+        let value = parse(&mut reader)?;
+        reader.finish(value)
+    }
+}
+
+fn parse_enter(fields: &Fields) -> ParseResult<Op> {
+    Ok(Op::Enter(EnterArgs {
+        map: fields.get("map", None, parse_map)?,
+        object: fields.get("object", Some(ObjectSel::None), parse_object)?,
+        offset: fields.get("offset", Some(ValueSel::Pages(0)), parse_offset)?,
+        start: fields.get("start", Some(AddrSel::Zero), parse_addr)?,
+        size: fields.get("size", None, parse_size)?,
+        align: fields.get("align", Some(AlignSel::None), parse_align)?,
+        prot: fields.get("prot", Some(PROT_ALL), parse_prot)?,
+        maxprot: fields.get("maxprot", Some(PROT_ALL), parse_prot)?,
+        inherit: fields.get("inherit", Some(0), |r| {
+            parse_named(r, &INHERIT_NAMES, MAX_INHERIT, "inheritance")
+        })?,
+        advice: fields.get("advice", Some(0), |r| {
+            parse_named(r, &ADVICE_NAMES, MAX_ADVICE, "advice")
+        })?,
+        fixed: fields.flag("fixed"),
+        nomerge: fields.flag("nomerge"),
+        invalid: fields.flag("invalid"),
+    }))
+}
+
+const ENTER_KEYS: [&str; 10] = [
+    "map", "object", "offset", "start", "size", "align", "prot", "maxprot", "inherit", "advice",
+];
+
+/// Parses an operation line whose first word is `keyword`.
+fn parse_op(line: usize, keyword: Word, words: &[Word]) -> ParseResult<Op> {
+    let Some(kind) = OpKind::from_name(keyword.text) else {
+        return Err(ParseError {
+            line,
+            column: keyword.column,
+            message: format!("unknown operation or setting `{}`", keyword.text),
+        });
+    };
+    let fields = |keys: &[&str], flags: &[&str]| Fields::new(line, keyword, words, keys, flags);
+    match kind {
+        OpKind::CreateMap | OpKind::CreateObject | OpKind::Reap => {
+            fields(&[], &[])?;
+            Ok(match kind {
+                OpKind::CreateMap => Op::CreateMap,
+                OpKind::CreateObject => Op::CreateObject,
+                _ => Op::Reap,
+            })
+        }
+        OpKind::Enter => parse_enter(&fields(&ENTER_KEYS, &["fixed", "nomerge", "invalid"])?),
+        OpKind::Remove => {
+            let fields = fields(&["map", "start", "end"], &["invalid"])?;
+            Ok(Op::Remove {
+                map: fields.get("map", None, parse_map)?,
+                start: fields.get("start", None, parse_addr)?,
+                end: fields.get("end", None, parse_addr)?,
+                invalid: fields.flag("invalid"),
+            })
+        }
+        OpKind::Fault => {
+            let fields = fields(&["map", "addr", "access"], &["invalid"])?;
+            Ok(Op::Fault {
+                map: fields.get("map", None, parse_map)?,
+                addr: fields.get("addr", None, parse_addr)?,
+                access: fields.get("access", None, parse_prot)?,
+                invalid: fields.flag("invalid"),
+            })
+        }
+        OpKind::Info => {
+            let fields = fields(&["map"], &[])?;
+            Ok(Op::Info {
+                map: fields.get("map", None, parse_map)?,
+            })
+        }
+    }
+}
+
+/// The configuration lines seen so far.
+#[derive(Default)]
+struct Settings {
+    machine_seen: bool,
+    swarm_seen: bool,
+}
+
+/// Parses a configuration line (`machine`, `fail`, `swarm`); returns
+/// `Ok(false)` when the line is not one.
+fn parse_setting(
+    line: usize,
+    words: &[Word],
+    program: &mut Program,
+    settings: &mut Settings,
+) -> ParseResult<bool> {
+    let error = |word: &Word, message: String| ParseError {
+        line,
+        column: word.column,
+        message,
+    };
+    let keyword = words[0];
+    let argument = |index: usize| {
+        words
+            .get(index)
+            .copied()
+            .ok_or_else(|| error(&keyword, format!("`{}` needs an argument", keyword.text)))
+    };
+    match keyword.text {
+        "machine" => {
+            let preset = argument(1)?;
+            program.machine = match preset.text {
+                "tiny" => MachinePreset::Tiny,
+                "normal" => MachinePreset::Normal,
+                other => {
+                    return Err(error(
+                        &preset,
+                        format!("unknown machine `{other}` (tiny or normal)"),
+                    ))
+                }
+            };
+            if std::mem::replace(&mut settings.machine_seen, true) {
+                return Err(error(&keyword, "machine given twice".into()));
+            }
+            expect_no_more(line, words, 2)?;
+        }
+        "fail" => parse_fail(line, words, &mut program.fault_plan)?,
+        "swarm" => {
+            argument(1)?;
+            if std::mem::replace(&mut settings.swarm_seen, true) {
+                return Err(error(&keyword, "swarm given twice".into()));
+            }
+            let mut bits = 0;
+            for word in &words[1..] {
+                let kind = OpKind::from_name(word.text).ok_or_else(|| {
+                    error(word, format!("unknown operation kind `{}`", word.text))
+                })?;
+                bits |= kind.bit();
+            }
+            program.swarm = KindMask::from_bits(bits).unwrap_or(KindMask::ALL);
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn expect_no_more(line: usize, words: &[Word], count: usize) -> ParseResult<()> {
+    match words.get(count) {
+        Some(extra) => Err(ParseError {
+            line,
+            column: extra.column,
+            message: format!("unexpected `{}`", extra.text),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn parse_fail(line: usize, words: &[Word], plan: &mut FaultPlanSpec) -> ParseResult<()> {
+    let error = |column: usize, message: String| {
+        Err(ParseError {
+            line,
+            column,
+            message,
+        })
+    };
+    let (Some(which), Some(number_word)) = (words.get(1), words.get(2)) else {
+        return error(
+            words[0].column,
+            "expected `fail phys N` or `fail cache N`".into(),
+        );
+    };
+    let list = match which.text {
+        "phys" => &mut plan.failing_phys_allocs,
+        "cache" => &mut plan.failing_cache_allocs,
+        other => {
+            return error(
+                which.column,
+                format!("unknown allocation kind `{other}` (phys or cache)"),
+            )
+        }
+    };
+    let number = match number_word.text.parse::<u32>() {
+        Ok(number) if (1..=MAX_FAILING_ALLOC).contains(&number) => number,
+        _ => {
+            return error(
+                number_word.column,
+                format!("expected an allocation number in 1..={MAX_FAILING_ALLOC}"),
+            )
+        }
+    };
+    if !list.push(number) {
+        return error(
+            words[0].column,
+            format!(
+                "at most {MAX_PLANNED_FAILURES} failing {} allocations",
+                which.text
+            ),
+        );
+    }
+    expect_no_more(line, words, 3)
+}
+
+impl Program {
+    /// Parses the text form (see the module documentation of `text.rs`).
+    pub fn parse_text(text: &str) -> Result<Program, ParseError> {
+        let mut program = Program::new();
+        let mut settings = Settings::default();
+        for (line_index, raw_line) in text.lines().enumerate() {
+            let line = line_index + 1;
+            let content = raw_line.split('#').next().unwrap_or("");
+            let words = split_words(content);
+            let Some(&keyword) = words.first() else {
+                continue;
+            };
+            let error = |message: String| ParseError {
+                line,
+                column: keyword.column,
+                message,
+            };
+            if parse_setting(line, &words, &mut program, &mut settings)? {
+                if !program.ops.is_empty() {
+                    return Err(error("settings come before the operations".into()));
+                }
+                continue;
+            }
+            let op = parse_op(line, keyword, &words[1..])?;
+            if program.ops.len() == MAX_OPS {
+                return Err(error(format!("more than {MAX_OPS} operations")));
+            }
+            if !program.swarm.contains(op.kind()) {
+                return Err(error(format!(
+                    "{} is not enabled by the swarm line",
+                    keyword.text
+                )));
+            }
+            program.ops.push(op);
+        }
+        Ok(program)
+    }
+}
