@@ -1,5 +1,13 @@
-//! vm-diff's harness: the program language the fuzzer speaks (and, later,
-//! the runner, oracles and reports that compare the C original with its
-//! Rust port). Each module documents how it reports failure.
+//! vm-diff's harness: the program language the fuzzer speaks, the two sides
+//! it drives in lockstep, the oracles that compare them, the registry of
+//! known divergences of the C original, and the reports. Each module
+//! documents how it reports failure.
 
+pub mod invariants;
+pub mod known;
+pub mod mismatch;
+pub mod observe;
+pub mod oracle;
 pub mod program;
+pub mod runner;
+pub mod side;

@@ -1,0 +1,121 @@
+//! Invariants that one side must keep on its own, whatever the other does.
+//! They catch bugs in the C original as well as in the port.
+//!
+//! [`check`] returns the first broken invariant as a stable name and a
+//! detail line; it never panics.
+
+use crate::observe::MapView;
+use crate::side::Side;
+use sim::{PhysAddr, SlabBackEnd};
+
+/// The physical-address bits of a page-table entry.
+const PTE_ADDRESS_MASK: u64 = 0x000f_ffff_ffff_f000;
+/// The page-table level whose entries map pages.
+const LEAF_LEVEL: u8 = 1;
+/// A page, in bytes.
+const PAGE_SIZE_BYTES: u64 = 4096;
+
+/// The first invariant `side` breaks, given its maps (index 0 is the kernel
+/// map, then the user maps in creation order).
+pub fn check(side: &dyn Side, maps: &[MapView]) -> Option<(&'static str, String)> {
+    maps.iter()
+        .enumerate()
+        .find_map(|(index, map)| {
+            check_map(map).map(|(name, detail)| (name, format!("map {index}: {detail}")))
+        })
+        .or_else(|| check_machine(side))
+}
+
+fn check_map(map: &MapView) -> Option<(&'static str, String)> {
+    for (index, entry) in map.entries.iter().enumerate() {
+        if entry.start >= entry.end {
+            return Some(("entry-nonempty", format!("entry {index} is {entry}")));
+        }
+        if entry.start < map.start || entry.end > map.end {
+            return Some((
+                "entry-inside-map",
+                format!("entry {index} {entry} leaves the map"),
+            ));
+        }
+        if entry.start % PAGE_SIZE_BYTES != 0 || entry.end % PAGE_SIZE_BYTES != 0 {
+            return Some(("entry-page-aligned", format!("entry {index} is {entry}")));
+        }
+        if let Some(previous) = index.checked_sub(1).map(|i| map.entries[i]) {
+            if previous.end > entry.start {
+                return Some(("entries-disjoint", format!("{previous} overlaps {entry}")));
+            }
+        }
+    }
+    let covered_bytes: u64 = map
+        .entries
+        .iter()
+        .map(|e| e.end.wrapping_sub(e.start))
+        .fold(0, u64::wrapping_add);
+    if covered_bytes != map.size {
+        return Some((
+            "size",
+            format!("size {:#x}, entries cover {covered_bytes:#x}", map.size),
+        ));
+    }
+    if map.nr_entries as usize != map.entries.len() {
+        return Some((
+            "nr-entries",
+            format!(
+                "nr_entries {}, {} entries",
+                map.nr_entries,
+                map.entries.len()
+            ),
+        ));
+    }
+    if map.list != map.entries {
+        let index = map
+            .list
+            .iter()
+            .zip(&map.entries)
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        return Some((
+            "list-order",
+            format!("list position {index} differs from address order"),
+        ));
+    }
+    None
+}
+
+fn check_machine(side: &dyn Side) -> Option<(&'static str, String)> {
+    let machine = side.machine();
+    if let Some(violation) = machine.violations().first() {
+        return Some(("machine-use", violation.to_string()));
+    }
+    let kentry_slabs = machine
+        .slabs()
+        .iter()
+        .filter(|slab| slab.back_end == SlabBackEnd::Kentry)
+        .count();
+    let allocated = side.kentry().allocated.len();
+    if kentry_slabs != allocated {
+        return Some((
+            "kentry-descriptors",
+            format!("{allocated} descriptors marked allocated, {kentry_slabs} kentry slabs in use"),
+        ));
+    }
+    for pmap in machine.pmaps() {
+        let leaves = machine.page_table_entries(pmap);
+        let stray = leaves
+            .iter()
+            .filter(|entry| entry.level == LEAF_LEVEL)
+            .find(|entry| !machine.frame_is_allocated(PhysAddr(entry.raw & PTE_ADDRESS_MASK)));
+        if let Some(entry) = stray {
+            return Some((
+                "leaf-frame-allocated",
+                format!(
+                    "pmap {}: va {:#x} maps frame {:#x}, which is free",
+                    pmap.0,
+                    entry.va,
+                    entry.raw & PTE_ADDRESS_MASK
+                ),
+            ));
+        }
+    }
+    None
+}

@@ -1,0 +1,319 @@
+//! The runner: plays one [`Program`] on both sides in lockstep and applies
+//! the oracles after setup and after every operation.
+//!
+//! Operands are resolved against the C side's state (the reference). The
+//! first mismatch ends the run: either a registered known divergence of the
+//! C original ([`crate::known`]), after which the program is no longer
+//! compared and passes, or a [`Divergence`] to report. The runner itself
+//! never panics; the fuzz target panics on a [`Verdict::Divergence`].
+
+use crate::known::{self, KnownDivergence};
+use crate::mismatch::Mismatch;
+use crate::observe::{MapView, Outcome};
+use crate::oracle;
+use crate::program::{MachinePreset, MapRef, Program, ResolvedOp, StateView};
+use crate::side::Side;
+use sim::{FaultPlan, MachineConfig};
+
+/// How a program ended.
+#[derive(Debug)]
+pub enum Verdict {
+    /// Both sides did the same thing throughout.
+    Equivalent,
+    /// A registered bug of the C original showed; comparison stopped there.
+    Known {
+        /// The registry entry.
+        divergence: &'static KnownDivergence,
+        /// The operation it showed at (`None`: setup).
+        op_index: Option<usize>,
+    },
+    /// A finding.
+    Divergence(Box<Divergence>),
+}
+
+/// Everything a report needs about a finding.
+#[derive(Debug, Clone)]
+pub struct Divergence {
+    /// The program that diverged.
+    pub program: Program,
+    /// The operation at which it did (`None`: setup).
+    pub op_index: Option<usize>,
+    /// That operation with its concrete arguments.
+    pub op: Option<ResolvedOp>,
+    /// The C's outcome.
+    pub c_outcome: Outcome,
+    /// The port's outcome.
+    pub rust_outcome: Outcome,
+    /// What differs.
+    pub mismatch: Mismatch,
+    /// The C's maps at that point (kernel map first).
+    pub c_maps: Vec<MapView>,
+    /// The port's maps at that point.
+    pub rust_maps: Vec<MapView>,
+}
+
+/// Counters over the runs of one [`Runner`], for the fuzzer's status line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Programs run.
+    pub programs: u64,
+    /// Operations run (both sides count once).
+    pub ops: u64,
+    /// Operations of each kind, in `OpKind` order.
+    pub ops_by_kind: [u64; 7],
+    /// Operations that succeeded.
+    pub successes: u64,
+    /// Operations that returned an error code.
+    pub errors: u64,
+    /// Operations that ended in a C panic or assertion (the same on both sides).
+    pub panics: u64,
+    /// Programs stopped by a known divergence.
+    pub known_divergences: u64,
+    /// Programs with a finding.
+    pub divergences: u64,
+}
+
+/// The machine configuration of a preset.
+pub fn machine_config(preset: MachinePreset) -> MachineConfig {
+    match preset {
+        MachinePreset::Tiny => MachineConfig::tiny(),
+        MachinePreset::Normal => MachineConfig::normal(),
+    }
+}
+
+/// Two sides and the buffers the oracles reuse between operations.
+pub struct Runner<C: Side, R: Side> {
+    /// The reference side (operands resolve against it).
+    pub c: C,
+    /// The side under test.
+    pub rust: R,
+    c_maps: Vec<MapView>,
+    rust_maps: Vec<MapView>,
+    ranges: Vec<Vec<(u64, u64)>>,
+    /// Counters over every run.
+    pub stats: RunStats,
+}
+
+/// The outcome of one step (setup or an operation) on both sides.
+struct Step<'a> {
+    program: &'a Program,
+    op_index: Option<usize>,
+    op: Option<ResolvedOp>,
+    c_outcome: Outcome,
+    rust_outcome: Outcome,
+    c_trace_start: usize,
+    rust_trace_start: usize,
+}
+
+impl<C: Side, R: Side> Runner<C, R> {
+    /// A runner over two sides.
+    pub fn new(c: C, rust: R) -> Self {
+        Runner {
+            c,
+            rust,
+            c_maps: Vec::new(),
+            rust_maps: Vec::new(),
+            ranges: Vec::new(),
+            stats: RunStats::default(),
+        }
+    }
+
+    /// Plays `program` on both sides and judges it.
+    pub fn run(&mut self, program: &Program) -> Verdict {
+        self.stats.programs += 1;
+        let verdict = self.run_inner(program);
+        match verdict {
+            Verdict::Known { .. } => self.stats.known_divergences += 1,
+            Verdict::Divergence(_) => self.stats.divergences += 1,
+            Verdict::Equivalent => {}
+        }
+        verdict
+    }
+
+    fn run_inner(&mut self, program: &Program) -> Verdict {
+        let config = machine_config(program.machine);
+        let plan = FaultPlan {
+            failing_phys_allocs: program.fault_plan.failing_phys_allocs.as_slice().to_vec(),
+            failing_cache_allocs: program.fault_plan.failing_cache_allocs.as_slice().to_vec(),
+        };
+        let c_outcome = self.c.setup(&config, plan.clone());
+        let rust_outcome = self.rust.setup(&config, plan);
+        let step = Step {
+            program,
+            op_index: None,
+            op: None,
+            c_outcome,
+            rust_outcome,
+            c_trace_start: 0,
+            rust_trace_start: 0,
+        };
+        let setup_failed = step.c_outcome.is_terminal() && step.rust_outcome.is_terminal();
+        if let Some(verdict) = self.judge(step) {
+            return verdict;
+        }
+        if setup_failed {
+            return Verdict::Equivalent;
+        }
+        for (index, op) in program.ops.iter().enumerate() {
+            let resolved = op.resolve(&self.view());
+            let c_trace_start = self.c.machine().trace().len();
+            let rust_trace_start = self.rust.machine().trace().len();
+            let c_outcome = self.c.apply(&resolved);
+            let rust_outcome = self.rust.apply(&resolved);
+            self.count(&resolved, &c_outcome);
+            let terminal = c_outcome.is_terminal() && rust_outcome.is_terminal();
+            let step = Step {
+                program,
+                op_index: Some(index),
+                op: Some(resolved),
+                c_outcome,
+                rust_outcome,
+                c_trace_start,
+                rust_trace_start,
+            };
+            if let Some(verdict) = self.judge(step) {
+                return verdict;
+            }
+            if terminal {
+                break;
+            }
+        }
+        Verdict::Equivalent
+    }
+
+    fn count(&mut self, op: &ResolvedOp, outcome: &Outcome) {
+        self.stats.ops += 1;
+        self.stats.ops_by_kind[op.kind() as usize] += 1;
+        match outcome {
+            Outcome::Ok(_) => self.stats.successes += 1,
+            Outcome::Error(_) => self.stats.errors += 1,
+            Outcome::Precondition(_) | Outcome::Fatal(_) => self.stats.panics += 1,
+            Outcome::Undefined(_) | Outcome::Dead => {}
+        }
+    }
+
+    /// Applies the oracles in order; `None` when the step is equivalent.
+    fn judge(&mut self, step: Step<'_>) -> Option<Verdict> {
+        let mismatch = self.first_mismatch(&step)?;
+        if let Some(divergence) =
+            known::recognise(&step.op, &step.c_outcome, &step.rust_outcome, &mismatch)
+        {
+            return Some(Verdict::Known {
+                divergence,
+                op_index: step.op_index,
+            });
+        }
+        Some(Verdict::Divergence(Box::new(Divergence {
+            program: step.program.clone(),
+            op_index: step.op_index,
+            op: step.op,
+            c_outcome: step.c_outcome,
+            rust_outcome: step.rust_outcome,
+            mismatch,
+            c_maps: self.c_maps.clone(),
+            rust_maps: self.rust_maps.clone(),
+        })))
+    }
+
+    fn first_mismatch(&mut self, step: &Step<'_>) -> Option<Mismatch> {
+        self.refresh_maps();
+        if let Some(mismatch) = oracle::compare_outcomes(&step.c_outcome, &step.rust_outcome) {
+            return Some(mismatch);
+        }
+        let c_events = &self.c.machine().trace()[step.c_trace_start..];
+        let rust_events = &self.rust.machine().trace()[step.rust_trace_start..];
+        if let Some(mismatch) = oracle::compare_traces(c_events, rust_events) {
+            return Some(mismatch);
+        }
+        // A panic leaves the kernel half-way through an operation: the
+        // state is still compared, but invariants no longer hold by design.
+        let panicked = step.c_outcome.is_terminal();
+        self.compare_all_maps()
+            .or_else(|| oracle::compare_page_tables(self.c.machine(), self.rust.machine()))
+            .or_else(|| {
+                if panicked {
+                    return None;
+                }
+                oracle::check_invariants(&self.c, &self.c_maps, &self.rust, &self.rust_maps)
+            })
+    }
+
+    fn compare_all_maps(&self) -> Option<Mismatch> {
+        let (c_count, rust_count) = (self.c.user_map_count(), self.rust.user_map_count());
+        if c_count != rust_count {
+            return Some(Mismatch::MapCount {
+                c: c_count,
+                rust: rust_count,
+            });
+        }
+        self.c_maps
+            .iter()
+            .zip(&self.rust_maps)
+            .enumerate()
+            .find_map(|(index, (c, rust))| oracle::compare_maps(MapRef(index as u32), c, rust))
+    }
+
+    /// Re-reads every map of both sides into the reused buffers.
+    fn refresh_maps(&mut self) {
+        fill_all(&self.c, &mut self.c_maps);
+        fill_all(&self.rust, &mut self.rust_maps);
+        self.ranges.resize_with(self.c_maps.len(), Vec::new);
+        for (ranges, map) in self.ranges.iter_mut().zip(&self.c_maps) {
+            ranges.clear();
+            ranges.extend(map.entries.iter().map(|entry| (entry.start, entry.end)));
+        }
+    }
+
+    fn view(&self) -> MapsView<'_> {
+        MapsView {
+            maps: &self.c_maps,
+            ranges: &self.ranges,
+            user_maps: self.c.user_map_count(),
+            objects: self.c.object_count(),
+        }
+    }
+}
+
+/// Fills `maps` with the side's kernel map and user maps.
+fn fill_all(side: &dyn Side, maps: &mut Vec<MapView>) {
+    let count = side.user_map_count() as usize + 1;
+    maps.resize_with(count, MapView::default);
+    for (index, map) in maps.iter_mut().enumerate() {
+        side.fill_map(MapRef(index as u32), map);
+    }
+}
+
+/// The reference side's state, as operand resolution sees it.
+struct MapsView<'a> {
+    maps: &'a [MapView],
+    ranges: &'a [Vec<(u64, u64)>],
+    user_maps: u32,
+    objects: u32,
+}
+
+impl StateView for MapsView<'_> {
+    fn user_map_count(&self) -> u32 {
+        self.user_maps
+    }
+
+    fn object_count(&self) -> u32 {
+        self.objects
+    }
+
+    fn map_bounds(&self, map: MapRef) -> (u64, u64) {
+        self.maps
+            .get(map.0 as usize)
+            .map_or((0, 0), |view| (view.start, view.end))
+    }
+
+    fn entries(&self, map: MapRef) -> &[(u64, u64)] {
+        self.ranges.get(map.0 as usize).map_or(&[], Vec::as_slice)
+    }
+
+    fn entry_has_object(&self, map: MapRef, index: usize) -> bool {
+        self.maps
+            .get(map.0 as usize)
+            .and_then(|view| view.entries.get(index))
+            .is_some_and(|entry| entry.object.is_some())
+    }
+}

@@ -1,0 +1,35 @@
+//! The two sides the runner drives in lockstep, behind one trait: the C
+//! original ([`c::CSide`]) and the Rust port ([`rust::RustSide`]), each on
+//! its own [`sim::Machine`].
+//!
+//! A side turns every result into the shared vocabulary of
+//! [`crate::observe`]; it never panics on a bad operation (the C's panics and
+//! the port's failures are outcomes).
+
+pub mod c;
+pub mod rust;
+
+use crate::observe::{KentryView, MapView, Outcome};
+use crate::program::{MapRef, ResolvedOp};
+use sim::{FaultPlan, Machine, MachineConfig};
+
+/// One implementation of vm_map on its own simulated machine.
+pub trait Side {
+    /// A short name for reports: "C" or "Rust".
+    fn name(&self) -> &'static str;
+    /// Boots a fresh instance: resets the machine with `plan` and runs
+    /// `vm_map_setup`.
+    fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome;
+    /// Runs one resolved operation.
+    fn apply(&mut self, op: &ResolvedOp) -> Outcome;
+    /// The machine this side runs on.
+    fn machine(&self) -> &Machine;
+    /// How many user maps exist.
+    fn user_map_count(&self) -> u32;
+    /// How many objects exist.
+    fn object_count(&self) -> u32;
+    /// Fills `out` with the map's state; false when the map does not exist.
+    fn fill_map(&self, map: MapRef, out: &mut MapView) -> bool;
+    /// The kentry allocator's table.
+    fn kentry(&self) -> KentryView;
+}

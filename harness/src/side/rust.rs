@@ -1,0 +1,176 @@
+//! The Rust port as a [`Side`]: a [`vm_rs::Vm`] on a [`sim::Machine`].
+//!
+//! The port's failures map onto [`Outcome`]: preconditions by the port's own
+//! assertion table, fatal outcomes by their C message.
+
+use super::Side;
+use crate::observe::{EntryView, KentryView, MapView, Outcome};
+use crate::program::{MapRef, ResolvedOp};
+use sim::{FaultPlan, Machine, MachineConfig, ObjectId};
+use vm_rs::{Failure, MapFlags, MapId, Protection, Vm};
+
+/// The port and its machine.
+pub struct RustSide {
+    machine: Machine,
+    vm: Option<Vm>,
+    objects: u32,
+}
+
+impl RustSide {
+    /// A side on a machine of the given configuration (not yet set up).
+    pub fn new(config: &MachineConfig) -> RustSide {
+        RustSide {
+            machine: Machine::new(config.clone()),
+            vm: None,
+            objects: 0,
+        }
+    }
+
+    /// The port's state, when setup succeeded.
+    pub fn vm(&self) -> Option<&Vm> {
+        self.vm.as_ref()
+    }
+
+    fn run(&mut self, op: &ResolvedOp) -> Result<Option<u64>, Failure> {
+        let Some(vm) = self.vm.as_mut() else {
+            return Err(Failure::Dead);
+        };
+        let env = &mut self.machine;
+        match *op {
+            ResolvedOp::CreateMap => vm.create_map(env).map(|_| None),
+            ResolvedOp::CreateObject => {
+                env.object_create();
+                self.objects += 1;
+                Ok(None)
+            }
+            ResolvedOp::Enter {
+                map,
+                object,
+                offset,
+                start,
+                size,
+                align,
+                flags,
+            } => vm
+                .enter(
+                    env,
+                    MapId(map.0),
+                    object.map(ObjectId),
+                    offset,
+                    start,
+                    size,
+                    align,
+                    MapFlags::from_i32(flags),
+                )
+                .map(Some),
+            ResolvedOp::Remove { map, start, end } => {
+                vm.remove(env, MapId(map.0), start, end).map(|()| None)
+            }
+            ResolvedOp::Fault { map, addr, access } => vm
+                .fault(env, MapId(map.0), addr, Protection::from_raw(access as u32))
+                .map(|()| None),
+            ResolvedOp::Reap => vm.reap(env).map(|()| None),
+            ResolvedOp::Info { map } => vm.info(env, MapId(map.0)).map(|()| None),
+            ResolvedOp::Skip { .. } => Ok(None),
+        }
+    }
+}
+
+/// The shared outcome of a port result.
+pub fn outcome_of(result: Result<Option<u64>, Failure>) -> Outcome {
+    match result {
+        Ok(address) => Outcome::Ok(address),
+        Err(Failure::Error(error)) => Outcome::Error(error.code()),
+        Err(Failure::Precondition(p)) => Outcome::Precondition(p.expression().to_string()),
+        Err(Failure::Fatal(fatal)) => Outcome::Fatal(fatal.message().to_string()),
+        Err(Failure::Undefined(what)) => Outcome::Undefined(format!("{what:?}")),
+        Err(Failure::Dead) => Outcome::Dead,
+        // The harness only names maps that exist on the C side; a missing
+        // one here is itself a difference, shown as the port's words.
+        Err(Failure::NoSuchMap(map)) => Outcome::Undefined(format!("no map {}", map.0)),
+    }
+}
+
+fn entry_view(entry: &vm_rs::EntryState) -> EntryView {
+    EntryView {
+        start: entry.start,
+        end: entry.end,
+        object: entry.object.map(|object| object.0),
+        offset: entry.offset,
+        flags: entry.flags,
+    }
+}
+
+impl Side for RustSide {
+    fn name(&self) -> &'static str {
+        "Rust"
+    }
+
+    fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
+        if self.machine.config() != config {
+            self.machine = Machine::new(config.clone());
+        }
+        self.machine.reset(plan);
+        self.objects = 0;
+        match Vm::setup(&mut self.machine) {
+            Ok(vm) => {
+                self.vm = Some(vm);
+                Outcome::Ok(None)
+            }
+            Err(failure) => {
+                self.vm = None;
+                outcome_of(Err(failure))
+            }
+        }
+    }
+
+    fn apply(&mut self, op: &ResolvedOp) -> Outcome {
+        let result = self.run(op);
+        outcome_of(result)
+    }
+
+    fn machine(&self) -> &Machine {
+        &self.machine
+    }
+
+    fn user_map_count(&self) -> u32 {
+        self.vm
+            .as_ref()
+            .map_or(0, |vm| vm.map_count().saturating_sub(1))
+    }
+
+    fn object_count(&self) -> u32 {
+        self.objects
+    }
+
+    fn fill_map(&self, map: MapRef, out: &mut MapView) -> bool {
+        out.clear();
+        let Some(vm) = self.vm.as_ref() else {
+            return false;
+        };
+        let Some(state) = vm.map_state(MapId(map.0)) else {
+            return false;
+        };
+        out.start = state.start;
+        out.end = state.end;
+        out.size = state.size;
+        out.nr_entries = state.nr_entries;
+        out.find_cache = state.find_cache;
+        out.find_cache_threshold = state.find_cache_threshold;
+        out.entries.extend(state.entries.iter().map(entry_view));
+        out.list.extend(state.list.iter().map(entry_view));
+        true
+    }
+
+    fn kentry(&self) -> KentryView {
+        let state = self
+            .vm
+            .as_ref()
+            .map(|vm| vm.kentry_state())
+            .unwrap_or_default();
+        KentryView {
+            free_list: state.free_list,
+            allocated: state.allocated,
+        }
+    }
+}
