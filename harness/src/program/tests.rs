@@ -766,3 +766,15 @@ fn decoding_is_fast() {
         "{per_op:?} per operation"
     );
 }
+
+#[test]
+fn the_arbitrary_impl_decodes_the_same_programs() {
+    use arbitrary::{Arbitrary, Unstructured};
+    for (bytes, program) in random_programs(0x5eed_000a).take(200) {
+        let taken = Program::arbitrary_take_rest(Unstructured::new(&bytes)).unwrap();
+        assert_eq!(taken, program);
+        let mut unstructured = Unstructured::new(&bytes);
+        let nested = Program::arbitrary(&mut unstructured).unwrap();
+        assert!(nested.check_bounds().is_ok());
+    }
+}

@@ -13,12 +13,45 @@
 //! fault map=1 addr=raw(0x7000) access=r invalid
 //! ```
 //!
+//! The grammar (words are separated by blanks; a value has no blanks):
+//!
+//! ```text
+//! line     = setting | op                      ('#' to the end of a line is a comment)
+//! setting  = "machine" ("tiny" | "normal")     (default normal)
+//!          | "fail" ("phys" | "cache") N       (N in 1..=64; at most 4 of each)
+//!          | "swarm" kind+                     (the enabled kinds; default all)
+//! op       = "create-map" | "create-object" | "reap" | "info" "map=" map
+//!          | "enter" field* ["fixed"] ["nomerge"] ["invalid"]
+//!          | "remove" "map=" map "start=" addr "end=" addr ["invalid"]
+//!          | "fault" "map=" map "addr=" addr "access=" prot ["invalid"]
+//! field    = "map=" map | "size=" size          (required)
+//!          | "object=" ("none" | I)             (default none)
+//!          | "offset=" ("pages(" P ")" | raw)   (default pages(0))
+//!          | "start=" addr                      (default none: no hint)
+//!          | "align=" ("none" | "pages(" 2^k ")" | raw)   (k <= 22; default none)
+//!          | "prot=" prot | "maxprot=" prot     (default rwx)
+//!          | "inherit=" ("none" | "share" | "copy" | 0..=3)            (default none)
+//!          | "advice=" ("normal" | "random" | "sequential" | "willneed"
+//!                       | "dontneed" | 0..=7)  (default normal)
+//! map      = "kernel" | 1..=32                 (user maps count from 1)
+//! addr     = "none" | anchor | "near(" anchor "," ("+" | "-") D ")" | raw
+//! anchor   = ("entry-start" | "entry-end" | "gap-start" | "gap-end") "(" I ")"
+//!          | "map-start" | "map-end"
+//! size     = "pages(" P ")" | "gap-size(" I ")" | "entry-size(" I ")" | raw
+//! raw      = "raw(" number ")"                 (decimal, or 0x hexadecimal; _ allowed)
+//! prot     = "none" | letters from "rwx", each at most once
+//! kind     = "create-map" | "create-object" | "enter" | "remove" | "fault" | "reap" | "info"
+//! ```
+//!
+//! with I an index in 0..=31, P a page count in 0..=127 and D a page delta
+//! in -128..=127. Fields may come in any order; settings come before the
+//! operations; at most 64 operations, each of a kind the swarm line enables.
+//!
 //! The form does not depend on the byte layout, so regression files stay
-//! valid when the encoding changes. `#` starts a comment; blank lines are
-//! ignored; configuration lines come before the operations. Printing always
-//! writes every field; parsing lets an enter leave out the fields that have
-//! defaults. Parsing reports failure as a [`ParseError`] with the line and
-//! column (both from 1) of the offending word.
+//! valid when the encoding changes. Printing always writes every field and
+//! parses back to the same program. Parsing reports failure as a
+//! [`ParseError`] with the line and column (both from 1) of the offending
+//! word or character.
 
 use std::fmt::{self, Display, Formatter};
 
