@@ -778,3 +778,40 @@ fn the_arbitrary_impl_decodes_the_same_programs() {
         assert!(nested.check_bounds().is_ok());
     }
 }
+
+#[test]
+fn parsing_mangled_text_never_panics() {
+    let mut rng = XorShift(0x5eed_000b);
+    let alphabet: Vec<char> = "()=,+-#_ \n0x19afrwzü-entry-gap-size".chars().collect();
+    let mut rejected = 0;
+    for (_, program) in random_programs(0x5eed_000c).take(500) {
+        let mut text: Vec<char> = program.to_string().chars().collect();
+        for _ in 0..1 + rng.below(4) {
+            let position = rng.below(text.len() as u64 + 1) as usize;
+            match rng.below(3) {
+                0 if position < text.len() => {
+                    text.remove(position);
+                }
+                _ => text.insert(
+                    position,
+                    alphabet[rng.below(alphabet.len() as u64) as usize],
+                ),
+            }
+        }
+        let mangled: String = text.into_iter().collect();
+        match Program::parse_text(&mangled) {
+            Ok(parsed) => assert!(parsed.check_bounds().is_ok(), "{mangled}"),
+            Err(error) => {
+                assert!(
+                    error.line >= 1 && error.line <= mangled.lines().count(),
+                    "{error}"
+                );
+                rejected += 1;
+            }
+        }
+    }
+    assert!(
+        rejected > 100,
+        "only {rejected} mangled texts were rejected"
+    );
+}
