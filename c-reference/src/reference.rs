@@ -75,7 +75,7 @@ impl CReference {
     pub fn reset(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome<()> {
         check_fits(config);
         if self.machine.config() != config {
-            self.machine = Box::new(Machine::new(config.clone()));
+            *self.machine = Machine::new(config.clone());
         }
         self.set_up(plan)
     }
@@ -99,11 +99,12 @@ impl CReference {
     }
 
     fn outcome_of<T>(&self, value: impl FnOnce(u64) -> T) -> Outcome<T> {
-        let host_failure = if self.outcome.kind == bindings::cref_outcome_kind::CREF_OUTCOME_PANICKED {
-            services::take_host_failure()
-        } else {
-            None
-        };
+        let host_failure =
+            if self.outcome.kind == bindings::cref_outcome_kind::CREF_OUTCOME_PANICKED {
+                services::take_host_failure()
+            } else {
+                None
+            };
         outcome::from_c(&self.outcome, value, host_failure)
     }
 

@@ -98,7 +98,10 @@ fn with_machine<R>(fallback: R, call: impl FnOnce(&mut Machine) -> R) -> R {
     match catch_unwind(AssertUnwindSafe(|| call(machine))) {
         Ok(result) => result,
         Err(payload) => {
-            note_host_failure(format!("the machine panicked: {}", panic_message(&*payload)));
+            note_host_failure(format!(
+                "the machine panicked: {}",
+                panic_message(&*payload)
+            ));
             fallback
         }
     }
@@ -208,7 +211,12 @@ pub unsafe extern "C" fn cref_env_pmap_klimit() -> c_ulong {
 /// # Safety
 /// Always safe; `unsafe` only to match the C declaration.
 #[no_mangle]
-pub unsafe extern "C" fn cref_env_pmap_enter(pmap: u32, va: c_ulong, pa: u64, prot: c_int) -> c_int {
+pub unsafe extern "C" fn cref_env_pmap_enter(
+    pmap: u32,
+    va: c_ulong,
+    pa: u64,
+    prot: c_int,
+) -> c_int {
     with_machine(0, |machine| {
         error_code(machine.pmap_enter(PmapId(pmap), va, PhysAddr(pa), prot as u32))
     })
@@ -315,7 +323,9 @@ pub unsafe extern "C" fn cref_env_kmem_cache_take(
 /// Always safe; `unsafe` only to match the C declaration.
 #[no_mangle]
 pub unsafe extern "C" fn cref_env_kmem_cache_grow(cache: u32, slab_va: c_ulong) {
-    with_machine((), |machine| machine.kmem_cache_grow(CacheId(cache), slab_va));
+    with_machine((), |machine| {
+        machine.kmem_cache_grow(CacheId(cache), slab_va)
+    });
 }
 
 /// `kmem_cache_free`.
@@ -324,7 +334,9 @@ pub unsafe extern "C" fn cref_env_kmem_cache_grow(cache: u32, slab_va: c_ulong) 
 /// Always safe; `unsafe` only to match the C declaration.
 #[no_mangle]
 pub unsafe extern "C" fn cref_env_kmem_cache_free(cache: u32, object_va: c_ulong) {
-    with_machine((), |machine| machine.kmem_cache_free(CacheId(cache), object_va));
+    with_machine((), |machine| {
+        machine.kmem_cache_free(CacheId(cache), object_va)
+    });
 }
 
 /// One step of a reap: 1 and the slab, or 0 when no empty slab is left.

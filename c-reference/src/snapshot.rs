@@ -137,7 +137,9 @@ pub(crate) unsafe fn read_map(map: *const vm_map, snapshot: &mut MapSnapshot) {
     snapshot.find_cache_threshold = map.find_cache_threshold as u64;
     // SAFETY: a map's pmap pointer is null or points into the C pmap table.
     snapshot.pmap = unsafe { map.pmap.as_ref() }.map(|pmap| PmapId(pmap.id));
-    let bound = (map.nr_entries as usize).saturating_add(1).min(MAX_WALK_NODES);
+    let bound = (map.nr_entries as usize)
+        .saturating_add(1)
+        .min(MAX_WALK_NODES);
     snapshot.list.clear();
     snapshot.tree.clear();
     // SAFETY: the list and tree nodes belong to the map's entries, which are
