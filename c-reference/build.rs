@@ -32,8 +32,10 @@ enum Instrumentation {
 }
 
 /// The AFL hook: true when the build is driven by cargo-afl. Detection and
-/// the matching compiler settings (`configure_afl`) are still to be written;
-/// until then an AFL build compiles the C without instrumentation.
+/// the matching compiler settings (`configure_afl`) are still to be written.
+/// It is checked before `CARGO_CFG_FUZZING` because cargo-afl passes
+/// `--cfg fuzzing` too; until it detects AFL, an AFL build gets the
+/// libFuzzer settings below.
 fn afl_requested() -> bool {
     false
 }

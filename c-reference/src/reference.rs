@@ -81,6 +81,9 @@ impl CReference {
     }
 
     fn set_up(&mut self, plan: FaultPlan) -> Outcome<()> {
+        // A machine failure is always reported by the operation it ended;
+        // drop any note left over so it cannot leak into this instance.
+        let _ = services::take_host_failure();
         self.machine.reset(plan);
         let (kernel_min, kernel_max) = self.machine.kernel_map_bounds();
         self.run(|outcome| {
