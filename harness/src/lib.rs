@@ -4,10 +4,12 @@
 //! documents how it reports failure.
 
 pub mod invariants;
+pub mod fuzz;
 pub mod known;
 pub mod mismatch;
 pub mod observe;
 pub mod oracle;
+pub mod report;
 pub mod program;
 pub mod runner;
 pub mod side;

@@ -63,8 +63,8 @@ pub trait StateView {
 pub enum SkipReason {
     /// It needs a user map and none exists.
     NoUserMap,
-    /// A valid remove never touches the kernel map, whose entries belong to
-    /// the kernel (the boot and kentry entries, slab memory).
+    /// A remove never touches the kernel map, whose entries belong to the
+    /// kernel (the boot and kentry entries, slab memory).
     KernelMapRemove,
     /// `vm_map_fault` asserts that the map is not the kernel map.
     KernelMapFault,
@@ -77,7 +77,7 @@ impl SkipReason {
     pub fn describe(self) -> &'static str {
         match self {
             SkipReason::NoUserMap => "no user map exists",
-            SkipReason::KernelMapRemove => "a valid remove leaves the kernel map alone",
+            SkipReason::KernelMapRemove => "a remove leaves the kernel map alone",
             SkipReason::KernelMapFault => "a valid fault is never on the kernel map",
             SkipReason::NullEntryFault => "a valid fault is never on a null entry",
         }
@@ -419,12 +419,15 @@ fn resolve_remove(
         kind: OpKind::Remove,
         reason,
     };
+    // Even an invalid remove leaves the kernel map alone: removing the
+    // kernel's own entries (the static boot and kentry entries, live slab
+    // memory) is not a use of vm_map any caller makes, and the C would hand
+    // its static entries, whose addresses are host addresses, to a slab cache.
     let map = match resolve_map(map, view) {
         Some(map) => map,
-        None if invalid => MapRef::KERNEL,
         None => return skip(SkipReason::NoUserMap),
     };
-    if map.is_kernel() && !invalid {
+    if map.is_kernel() {
         return skip(SkipReason::KernelMapRemove);
     }
     let layout = Layout::of(view, map);

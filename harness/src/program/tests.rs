@@ -567,7 +567,11 @@ fn without_user_maps_only_faults_and_removes_skip() {
         ),
         (
             "remove map=1 start=map-start end=map-end invalid",
-            remove(0, 0x10_0000, 0x20_0000),
+            skip(OpKind::Remove, SkipReason::NoUserMap),
+        ),
+        (
+            "remove map=kernel start=map-start end=map-end invalid",
+            skip(OpKind::Remove, SkipReason::KernelMapRemove),
         ),
     ];
     for (line, expected) in cases {
