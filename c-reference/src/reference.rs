@@ -33,6 +33,10 @@ impl MapHandle {
 /// The C instance of vm_map.c and the simulated machine it runs on.
 pub struct CReference {
     machine: Box<Machine>,
+    /// Machines of other configurations, kept so that alternating presets
+    /// does not rebuild (and re-zero) a machine on every reset. Nothing of
+    /// the C points into them: set-up starts the C over.
+    spare_machines: Vec<Box<Machine>>,
     /// Filled by every C operation; kept to avoid a fresh one per call.
     outcome: Box<cref_outcome>,
     /// Held for the instance's whole life (see the module documentation).
@@ -59,6 +63,7 @@ impl CReference {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut reference = CReference {
             machine: Box::new(Machine::new(config)),
+            spare_machines: Vec::new(),
             outcome: Box::default(),
             _instance: instance,
         };
@@ -75,7 +80,13 @@ impl CReference {
     pub fn reset(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome<()> {
         check_fits(config);
         if self.machine.config() != config {
-            *self.machine = Machine::new(config.clone());
+            let spare = self.spare_machines.iter().position(|machine| machine.config() == config);
+            let next = match spare {
+                Some(index) => self.spare_machines.swap_remove(index),
+                None => Box::new(Machine::new(config.clone())),
+            };
+            let previous = std::mem::replace(&mut self.machine, next);
+            self.spare_machines.push(previous);
         }
         self.set_up(plan)
     }

@@ -97,19 +97,18 @@ fn page_table_diff(pmap: PmapId, c: &[TableEntry], rust: &[TableEntry]) -> Misma
     }
 }
 
-/// Oracle 5: invariants of each side alone, C first.
+/// Oracle 5: invariants of each side alone, C first; `deep` adds the ones
+/// that walk the kentry table and every page table.
 pub fn check_invariants(
     c: &dyn Side,
     c_maps: &[MapView],
     rust: &dyn Side,
     rust_maps: &[MapView],
+    deep: bool,
 ) -> Option<Mismatch> {
     let sides = [(SideName::C, c, c_maps), (SideName::Rust, rust, rust_maps)];
     sides.into_iter().find_map(|(name, side, maps)| {
-        invariants::check(side, maps).map(|(invariant, detail)| Mismatch::Invariant {
-            side: name,
-            name: invariant,
-            detail,
-        })
+        let broken = invariants::check(side, maps).or_else(|| deep.then(|| invariants::check_deep(side)).flatten());
+        broken.map(|(invariant, detail)| Mismatch::Invariant { side: name, name: invariant, detail })
     })
 }

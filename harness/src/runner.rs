@@ -119,9 +119,19 @@ impl<C: Side, R: Side> Runner<C, R> {
     }
 
     /// Plays `program` on both sides and judges it.
+    ///
+    /// The deep invariants (a walk of the kentry table and of every page
+    /// table) run after the last operation; when they fail there, the
+    /// program runs again with them after every operation, so that the
+    /// report names the first operation that broke one.
     pub fn run(&mut self, program: &Program) -> Verdict {
         self.stats.programs += 1;
-        let verdict = self.run_inner(program);
+        let mut verdict = self.run_inner(program, false);
+        if let Verdict::Divergence(divergence) = &verdict {
+            if matches!(divergence.mismatch, Mismatch::Invariant { .. }) {
+                verdict = self.run_inner(program, true);
+            }
+        }
         match verdict {
             Verdict::Known { .. } => self.stats.known_divergences += 1,
             Verdict::Divergence(_) => self.stats.divergences += 1,
@@ -130,7 +140,7 @@ impl<C: Side, R: Side> Runner<C, R> {
         verdict
     }
 
-    fn run_inner(&mut self, program: &Program) -> Verdict {
+    fn run_inner(&mut self, program: &Program, deep_every_step: bool) -> Verdict {
         let config = machine_config(program.machine);
         let plan = FaultPlan {
             failing_phys_allocs: program.fault_plan.failing_phys_allocs.as_slice().to_vec(),
@@ -138,17 +148,10 @@ impl<C: Side, R: Side> Runner<C, R> {
         };
         let c_outcome = self.c.setup(&config, plan.clone());
         let rust_outcome = self.rust.setup(&config, plan);
-        let step = Step {
-            program,
-            op_index: None,
-            op: None,
-            c_outcome,
-            rust_outcome,
-            c_trace_start: 0,
-            rust_trace_start: 0,
-        };
+        let step = Step { program, op_index: None, op: None, c_outcome, rust_outcome, c_trace_start: 0, rust_trace_start: 0 };
         let setup_failed = step.c_outcome.is_terminal() && step.rust_outcome.is_terminal();
-        if let Some(verdict) = self.judge(step) {
+        let deep = deep_every_step || program.ops.is_empty();
+        if let Some(verdict) = self.judge(step, deep) {
             return verdict;
         }
         if setup_failed {
@@ -160,18 +163,13 @@ impl<C: Side, R: Side> Runner<C, R> {
             let rust_trace_start = self.rust.machine().trace().len();
             let c_outcome = self.c.apply(&resolved);
             let rust_outcome = self.rust.apply(&resolved);
-            self.count(&resolved, &c_outcome);
+            if !deep_every_step {
+                self.count(&resolved, &c_outcome);
+            }
             let terminal = c_outcome.is_terminal() && rust_outcome.is_terminal();
-            let step = Step {
-                program,
-                op_index: Some(index),
-                op: Some(resolved),
-                c_outcome,
-                rust_outcome,
-                c_trace_start,
-                rust_trace_start,
-            };
-            if let Some(verdict) = self.judge(step) {
+            let step = Step { program, op_index: Some(index), op: Some(resolved), c_outcome, rust_outcome, c_trace_start, rust_trace_start };
+            let deep = deep_every_step || index + 1 == program.ops.len();
+            if let Some(verdict) = self.judge(step, deep) {
                 return verdict;
             }
             if terminal {
@@ -193,8 +191,8 @@ impl<C: Side, R: Side> Runner<C, R> {
     }
 
     /// Applies the oracles in order; `None` when the step is equivalent.
-    fn judge(&mut self, step: Step<'_>) -> Option<Verdict> {
-        let mismatch = self.first_mismatch(&step)?;
+    fn judge(&mut self, step: Step<'_>, deep: bool) -> Option<Verdict> {
+        let mismatch = self.first_mismatch(&step, deep)?;
         if let Some(divergence) =
             known::recognise(&step.op, &step.c_outcome, &step.rust_outcome, &mismatch)
         {
@@ -215,7 +213,7 @@ impl<C: Side, R: Side> Runner<C, R> {
         })))
     }
 
-    fn first_mismatch(&mut self, step: &Step<'_>) -> Option<Mismatch> {
+    fn first_mismatch(&mut self, step: &Step<'_>, deep: bool) -> Option<Mismatch> {
         self.refresh_maps();
         if let Some(mismatch) = oracle::compare_outcomes(&step.c_outcome, &step.rust_outcome) {
             return Some(mismatch);
@@ -234,7 +232,7 @@ impl<C: Side, R: Side> Runner<C, R> {
                 if panicked {
                     return None;
                 }
-                oracle::check_invariants(&self.c, &self.c_maps, &self.rust, &self.rust_maps)
+                oracle::check_invariants(&self.c, &self.c_maps, &self.rust, &self.rust_maps, deep)
             })
     }
 

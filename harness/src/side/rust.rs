@@ -12,6 +12,9 @@ use vm_rs::{Failure, MapFlags, MapId, Protection, Vm};
 /// The port and its machine.
 pub struct RustSide {
     machine: Machine,
+    /// Machines of other configurations, kept so that alternating presets
+    /// does not rebuild a machine on every set-up.
+    spare_machines: Vec<Machine>,
     vm: Option<Vm>,
     objects: u32,
 }
@@ -21,6 +24,7 @@ impl RustSide {
     pub fn new(config: &MachineConfig) -> RustSide {
         RustSide {
             machine: Machine::new(config.clone()),
+            spare_machines: Vec::new(),
             vm: None,
             objects: 0,
         }
@@ -108,7 +112,13 @@ impl Side for RustSide {
 
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
         if self.machine.config() != config {
-            self.machine = Machine::new(config.clone());
+            let spare = self.spare_machines.iter().position(|machine| machine.config() == config);
+            let next = match spare {
+                Some(index) => self.spare_machines.swap_remove(index),
+                None => Machine::new(config.clone()),
+            };
+            let previous = std::mem::replace(&mut self.machine, next);
+            self.spare_machines.push(previous);
         }
         self.machine.reset(plan);
         self.objects = 0;
