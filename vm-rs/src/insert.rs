@@ -69,7 +69,7 @@ impl Vm {
                 fields.object = request.object;
                 fields.offset = request.offset;
                 fields.flags = request.flags & VM_MAP_ENTRY_MASK;
-                self.link(map, slot, None, request.next);
+                self.link(map, slot, None, request.next)?;
                 slot
             }
         };
@@ -95,16 +95,17 @@ impl Vm {
         if request.flags & VM_MAP_NOMERGE != 0 {
             return Err(Precondition::MergeWithNoMerge.into());
         }
-        Ok(match request.next {
+        let merged = match request.next {
             None => match self.maps[map].last() {
                 None => None,
-                Some(last) => self.try_merge_prev(map, request, last),
+                Some(last) => self.try_merge_prev(map, request, last)?,
             },
             Some(next) => match self.prev(next) {
-                None => self.try_merge_next(map, request, next),
-                Some(prev) => self.try_merge_near(env, map, request, prev, next),
+                None => self.try_merge_next(map, request, next)?,
+                Some(prev) => self.try_merge_near(env, map, request, prev, next)?,
             },
-        })
+        };
+        Ok(merged)
     }
 
     /// `vm_map_try_merge_compatible`: only null mappings with the same
@@ -117,31 +118,40 @@ impl Vm {
     }
 
     /// `vm_map_try_merge_prev`: extends `slot` upwards over the request.
-    fn try_merge_prev(&mut self, map: usize, request: &Request, slot: SlotId) -> Option<SlotId> {
+    fn try_merge_prev(
+        &mut self,
+        map: usize,
+        request: &Request,
+        slot: SlotId,
+    ) -> Result<Option<SlotId>, Precondition> {
         if !self.merge_compatible(request, slot) || self.arena[slot].end != request.start {
-            return None;
+            return Ok(None);
         }
         let (prev, next) = (self.prev(slot), self.next(slot));
         self.unlink(map, slot);
         let entry = &mut self.arena[slot];
         entry.end = entry.end.wrapping_add(request.size);
-        self.link(map, slot, prev, next);
-        Some(slot)
+        self.link(map, slot, prev, next)?;
+        Ok(Some(slot))
     }
 
     /// `vm_map_try_merge_next`: extends `slot` downwards over the request.
-    fn try_merge_next(&mut self, map: usize, request: &Request, slot: SlotId) -> Option<SlotId> {
-        if !self.merge_compatible(request, slot) {
-            return None;
-        }
-        if request.start.wrapping_add(request.size) != self.arena[slot].start {
-            return None;
+    fn try_merge_next(
+        &mut self,
+        map: usize,
+        request: &Request,
+        slot: SlotId,
+    ) -> Result<Option<SlotId>, Precondition> {
+        if !self.merge_compatible(request, slot)
+            || request.start.wrapping_add(request.size) != self.arena[slot].start
+        {
+            return Ok(None);
         }
         let (prev, next) = (self.prev(slot), self.next(slot));
         self.unlink(map, slot);
         self.arena[slot].start = request.start;
-        self.link(map, slot, prev, next);
-        Some(slot)
+        self.link(map, slot, prev, next)?;
+        Ok(Some(slot))
     }
 
     /// `vm_map_try_merge_near`: joins `first`, the request and `second` into
@@ -153,7 +163,7 @@ impl Vm {
         request: &Request,
         first: SlotId,
         second: SlotId,
-    ) -> Option<SlotId> {
+    ) -> Result<Option<SlotId>, Precondition> {
         if self.arena[first].end == request.start
             && request.start.wrapping_add(request.size) == self.arena[second].start
             && self.merge_compatible(request, first)
@@ -164,10 +174,12 @@ impl Vm {
             self.unlink(map, second);
             self.arena[first].end = self.arena[second].end;
             self.entry_destroy(env, second, map);
-            self.link(map, first, prev, next);
-            return Some(first);
+            self.link(map, first, prev, next)?;
+            return Ok(Some(first));
         }
-        self.try_merge_prev(map, request, first)
-            .or_else(|| self.try_merge_next(map, request, second))
+        match self.try_merge_prev(map, request, first)? {
+            Some(merged) => Ok(Some(merged)),
+            None => self.try_merge_next(map, request, second),
+        }
     }
 }

@@ -132,13 +132,18 @@ impl Vm {
 
     /// `vm_map_link`: into the list at the tail (no neighbour given), before
     /// `next` (no `prev`) or after `prev`; into the tree by start; counted.
+    ///
+    /// The tree insertion asserts, as `rbtree_insert` does, that the new
+    /// entry compares unequal to every node on its path, that is (while
+    /// entries are disjoint) that no entry contains its start. The entry is
+    /// then in the list but neither in the tree nor counted, as in the C.
     pub(crate) fn link(
         &mut self,
         map: usize,
         slot: SlotId,
         prev: Option<SlotId>,
         next: Option<SlotId>,
-    ) {
+    ) -> Result<(), Precondition> {
         let (before, after) = match (prev, next) {
             (None, None) => (self.maps[map].last, None),
             (None, Some(next)) => (self.arena[next].prev, Some(next)),
@@ -154,11 +159,16 @@ impl Vm {
             Some(after) => self.arena[after].prev = Some(slot),
             None => self.maps[map].last = Some(slot),
         }
-        let key = (self.arena[slot].start, slot);
+        let start = self.arena[slot].start;
+        if self.tree_containing(map, start).is_some() {
+            return Err(Precondition::TreeInsertUnequal);
+        }
+        let key = (start, slot);
         let tree = &mut self.maps[map].tree;
         let position = tree.partition_point(|probe| *probe < key);
         tree.insert(position, key);
         self.maps[map].nr_entries = self.maps[map].nr_entries.wrapping_add(1);
+        Ok(())
     }
 
     /// `vm_map_unlink`: out of the lookup cache, the list and the tree.
@@ -209,14 +219,20 @@ impl Vm {
     /// The red-black tree's `rbtree_lookup_nearest(..., RBTREE_RIGHT)` with
     /// `vm_map_entry_cmp_lookup`, for disjoint entries.
     fn tree_lookup_nearest(&self, map: usize, addr: u64) -> Option<SlotId> {
+        self.tree_containing(map, addr).or_else(|| {
+            let tree = &self.maps[map].tree;
+            let above = tree.partition_point(|(start, _)| *start <= addr);
+            tree.get(above).map(|&(_, slot)| slot)
+        })
+    }
+
+    /// The entry of the tree containing `addr`: the one with the largest
+    /// start at or below it, if it ends above it.
+    fn tree_containing(&self, map: usize, addr: u64) -> Option<SlotId> {
         let tree = &self.maps[map].tree;
         let above = tree.partition_point(|(start, _)| *start <= addr);
-        if let Some(&(_, slot)) = above.checked_sub(1).and_then(|below| tree.get(below)) {
-            if addr < self.arena[slot].end {
-                return Some(slot);
-            }
-        }
-        tree.get(above).map(|&(_, slot)| slot)
+        let &(_, slot) = tree.get(above.checked_sub(1)?)?;
+        (addr < self.arena[slot].end).then_some(slot)
     }
 
     /// `vm_map_reset_find_cache`.

@@ -71,6 +71,10 @@ pub enum Precondition {
     FaultNotKernelMap,
     /// `vm_map_fault`: a permitted access to a null (object-less) mapping.
     FaultObjectNotNull,
+    /// `rbtree_insert` (inside `vm_map_link`): the new entry's start lies
+    /// inside an entry on its tree path. The text is the assertion of the
+    /// project's `kern/rbtree.h`, which the seed inlines.
+    TreeInsertUnequal,
     /// `vm_map_init` (kernel map): its start is not page aligned.
     MapInitStartAligned,
     /// `vm_map_init` (kernel map): its end is not page aligned.
@@ -162,6 +166,7 @@ pub const PRECONDITIONS: &[(Precondition, &str)] = &[
     (Precondition::RemoveNonEmpty, "start < end"),
     (Precondition::FaultNotKernelMap, "map != kernel_map"),
     (Precondition::FaultObjectNotNull, "entry->object != NULL"),
+    (Precondition::TreeInsertUnequal, "rbtree_diff_ != 0"),
     (Precondition::MapInitStartAligned, "vm_page_aligned(start)"),
     (Precondition::MapInitEndAligned, "vm_page_aligned(end)"),
 ];

@@ -57,8 +57,8 @@ impl Vm {
         self.unlink(map, slot);
         let lower = self.copy_entry(env, map, slot)?;
         self.split_entries(lower, slot, start);
-        self.link(map, slot, None, next);
-        self.link(map, lower, None, Some(slot));
+        self.link(map, slot, None, next)?;
+        self.link(map, lower, None, Some(slot))?;
         Ok(())
     }
 
@@ -78,8 +78,8 @@ impl Vm {
         let upper = self.copy_entry(env, map, slot)?;
         self.split_entries(slot, upper, end);
         // With no predecessor this appends at the list's tail, as the C does.
-        self.link(map, slot, prev, None);
-        self.link(map, upper, Some(slot), None);
+        self.link(map, slot, prev, None)?;
+        self.link(map, upper, Some(slot), None)?;
         Ok(())
     }
 

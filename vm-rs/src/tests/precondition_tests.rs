@@ -13,6 +13,9 @@ use crate::{Error, Precondition, PRECONDITIONS, VM_MAX_ADDRESS};
 
 use super::SEED;
 
+/// The project's red-black tree, whose insertion macro the seed inlines.
+const RBTREE_H: &str = include_str!("../../../c-reference/x15/kern/rbtree.h");
+
 /// Seed assertions the port cannot reach, with the reason.
 const UNREACHABLE: &[(&str, &str)] = &[
     ("!error", "vm_map_insert always returns 0"),
@@ -68,7 +71,12 @@ fn seed_assertions() -> Vec<String> {
 fn the_table_matches_the_seeds_assertions() {
     let seed: BTreeSet<String> = seed_assertions().into_iter().collect();
     assert!(seed.len() > 30, "found {} assertions", seed.len());
+    let header_assertion = std::format!("assert({})", Precondition::TreeInsertUnequal.expression());
+    assert!(RBTREE_H.contains(&header_assertion));
     for (precondition, text) in PRECONDITIONS {
+        if *precondition == Precondition::TreeInsertUnequal {
+            continue;
+        }
         assert!(seed.contains(*text), "{precondition:?}: {text}");
         assert_eq!(precondition.expression(), *text);
     }
@@ -239,6 +247,19 @@ const CASES: &[(&str, Operation, Precondition)] = &[
             user_enter(vm, env, map, true, (0, 0, 0x1000, 0), RW)
         },
         Precondition::FindStartWithinMap,
+    ),
+    (
+        "a search misled by the list lands on an entry's start",
+        |vm, env, map| {
+            for (start, size) in [(0x1000, 0x2000), (0x3000, 0x1000), (0x8000, 0x1000)] {
+                user_enter(vm, env, map, true, (0, start, size, 0), RW | FIXED)?;
+            }
+            // The upper part [0x2000, 0x3000) goes to the list's tail, so
+            // the walk ends after it and picks 0x3000, inside the next entry.
+            vm.remove(env, map, 0x1000, 0x2000)?;
+            user_enter(vm, env, map, true, (0, 0, 0x3000, 0), RW)
+        },
+        Precondition::TreeInsertUnequal,
     ),
 ];
 
