@@ -52,26 +52,15 @@ impl Vm {
         entry: Option<SlotId>,
         request: &Request,
     ) -> Result<(), Failure> {
-        let merged = match entry {
-            Some(_) => None,
-            None => self.try_merge(env, map, request)?,
-        };
-        let slot = match (merged, entry) {
-            (Some(merged), _) => merged,
-            (None, given) => {
-                let slot = match given {
-                    Some(slot) => slot,
-                    None => self.entry_create(env, map)?,
-                };
-                let fields = &mut self.arena[slot];
-                fields.start = request.start;
-                fields.end = request.start.wrapping_add(request.size);
-                fields.object = request.object;
-                fields.offset = request.offset;
-                fields.flags = request.flags & VM_MAP_ENTRY_MASK;
-                self.link(map, slot, None, request.next)?;
-                slot
-            }
+        let slot = match entry {
+            Some(slot) => self.fill_and_link(map, slot, request)?,
+            None => match self.try_merge(env, map, request)? {
+                Some(merged) => merged,
+                None => {
+                    let slot = self.entry_create(env, map)?;
+                    self.fill_and_link(map, slot, request)?
+                }
+            },
         };
         let target = &mut self.maps[map];
         target.size = target.size.wrapping_add(request.size);
@@ -82,6 +71,24 @@ impl Vm {
             }
         }
         Ok(())
+    }
+
+    /// The part of `vm_map_insert` for an entry of its own: the request's
+    /// fields, then linked before the request's next entry.
+    fn fill_and_link(
+        &mut self,
+        map: usize,
+        slot: SlotId,
+        request: &Request,
+    ) -> Result<SlotId, Precondition> {
+        let fields = &mut self.arena[slot];
+        fields.start = request.start;
+        fields.end = request.start.wrapping_add(request.size);
+        fields.object = request.object;
+        fields.offset = request.offset;
+        fields.flags = request.flags & VM_MAP_ENTRY_MASK;
+        self.link(map, slot, None, request.next)?;
+        Ok(slot)
     }
 
     /// `vm_map_try_merge`: merges the request into a neighbour if it can.
