@@ -56,6 +56,20 @@ pub static REGISTRY: &[KnownDivergence] = &[
             matches!(op, Some(ResolvedOp::Remove { .. })) && invariant_is(mismatch, "list-order")
         },
     },
+    KnownDivergence {
+        id: "remove-unaligned-end",
+        explanation: "vm_map_remove asserts that the range is inside the map and not \
+            empty, and vm_map_lookup_nearest asserts that the start is page-aligned, \
+            but nothing checks the end: an unaligned end clips an entry at a \
+            non-page boundary, leaving an entry (and a map size) that is not a \
+            whole number of pages.",
+        c_behaviour: "clips at the unaligned end and keeps the unaligned remainder",
+        rust_behaviour: "reproduces the C exactly",
+        recognise: |op, _, _, mismatch| {
+            matches!(op, Some(ResolvedOp::Remove { end, .. }) if end % 4096 != 0)
+                && invariant_is(mismatch, "entry-page-aligned")
+        },
+    },
 ];
 
 /// Whether `mismatch` is the C side breaking the named invariant.

@@ -4,6 +4,7 @@
 //! documents how it reports failure.
 
 pub mod invariants;
+pub mod corpus;
 pub mod fuzz;
 pub mod known;
 pub mod mismatch;

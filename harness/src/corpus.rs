@@ -1,0 +1,103 @@
+//! The saved corpus: readable regression and seed programs (`*.ops`, one
+//! operation per line) and the fuzzer's binary inputs, with what each is
+//! expected to do when replayed.
+//!
+//! A text file may say `# expect: known <id>` to name the known divergence
+//! it must show; every other program must run equivalently. Loading reports
+//! unreadable or unparsable files as errors naming the file.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::program::Program;
+use crate::runner::Verdict;
+
+/// What replaying a corpus program must give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expectation {
+    /// Both sides agree throughout.
+    Equivalent,
+    /// The known divergence with this id shows.
+    Known(String),
+}
+
+impl Expectation {
+    /// Whether `verdict` meets the expectation.
+    pub fn is_met_by(&self, verdict: &Verdict) -> bool {
+        match (self, verdict) {
+            (Expectation::Equivalent, Verdict::Equivalent) => true,
+            (Expectation::Known(id), Verdict::Known { divergence, .. }) => divergence.id == id,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Expectation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expectation::Equivalent => f.write_str("equivalent"),
+            Expectation::Known(id) => write!(f, "known divergence {id}"),
+        }
+    }
+}
+
+/// One saved program.
+#[derive(Debug, Clone)]
+pub struct CorpusEntry {
+    /// Where it came from.
+    pub path: PathBuf,
+    /// The program.
+    pub program: Program,
+    /// What it must do.
+    pub expectation: Expectation,
+}
+
+/// Reads one corpus file: text when it ends in `.ops`, bytes otherwise.
+pub fn load_file(path: &Path) -> Result<CorpusEntry, String> {
+    let bytes = fs::read(path).map_err(|error| format!("{}: {error}", path.display()))?;
+    if path.extension().is_some_and(|extension| extension == "ops") {
+        let text = String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
+        let program = Program::parse_text(&text).map_err(|error| format!("{}: {error}", path.display()))?;
+        Ok(CorpusEntry { path: path.to_path_buf(), program, expectation: expectation_of(&text) })
+    } else {
+        Ok(CorpusEntry { path: path.to_path_buf(), program: Program::decode(&bytes), expectation: Expectation::Equivalent })
+    }
+}
+
+/// The `# expect:` line of a text program, if any.
+fn expectation_of(text: &str) -> Expectation {
+    text.lines()
+        .filter_map(|line| line.trim().strip_prefix("# expect:"))
+        .find_map(|rest| rest.trim().strip_prefix("known "))
+        .map_or(Expectation::Equivalent, |id| Expectation::Known(id.trim().to_string()))
+}
+
+/// Every file under `root`, recursively, in path order (hidden files and
+/// `README*` skipped).
+pub fn files_under(root: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(directory) = pending.pop() {
+        let listing = fs::read_dir(&directory).map_err(|error| format!("{}: {error}", directory.display()))?;
+        for item in listing {
+            let path = item.map_err(|error| format!("{}: {error}", directory.display()))?.path();
+            let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+            if name.starts_with('.') || name.starts_with("README") {
+                continue;
+            }
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The repository's `corpus/` directory.
+pub fn default_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("corpus")
+}
