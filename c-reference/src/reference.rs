@@ -36,7 +36,7 @@ pub struct CReference {
     /// Machines of other configurations, kept so that alternating presets
     /// does not rebuild (and re-zero) a machine on every reset. Nothing of
     /// the C points into them: set-up starts the C over.
-    spare_machines: Vec<Box<Machine>>,
+    spare_machines: Vec<Machine>,
     /// Filled by every C operation; kept to avoid a fresh one per call.
     outcome: Box<cref_outcome>,
     /// Held for the instance's whole life (see the module documentation).
@@ -80,12 +80,15 @@ impl CReference {
     pub fn reset(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome<()> {
         check_fits(config);
         if self.machine.config() != config {
-            let spare = self.spare_machines.iter().position(|machine| machine.config() == config);
+            let spare = self
+                .spare_machines
+                .iter()
+                .position(|machine| machine.config() == config);
             let next = match spare {
                 Some(index) => self.spare_machines.swap_remove(index),
-                None => Box::new(Machine::new(config.clone())),
+                None => Machine::new(config.clone()),
             };
-            let previous = std::mem::replace(&mut self.machine, next);
+            let previous = std::mem::replace(&mut *self.machine, next);
             self.spare_machines.push(previous);
         }
         self.set_up(plan)

@@ -57,11 +57,21 @@ pub struct CorpusEntry {
 pub fn load_file(path: &Path) -> Result<CorpusEntry, String> {
     let bytes = fs::read(path).map_err(|error| format!("{}: {error}", path.display()))?;
     if path.extension().is_some_and(|extension| extension == "ops") {
-        let text = String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
-        let program = Program::parse_text(&text).map_err(|error| format!("{}: {error}", path.display()))?;
-        Ok(CorpusEntry { path: path.to_path_buf(), program, expectation: expectation_of(&text) })
+        let text =
+            String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
+        let program =
+            Program::parse_text(&text).map_err(|error| format!("{}: {error}", path.display()))?;
+        Ok(CorpusEntry {
+            path: path.to_path_buf(),
+            program,
+            expectation: expectation_of(&text),
+        })
     } else {
-        Ok(CorpusEntry { path: path.to_path_buf(), program: Program::decode(&bytes), expectation: Expectation::Equivalent })
+        Ok(CorpusEntry {
+            path: path.to_path_buf(),
+            program: Program::decode(&bytes),
+            expectation: Expectation::Equivalent,
+        })
     }
 }
 
@@ -70,7 +80,9 @@ fn expectation_of(text: &str) -> Expectation {
     text.lines()
         .filter_map(|line| line.trim().strip_prefix("# expect:"))
         .find_map(|rest| rest.trim().strip_prefix("known "))
-        .map_or(Expectation::Equivalent, |id| Expectation::Known(id.trim().to_string()))
+        .map_or(Expectation::Equivalent, |id| {
+            Expectation::Known(id.trim().to_string())
+        })
 }
 
 /// Every file under `root`, recursively, in path order (hidden files and
@@ -79,10 +91,16 @@ pub fn files_under(root: &Path) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(directory) = pending.pop() {
-        let listing = fs::read_dir(&directory).map_err(|error| format!("{}: {error}", directory.display()))?;
+        let listing = fs::read_dir(&directory)
+            .map_err(|error| format!("{}: {error}", directory.display()))?;
         for item in listing {
-            let path = item.map_err(|error| format!("{}: {error}", directory.display()))?.path();
-            let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+            let path = item
+                .map_err(|error| format!("{}: {error}", directory.display()))?
+                .path();
+            let name = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if name.starts_with('.') || name.starts_with("README") {
                 continue;
             }
@@ -99,5 +117,7 @@ pub fn files_under(root: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// The repository's `corpus/` directory.
 pub fn default_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("corpus")
 }

@@ -28,7 +28,9 @@ pub fn run_input(bytes: &[u8]) {
     let program = Program::decode(bytes);
     let verdict = RUNNER.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let runner = slot.get_or_insert_with(|| Runner::new(CSide::new(), RustSide::new(&MachineConfig::normal())));
+        let runner = slot.get_or_insert_with(|| {
+            Runner::new(CSide::new(), RustSide::new(&MachineConfig::normal()))
+        });
         let verdict = runner.run(&program);
         if runner.stats.programs % STATUS_INTERVAL_PROGRAMS == 0 {
             eprintln!("{}", status_line(&runner.stats));
@@ -49,7 +51,13 @@ pub fn status_line(stats: &RunStats) -> String {
     let percent = |count: u64| 100.0 * count as f64 / ops;
     let mix: Vec<String> = OpKind::ALL
         .iter()
-        .map(|kind| format!("{} {:.0}%", kind.name(), percent(stats.ops_by_kind[*kind as usize])))
+        .map(|kind| {
+            format!(
+                "{} {:.0}%",
+                kind.name(),
+                percent(stats.ops_by_kind[*kind as usize])
+            )
+        })
         .collect();
     format!(
         "vm-diff: {} programs, {} ops [{}]; ok {:.1}% errors {:.1}% panics {:.1}%; known divergences {}; findings {}",

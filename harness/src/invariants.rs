@@ -21,7 +21,9 @@ const PAGE_SIZE_BYTES: u64 = 4096;
 pub fn check(side: &dyn Side, maps: &[MapView]) -> Option<(&'static str, String)> {
     maps.iter()
         .enumerate()
-        .find_map(|(index, map)| check_map(map).map(|(name, detail)| (name, format!("map {index}: {detail}"))))
+        .find_map(|(index, map)| {
+            check_map(map).map(|(name, detail)| (name, format!("map {index}: {detail}")))
+        })
         .or_else(|| {
             let violation = side.machine().violations().first()?;
             Some(("machine-use", violation.to_string()))
@@ -92,10 +94,16 @@ fn check_map(map: &MapView) -> Option<(&'static str, String)> {
 }
 
 fn check_kentry(side: &dyn Side) -> Option<(&'static str, String)> {
-    let kentry_slabs = side.machine().slabs().iter().filter(|slab| slab.back_end == SlabBackEnd::Kentry).count();
+    let kentry_slabs = side
+        .machine()
+        .slabs()
+        .iter()
+        .filter(|slab| slab.back_end == SlabBackEnd::Kentry)
+        .count();
     let allocated = side.kentry().allocated.len();
     (kentry_slabs != allocated).then(|| {
-        let detail = format!("{allocated} descriptors marked allocated, {kentry_slabs} kentry slabs in use");
+        let detail =
+            format!("{allocated} descriptors marked allocated, {kentry_slabs} kentry slabs in use");
         ("kentry-descriptors", detail)
     })
 }
@@ -104,10 +112,17 @@ fn check_leaves(side: &dyn Side) -> Option<(&'static str, String)> {
     let machine = side.machine();
     machine.pmaps().into_iter().find_map(|pmap| {
         let entries = machine.page_table_entries(pmap);
-        let stray = entries.iter().filter(|entry| entry.level == LEAF_LEVEL).find(|entry| {
-            !machine.frame_is_allocated(PhysAddr(entry.raw & PTE_ADDRESS_MASK))
-        })?;
+        let stray = entries
+            .iter()
+            .filter(|entry| entry.level == LEAF_LEVEL)
+            .find(|entry| !machine.frame_is_allocated(PhysAddr(entry.raw & PTE_ADDRESS_MASK)))?;
         let frame = stray.raw & PTE_ADDRESS_MASK;
-        Some(("leaf-frame-allocated", format!("pmap {}: va {:#x} maps frame {frame:#x}, which is free", pmap.0, stray.va)))
+        Some((
+            "leaf-frame-allocated",
+            format!(
+                "pmap {}: va {:#x} maps frame {frame:#x}, which is free",
+                pmap.0, stray.va
+            ),
+        ))
     })
 }

@@ -3,14 +3,15 @@
 //! known divergences of the C original, and the reports. Each module
 //! documents how it reports failure.
 
-pub mod invariants;
+pub mod commands;
 pub mod corpus;
 pub mod fuzz;
+pub mod invariants;
 pub mod known;
 pub mod mismatch;
 pub mod observe;
 pub mod oracle;
-pub mod report;
 pub mod program;
+pub mod report;
 pub mod runner;
 pub mod side;

@@ -108,7 +108,12 @@ pub fn check_invariants(
 ) -> Option<Mismatch> {
     let sides = [(SideName::C, c, c_maps), (SideName::Rust, rust, rust_maps)];
     sides.into_iter().find_map(|(name, side, maps)| {
-        let broken = invariants::check(side, maps).or_else(|| deep.then(|| invariants::check_deep(side)).flatten());
-        broken.map(|(invariant, detail)| Mismatch::Invariant { side: name, name: invariant, detail })
+        let broken = invariants::check(side, maps)
+            .or_else(|| deep.then(|| invariants::check_deep(side)).flatten());
+        broken.map(|(invariant, detail)| Mismatch::Invariant {
+            side: name,
+            name: invariant,
+            detail,
+        })
     })
 }

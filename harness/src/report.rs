@@ -20,7 +20,11 @@ impl Display for Divergence {
             Some(index) => format!("operation {index}"),
             None => "setup".to_string(),
         };
-        writeln!(f, "vm-diff: divergence at {place} ({})", self.mismatch.signature())?;
+        writeln!(
+            f,
+            "vm-diff: divergence at {place} ({})",
+            self.mismatch.signature()
+        )?;
         writeln!(f)?;
         self.write_program(f)?;
         if let Some(op) = &self.op {
@@ -40,7 +44,11 @@ impl Divergence {
         let mut op_number = 0;
         for line in text.lines() {
             let is_op = !line.starts_with('#') && !is_config_line(line);
-            let marker = if is_op && Some(op_number) == self.op_index { ">>" } else { "  " };
+            let marker = if is_op && Some(op_number) == self.op_index {
+                ">>"
+            } else {
+                "  "
+            };
             if is_op {
                 writeln!(f, "{marker} {op_number:3}  {line}")?;
                 op_number += 1;
@@ -66,26 +74,45 @@ impl Divergence {
 
 /// The configuration lines of the text form (they come before operations).
 fn is_config_line(line: &str) -> bool {
-    ["machine ", "fail ", "swarm "].iter().any(|prefix| line.starts_with(prefix))
+    ["machine ", "fail ", "swarm "]
+        .iter()
+        .any(|prefix| line.starts_with(prefix))
 }
 
 fn write_mismatch(f: &mut Formatter<'_>, mismatch: &Mismatch) -> fmt::Result {
     match mismatch {
         Mismatch::Outcome { .. } => writeln!(f, "the outcomes differ"),
         Mismatch::Trace { index, c, rust } => {
-            writeln!(f, "first differing call into the kernel (call {index} of the operation):")?;
-            let show = |event: &Option<sim::Event>| event.as_ref().map_or("(no call)".to_string(), ToString::to_string);
+            writeln!(
+                f,
+                "first differing call into the kernel (call {index} of the operation):"
+            )?;
+            let show = |event: &Option<sim::Event>| {
+                event
+                    .as_ref()
+                    .map_or("(no call)".to_string(), ToString::to_string)
+            };
             writeln!(f, "  C     {}", show(c))?;
             writeln!(f, "  Rust  {}", show(rust))
         }
         Mismatch::MapCount { c, rust } => writeln!(f, "user maps: C has {c}, Rust has {rust}"),
-        Mismatch::Map { map, field, .. } => writeln!(f, "map {map}: `{field}` differs (tables below)"),
+        Mismatch::Map { map, field, .. } => {
+            writeln!(f, "map {map}: `{field}` differs (tables below)")
+        }
         Mismatch::PmapList { c, rust } => writeln!(f, "pmaps: C {c:?}, Rust {rust:?}"),
-        Mismatch::PageTable { pmap, c_only, rust_only } => {
+        Mismatch::PageTable {
+            pmap,
+            c_only,
+            rust_only,
+        } => {
             writeln!(f, "page table of pmap {} differs:", pmap.0)?;
             for (side, entries) in [("C   ", c_only), ("Rust", rust_only)] {
                 for entry in entries {
-                    writeln!(f, "  {side} only: level {} va {:#014x} entry {:#018x}", entry.level, entry.va, entry.raw)?;
+                    writeln!(
+                        f,
+                        "  {side} only: level {} va {:#014x} entry {:#018x}",
+                        entry.level, entry.va, entry.raw
+                    )?;
                 }
             }
             Ok(())
@@ -97,7 +124,11 @@ fn write_mismatch(f: &mut Formatter<'_>, mismatch: &Mismatch) -> fmt::Result {
 }
 
 fn write_map_pair(f: &mut Formatter<'_>, index: usize, c: &MapView, rust: &MapView) -> fmt::Result {
-    let name = if index == 0 { "kernel map".to_string() } else { format!("map {index}") };
+    let name = if index == 0 {
+        "kernel map".to_string()
+    } else {
+        format!("map {index}")
+    };
     writeln!(f, "{name}: {:#x}-{:#x}", c.start, c.end)?;
     writeln!(f, "  {:<COLUMN_WIDTH$} | Rust", "C")?;
     let rows = c.entries.len().max(rust.entries.len());

@@ -92,6 +92,26 @@ pub struct Runner<C: Side, R: Side> {
     ranges: Vec<Vec<(u64, u64)>>,
     /// Counters over every run.
     pub stats: RunStats,
+    /// When set, every step of the next runs is recorded here (for
+    /// `vm-diff replay --verbose` and the renderer).
+    pub log: Option<Vec<StepRecord>>,
+}
+
+/// One step as both sides ran it, for verbose replays and pictures.
+#[derive(Debug, Clone)]
+pub struct StepRecord {
+    /// The operation's index (`None`: setup).
+    pub op_index: Option<usize>,
+    /// The operation with its concrete arguments.
+    pub op: Option<ResolvedOp>,
+    /// The C's outcome.
+    pub c_outcome: Outcome,
+    /// The port's outcome.
+    pub rust_outcome: Outcome,
+    /// Both sides' maps after the step (kernel map first).
+    pub c_maps: Vec<MapView>,
+    /// The port's maps after the step.
+    pub rust_maps: Vec<MapView>,
 }
 
 /// The outcome of one step (setup or an operation) on both sides.
@@ -115,6 +135,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             rust_maps: Vec::new(),
             ranges: Vec::new(),
             stats: RunStats::default(),
+            log: None,
         }
     }
 
@@ -141,6 +162,9 @@ impl<C: Side, R: Side> Runner<C, R> {
     }
 
     fn run_inner(&mut self, program: &Program, deep_every_step: bool) -> Verdict {
+        if let Some(log) = self.log.as_mut() {
+            log.clear();
+        }
         let config = machine_config(program.machine);
         let plan = FaultPlan {
             failing_phys_allocs: program.fault_plan.failing_phys_allocs.as_slice().to_vec(),
@@ -148,7 +172,15 @@ impl<C: Side, R: Side> Runner<C, R> {
         };
         let c_outcome = self.c.setup(&config, plan.clone());
         let rust_outcome = self.rust.setup(&config, plan);
-        let step = Step { program, op_index: None, op: None, c_outcome, rust_outcome, c_trace_start: 0, rust_trace_start: 0 };
+        let step = Step {
+            program,
+            op_index: None,
+            op: None,
+            c_outcome,
+            rust_outcome,
+            c_trace_start: 0,
+            rust_trace_start: 0,
+        };
         let setup_failed = step.c_outcome.is_terminal() && step.rust_outcome.is_terminal();
         let deep = deep_every_step || program.ops.is_empty();
         if let Some(verdict) = self.judge(step, deep) {
@@ -167,7 +199,15 @@ impl<C: Side, R: Side> Runner<C, R> {
                 self.count(&resolved, &c_outcome);
             }
             let terminal = c_outcome.is_terminal() && rust_outcome.is_terminal();
-            let step = Step { program, op_index: Some(index), op: Some(resolved), c_outcome, rust_outcome, c_trace_start, rust_trace_start };
+            let step = Step {
+                program,
+                op_index: Some(index),
+                op: Some(resolved),
+                c_outcome,
+                rust_outcome,
+                c_trace_start,
+                rust_trace_start,
+            };
             let deep = deep_every_step || index + 1 == program.ops.len();
             if let Some(verdict) = self.judge(step, deep) {
                 return verdict;
@@ -192,7 +232,18 @@ impl<C: Side, R: Side> Runner<C, R> {
 
     /// Applies the oracles in order; `None` when the step is equivalent.
     fn judge(&mut self, step: Step<'_>, deep: bool) -> Option<Verdict> {
-        let mismatch = self.first_mismatch(&step, deep)?;
+        let mismatch = self.first_mismatch(&step, deep);
+        if let Some(log) = self.log.as_mut() {
+            log.push(StepRecord {
+                op_index: step.op_index,
+                op: step.op,
+                c_outcome: step.c_outcome.clone(),
+                rust_outcome: step.rust_outcome.clone(),
+                c_maps: self.c_maps.clone(),
+                rust_maps: self.rust_maps.clone(),
+            });
+        }
+        let mismatch = mismatch?;
         if let Some(divergence) =
             known::recognise(&step.op, &step.c_outcome, &step.rust_outcome, &mismatch)
         {

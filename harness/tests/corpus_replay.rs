@@ -6,14 +6,17 @@
 
 use harness::corpus::{self, CorpusEntry};
 use harness::runner::{Runner, Verdict};
-use harness::side::{c::CSide, rust::RustSide};
 use harness::side::Side;
+use harness::side::{c::CSide, rust::RustSide};
 use sim::MachineConfig;
 
 fn load_corpus() -> Vec<CorpusEntry> {
     let root = corpus::default_root();
     let files = corpus::files_under(&root).expect("corpus/ is readable");
-    files.iter().map(|path| corpus::load_file(path).unwrap_or_else(|error| panic!("{error}"))).collect()
+    files
+        .iter()
+        .map(|path| corpus::load_file(path).unwrap_or_else(|error| panic!("{error}")))
+        .collect()
 }
 
 fn runner() -> Runner<CSide, RustSide> {
@@ -25,7 +28,10 @@ fn fingerprint(runner: &mut Runner<CSide, RustSide>, entry: &CorpusEntry) -> Str
     let verdict = runner.run(&entry.program);
     let verdict_text = match &verdict {
         Verdict::Equivalent => "equivalent".to_string(),
-        Verdict::Known { divergence, op_index } => format!("known {} at {op_index:?}", divergence.id),
+        Verdict::Known {
+            divergence,
+            op_index,
+        } => format!("known {} at {op_index:?}", divergence.id),
         Verdict::Divergence(divergence) => divergence.to_string(),
     };
     format!(
@@ -40,7 +46,11 @@ fn fingerprint(runner: &mut Runner<CSide, RustSide>, entry: &CorpusEntry) -> Str
 #[test]
 fn every_corpus_program_meets_its_expectation() {
     let entries = load_corpus();
-    assert!(entries.len() >= 10, "the corpus has only {} programs", entries.len());
+    assert!(
+        entries.len() >= 10,
+        "the corpus has only {} programs",
+        entries.len()
+    );
     let mut runner = runner();
     let mut failures = Vec::new();
     for entry in &entries {
@@ -50,7 +60,11 @@ fn every_corpus_program_meets_its_expectation() {
                 Verdict::Divergence(divergence) => divergence.to_string(),
                 other => format!("{other:?}"),
             };
-            failures.push(format!("{}: expected {}, got:\n{shown}", entry.path.display(), entry.expectation));
+            failures.push(format!(
+                "{}: expected {}, got:\n{shown}",
+                entry.path.display(),
+                entry.expectation
+            ));
         }
     }
     println!(
@@ -59,7 +73,12 @@ fn every_corpus_program_meets_its_expectation() {
         runner.stats.ops,
         runner.stats.known_divergences
     );
-    assert!(failures.is_empty(), "{} corpus programs failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} corpus programs failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -72,7 +91,17 @@ fn replays_are_deterministic() {
         let second = fingerprint(&mut runner, entry);
         fingerprint(&mut runner, &unrelated);
         let third = fingerprint(&mut runner, entry);
-        assert_eq!(first, second, "{} replayed twice differs", entry.path.display());
-        assert_eq!(first, third, "{} after an unrelated program differs", entry.path.display());
+        assert_eq!(
+            first,
+            second,
+            "{} replayed twice differs",
+            entry.path.display()
+        );
+        assert_eq!(
+            first,
+            third,
+            "{} after an unrelated program differs",
+            entry.path.display()
+        );
     }
 }

@@ -112,7 +112,10 @@ impl Side for RustSide {
 
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
         if self.machine.config() != config {
-            let spare = self.spare_machines.iter().position(|machine| machine.config() == config);
+            let spare = self
+                .spare_machines
+                .iter()
+                .position(|machine| machine.config() == config);
             let next = match spare {
                 Some(index) => self.spare_machines.swap_remove(index),
                 None => Machine::new(config.clone()),
