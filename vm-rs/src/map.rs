@@ -144,6 +144,9 @@ impl Vm {
         prev: Option<SlotId>,
         next: Option<SlotId>,
     ) -> Result<(), Precondition> {
+        if self.arena[slot].start >= self.arena[slot].end {
+            return Err(Precondition::LinkStartBelowEnd);
+        }
         let (before, after) = match (prev, next) {
             (None, None) => (self.maps[map].last, None),
             (None, Some(next)) => (self.arena[next].prev, Some(next)),

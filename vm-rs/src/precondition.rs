@@ -71,6 +71,9 @@ pub enum Precondition {
     FaultNotKernelMap,
     /// `vm_map_fault`: a permitted access to a null (object-less) mapping.
     FaultObjectNotNull,
+    /// `vm_map_link`: the entry is empty or wraps around the top of the
+    /// address space (an enter whose aligned start plus size wraps).
+    LinkStartBelowEnd,
     /// `rbtree_insert` (inside `vm_map_link`): the new entry's start lies
     /// inside an entry on its tree path. The text is the assertion of the
     /// project's `kern/rbtree.h`, which the seed inlines.
@@ -166,6 +169,7 @@ pub const PRECONDITIONS: &[(Precondition, &str)] = &[
     (Precondition::RemoveNonEmpty, "start < end"),
     (Precondition::FaultNotKernelMap, "map != kernel_map"),
     (Precondition::FaultObjectNotNull, "entry->object != NULL"),
+    (Precondition::LinkStartBelowEnd, "entry->start < entry->end"),
     (Precondition::TreeInsertUnequal, "rbtree_diff_ != 0"),
     (Precondition::MapInitStartAligned, "vm_page_aligned(start)"),
     (Precondition::MapInitEndAligned, "vm_page_aligned(end)"),
