@@ -7,8 +7,10 @@
 //! under cargo-fuzz (`--cfg fuzzing`) the C is compiled by clang with
 //! libFuzzer's coverage instrumentation (and AddressSanitizer when the Rust
 //! side uses it), so that libFuzzer sees the C's edges and comparisons;
-//! otherwise the default C compiler is used. A build that cannot compile
-//! fails with the compiler's message.
+//! under cargo-afl it is compiled by clang with the sanitizer-coverage
+//! callbacks that AFL++'s runtime (linked by cargo-afl) consumes, so that
+//! AFL++ sees the C's edges; otherwise the default C compiler is used. A
+//! build that cannot compile fails with the compiler's message.
 
 use std::env;
 
@@ -31,13 +33,47 @@ enum Instrumentation {
     Afl,
 }
 
-/// The AFL hook: true when the build is driven by cargo-afl. Detection and
-/// the matching compiler settings (`configure_afl`) are still to be written.
-/// It is checked before `CARGO_CFG_FUZZING` because cargo-afl passes
-/// `--cfg fuzzing` too; until it detects AFL, an AFL build gets the
-/// libFuzzer settings below.
+/// What in cargo-afl's compiler flags identifies its builds: the AFL++
+/// runtime it links into every binary (`-Clink-arg=.../afl-compiler-rt.o`),
+/// and the coverage it asks rustc for, either through LLVM's
+/// sanitizer-coverage options or, when AFL++'s plugins are installed,
+/// through AFL++'s own pass.
+const AFL_RUSTFLAG_MARKERS: &[&str] = &[
+    "afl-compiler-rt.o",
+    "sanitizer-coverage-trace-pc-guard",
+    "SanitizerCoveragePCGUARD",
+];
+
+/// Rust flags of this build, as cargo hands them to build scripts
+/// (`CARGO_ENCODED_RUSTFLAGS`, flags separated by 0x1f).
+fn rustflags() -> Vec<String> {
+    env::var("CARGO_ENCODED_RUSTFLAGS")
+        .unwrap_or_default()
+        .split('\u{1f}')
+        .map(str::to_string)
+        .collect()
+}
+
+/// True when the build is driven by cargo-afl. cargo-afl passes
+/// `--cfg fuzzing` too, so this is checked before `CARGO_CFG_FUZZING`; it
+/// sets no variable of its own that reaches build scripts, but its RUSTFLAGS
+/// do.
 fn afl_requested() -> bool {
-    false
+    rustflags().iter().any(|flag| {
+        AFL_RUSTFLAG_MARKERS
+            .iter()
+            .any(|marker| flag.contains(marker))
+    })
+}
+
+/// The `-C opt-level=` of the Rust flags, if any: cargo-afl forces one
+/// (3 unless `AFL_OPT_LEVEL` says otherwise) whatever the profile, and the C
+/// should run as optimised as the Rust beside it.
+fn rustflags_opt_level() -> Option<String> {
+    rustflags().iter().rev().find_map(|flag| {
+        let value = flag.strip_prefix("-C").unwrap_or(flag).trim_start();
+        value.strip_prefix("opt-level=").map(str::to_string)
+    })
 }
 
 fn instrumentation() -> Instrumentation {
@@ -53,8 +89,21 @@ fn instrumentation() -> Instrumentation {
     Instrumentation::Plain
 }
 
-/// AFL++ settings (compiler `afl-clang-fast` or the like); see `afl_requested`.
-fn configure_afl(_build: &mut cc::Build) {}
+/// AFL++ settings: clang's `trace-pc-guard` coverage, the callbacks
+/// cargo-afl's AFL++ runtime implements for the Rust code as well (every
+/// guard section of the binary, C and Rust, lands in one edge map), and
+/// `trace-cmp`, which the runtime turns into comparison logging like
+/// cargo-afl's `-sanitizer-coverage-trace-compares` does for Rust. Plain
+/// clang is enough: AFL++'s own compiler wrapper is not needed, and
+/// cargo-afl may not have built it.
+fn configure_afl(build: &mut cc::Build) {
+    build
+        .compiler("clang")
+        .flag("-fsanitize-coverage=trace-pc-guard,trace-cmp");
+    if let Some(level) = rustflags_opt_level() {
+        build.opt_level_str(&level);
+    }
+}
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
