@@ -3,8 +3,10 @@
 //! expected to do when replayed.
 //!
 //! A text file may say `# expect: known <id>` to name the known divergence
-//! it must show; every other program must run equivalently. Loading reports
-//! unreadable or unparsable files as errors naming the file.
+//! it must show; other text programs must run equivalently. The fuzzer's
+//! binary inputs must show no finding (it keeps inputs that reach a known
+//! divergence too, for their coverage). Loading reports unreadable or
+//! unparsable files as errors naming the file.
 
 use std::fmt;
 use std::fs;
@@ -18,6 +20,9 @@ use crate::runner::Verdict;
 pub enum Expectation {
     /// Both sides agree throughout.
     Equivalent,
+    /// No finding: equivalent, or stopped by a known divergence (the
+    /// fuzzer's saved inputs, which it keeps for coverage either way).
+    NoFinding,
     /// The known divergence with this id shows.
     Known(String),
 }
@@ -26,7 +31,8 @@ impl Expectation {
     /// Whether `verdict` meets the expectation.
     pub fn is_met_by(&self, verdict: &Verdict) -> bool {
         match (self, verdict) {
-            (Expectation::Equivalent, Verdict::Equivalent) => true,
+            (Expectation::Equivalent | Expectation::NoFinding, Verdict::Equivalent) => true,
+            (Expectation::NoFinding, Verdict::Known { .. }) => true,
             (Expectation::Known(id), Verdict::Known { divergence, .. }) => divergence.id == id,
             _ => false,
         }
@@ -37,6 +43,7 @@ impl fmt::Display for Expectation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Expectation::Equivalent => f.write_str("equivalent"),
+            Expectation::NoFinding => f.write_str("no finding"),
             Expectation::Known(id) => write!(f, "known divergence {id}"),
         }
     }
@@ -70,7 +77,7 @@ pub fn load_file(path: &Path) -> Result<CorpusEntry, String> {
         Ok(CorpusEntry {
             path: path.to_path_buf(),
             program: Program::decode(&bytes),
-            expectation: Expectation::Equivalent,
+            expectation: Expectation::NoFinding,
         })
     }
 }

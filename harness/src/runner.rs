@@ -141,17 +141,17 @@ impl<C: Side, R: Side> Runner<C, R> {
 
     /// Plays `program` on both sides and judges it.
     ///
-    /// The deep invariants (a walk of the kentry table and of every page
-    /// table) run after the last operation; when they fail there, the
-    /// program runs again with them after every operation, so that the
-    /// report names the first operation that broke one.
+    /// For speed, after each operation only the maps it can touch (the
+    /// kernel map and its own) are re-read and compared; every map, and the
+    /// deep invariants (a walk of the kentry table and of every page table),
+    /// are checked after set-up and after the last operation. A finding
+    /// makes the program run again with everything checked after every
+    /// operation, so that the report names the first operation at fault.
     pub fn run(&mut self, program: &Program) -> Verdict {
         self.stats.programs += 1;
         let mut verdict = self.run_inner(program, false);
-        if let Verdict::Divergence(divergence) = &verdict {
-            if matches!(divergence.mismatch, Mismatch::Invariant { .. }) {
-                verdict = self.run_inner(program, true);
-            }
+        if let Verdict::Divergence(_) = &verdict {
+            verdict = self.run_inner(program, true);
         }
         match verdict {
             Verdict::Known { .. } => self.stats.known_divergences += 1,
@@ -265,7 +265,12 @@ impl<C: Side, R: Side> Runner<C, R> {
     }
 
     fn first_mismatch(&mut self, step: &Step<'_>, deep: bool) -> Option<Mismatch> {
-        self.refresh_maps();
+        let scope = if deep {
+            None
+        } else {
+            step.op.as_ref().map(|op| self.touched_map(op))
+        };
+        self.refresh_maps(scope);
         if let Some(mismatch) = oracle::compare_outcomes(&step.c_outcome, &step.rust_outcome) {
             return Some(mismatch);
         }
@@ -277,7 +282,7 @@ impl<C: Side, R: Side> Runner<C, R> {
         // A panic leaves the kernel half-way through an operation: the
         // state is still compared, but invariants no longer hold by design.
         let panicked = step.c_outcome.is_terminal();
-        self.compare_all_maps()
+        self.compare_maps(scope)
             .or_else(|| oracle::compare_page_tables(self.c.machine(), self.rust.machine()))
             .or_else(|| {
                 if panicked {
@@ -287,7 +292,22 @@ impl<C: Side, R: Side> Runner<C, R> {
             })
     }
 
-    fn compare_all_maps(&self) -> Option<Mismatch> {
+    /// The user map an operation can change besides the kernel map (the
+    /// kernel map itself when there is none).
+    fn touched_map(&self, op: &ResolvedOp) -> MapRef {
+        match *op {
+            ResolvedOp::Enter { map, .. }
+            | ResolvedOp::Remove { map, .. }
+            | ResolvedOp::Fault { map, .. }
+            | ResolvedOp::Info { map } => map,
+            ResolvedOp::CreateMap => MapRef(self.c.user_map_count()),
+            ResolvedOp::CreateObject | ResolvedOp::Reap | ResolvedOp::Skip { .. } => MapRef::KERNEL,
+        }
+    }
+
+    /// Compares the map count, then every map (`scope` `None`) or the
+    /// kernel map and the one in `scope`.
+    fn compare_maps(&self, scope: Option<MapRef>) -> Option<Mismatch> {
         let (c_count, rust_count) = (self.c.user_map_count(), self.rust.user_map_count());
         if c_count != rust_count {
             return Some(Mismatch::MapCount {
@@ -295,21 +315,29 @@ impl<C: Side, R: Side> Runner<C, R> {
                 rust: rust_count,
             });
         }
-        self.c_maps
-            .iter()
-            .zip(&self.rust_maps)
-            .enumerate()
-            .find_map(|(index, (c, rust))| oracle::compare_maps(MapRef(index as u32), c, rust))
+        let compare = |index: usize| {
+            let (c, rust) = (self.c_maps.get(index)?, self.rust_maps.get(index)?);
+            oracle::compare_maps(MapRef(index as u32), c, rust)
+        };
+        match scope {
+            None => (0..self.c_maps.len()).find_map(compare),
+            Some(map) => compare(0).or_else(|| compare(map.0 as usize)),
+        }
     }
 
-    /// Re-reads every map of both sides into the reused buffers.
-    fn refresh_maps(&mut self) {
-        fill_all(&self.c, &mut self.c_maps);
-        fill_all(&self.rust, &mut self.rust_maps);
+    /// Re-reads maps of both sides into the reused buffers: every map
+    /// (`scope` `None`), or the kernel map, the one in `scope` and any map
+    /// not read before.
+    fn refresh_maps(&mut self, scope: Option<MapRef>) {
+        let known_maps = self.c_maps.len();
+        fill(&self.c, &mut self.c_maps, scope);
+        fill(&self.rust, &mut self.rust_maps, scope);
         self.ranges.resize_with(self.c_maps.len(), Vec::new);
-        for (ranges, map) in self.ranges.iter_mut().zip(&self.c_maps) {
-            ranges.clear();
-            ranges.extend(map.entries.iter().map(|entry| (entry.start, entry.end)));
+        for (index, (ranges, map)) in self.ranges.iter_mut().zip(&self.c_maps).enumerate() {
+            if in_scope(index, scope, known_maps) {
+                ranges.clear();
+                ranges.extend(map.entries.iter().map(|entry| (entry.start, entry.end)));
+            }
         }
     }
 
@@ -323,12 +351,24 @@ impl<C: Side, R: Side> Runner<C, R> {
     }
 }
 
-/// Fills `maps` with the side's kernel map and user maps.
-fn fill_all(side: &dyn Side, maps: &mut Vec<MapView>) {
+/// Whether map `index` is re-read: always with no scope; otherwise the
+/// kernel map, the scope's map, and maps new since the last read.
+fn in_scope(index: usize, scope: Option<MapRef>, known_maps: usize) -> bool {
+    match scope {
+        None => true,
+        Some(map) => index == 0 || index == map.0 as usize || index >= known_maps,
+    }
+}
+
+/// Fills `maps` with the side's kernel map and user maps (those in scope).
+fn fill(side: &dyn Side, maps: &mut Vec<MapView>, scope: Option<MapRef>) {
+    let known_maps = maps.len();
     let count = side.user_map_count() as usize + 1;
     maps.resize_with(count, MapView::default);
     for (index, map) in maps.iter_mut().enumerate() {
-        side.fill_map(MapRef(index as u32), map);
+        if in_scope(index, scope, known_maps) {
+            side.fill_map(MapRef(index as u32), map);
+        }
     }
 }
 
