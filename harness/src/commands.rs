@@ -1,13 +1,21 @@
 //! The commands of the `vm-diff` command line, as library functions so that
-//! tests can call them: replay, show, encode. Each returns the process exit
-//! code (0: as expected, 1: a finding or an unmet expectation, 2: an input
-//! that cannot be read) and writes its report to the given writer.
+//! tests can call them: replay, show, encode, and the triage commands
+//! shrink, export and render. Each returns the process exit code (0: as
+//! expected, 1: a finding or an unmet expectation, or for the triage
+//! commands an input that is not a finding, 2: an input that cannot be read
+//! or an output that cannot be written) and writes its report to the given
+//! writer; the triage commands write their progress to a second one.
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use crate::corpus::{self, CorpusEntry};
-use crate::runner::{Runner, Verdict};
+use crate::corpus::{self, CorpusEntry, Expectation};
+use crate::mismatch::Mismatch;
+use crate::program::Program;
+use crate::render::{self, Mark};
+use crate::runner::{Divergence, Runner, Verdict};
+use crate::shrink::{self, Budget, ShrinkResult};
 use crate::side::{c::CSide, rust::RustSide};
 use sim::MachineConfig;
 
@@ -155,5 +163,416 @@ pub fn encode(path: &Path, output: &Path, out: &mut dyn Write) -> io::Result<i32
             writeln!(out, "vm-diff: {message}")?;
             Ok(EXIT_BAD_INPUT)
         }
+    }
+}
+
+// ------------------------------------------------------------------ triage
+
+/// What a shrink must keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Keep {
+    /// A finding with this signature ([`crate::mismatch::Mismatch::signature`]).
+    Signature(String),
+    /// The known divergence with this id.
+    Known(&'static str),
+}
+
+impl Keep {
+    /// What `verdict` shows that a shrink can keep; `None` when equivalent.
+    pub fn of(verdict: &Verdict) -> Option<Keep> {
+        match verdict {
+            Verdict::Equivalent => None,
+            Verdict::Known { divergence, .. } => Some(Keep::Known(divergence.id)),
+            Verdict::Divergence(divergence) => {
+                Some(Keep::Signature(divergence.mismatch.signature()))
+            }
+        }
+    }
+
+    /// Whether `verdict` still shows it.
+    pub fn is_kept_by(&self, verdict: &Verdict) -> bool {
+        match (self, verdict) {
+            (Keep::Signature(signature), Verdict::Divergence(divergence)) => {
+                divergence.mismatch.signature() == *signature
+            }
+            (Keep::Known(id), Verdict::Known { divergence, .. }) => divergence.id == *id,
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Keep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Keep::Signature(signature) => write!(f, "divergence {signature}"),
+            Keep::Known(id) => write!(f, "known divergence {id}"),
+        }
+    }
+}
+
+/// Shrinks `program` on both sides while it keeps `keep`, writing each
+/// accepted step to `log`.
+pub fn shrink_program(
+    runner: &mut Runner<CSide, RustSide>,
+    program: &Program,
+    keep: &Keep,
+    budget: Budget,
+    log: &mut dyn Write,
+) -> Result<ShrinkResult, shrink::NotInteresting> {
+    let predicate = |candidate: &Program| keep.is_kept_by(&runner.run(candidate));
+    let mut on_step = |step: &str| {
+        let _ = writeln!(log, "shrink: {step}");
+    };
+    shrink::shrink(program, predicate, budget, &mut on_step)
+}
+
+/// Loads a program file, or reports why not.
+fn load_or_report(path: &Path, log: &mut dyn Write) -> io::Result<Option<CorpusEntry>> {
+    match corpus::load_file(path) {
+        Ok(entry) => Ok(Some(entry)),
+        Err(message) => {
+            writeln!(log, "vm-diff: {message}")?;
+            Ok(None)
+        }
+    }
+}
+
+/// Writes a program as text when `path` ends in `.ops`, as bytes otherwise.
+fn write_program(path: &Path, program: &Program) -> io::Result<()> {
+    if path.extension().is_some_and(|extension| extension == "ops") {
+        std::fs::write(path, program.to_string())
+    } else {
+        std::fs::write(path, program.encode())
+    }
+}
+
+/// One line on how a search ended.
+fn shrink_summary(before: &Program, result: &ShrinkResult, budget_seconds: u64) -> String {
+    let cut = if result.cut_short {
+        format!("; cut short by the {budget_seconds} s budget (not a local minimum)")
+    } else {
+        "; a local minimum".to_string()
+    };
+    format!(
+        "shrink: {} -> {} ops, {} accepted steps in {} runs{cut}",
+        before.ops.len(),
+        result.program.ops.len(),
+        result.steps.len(),
+        result.tests
+    )
+}
+
+/// `vm-diff shrink FILE`: minimises a finding while it keeps its
+/// signature; the program goes to `output` (text for `.ops`, bytes
+/// otherwise) or as text to `out`, the steps to `log`. Exit 0 when the
+/// input is a finding, 1 when it is not, 2 when it cannot be read.
+pub fn shrink(
+    path: &Path,
+    budget_seconds: u64,
+    output: Option<&Path>,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> io::Result<i32> {
+    let Some(entry) = load_or_report(path, log)? else {
+        return Ok(EXIT_BAD_INPUT);
+    };
+    let mut runner = new_runner();
+    let verdict = runner.run(&entry.program);
+    let keep = match Keep::of(&verdict) {
+        Some(keep @ Keep::Signature(_)) => keep,
+        _ => {
+            writeln!(
+                log,
+                "vm-diff: {}: not a finding ({}); nothing to shrink",
+                path.display(),
+                verdict_summary(&verdict)
+            )?;
+            return Ok(EXIT_FINDING);
+        }
+    };
+    writeln!(
+        log,
+        "shrink: {} ops, keeping {keep}, budget {budget_seconds} s",
+        entry.program.ops.len()
+    )?;
+    let budget = Budget::time(Duration::from_secs(budget_seconds));
+    let Ok(result) = shrink_program(&mut runner, &entry.program, &keep, budget, log) else {
+        writeln!(
+            log,
+            "vm-diff: {}: the finding does not reproduce",
+            path.display()
+        )?;
+        return Ok(EXIT_FINDING);
+    };
+    writeln!(
+        log,
+        "{}",
+        shrink_summary(&entry.program, &result, budget_seconds)
+    )?;
+    match output {
+        Some(output) => {
+            write_program(output, &result.program)?;
+            writeln!(log, "shrink: written to {}", output.display())?;
+        }
+        None => write!(out, "{}", result.program)?,
+    }
+    Ok(EXIT_OK)
+}
+
+/// "divergence at operation 3 (map:size)", "known divergence X at
+/// operation 2", "equivalent".
+pub fn verdict_summary(verdict: &Verdict) -> String {
+    let place = |op_index: &Option<usize>| {
+        op_index.map_or("setup".to_string(), |index| format!("operation {index}"))
+    };
+    match verdict {
+        Verdict::Equivalent => "equivalent".to_string(),
+        Verdict::Known {
+            divergence,
+            op_index,
+        } => format!("known divergence {} at {}", divergence.id, place(op_index)),
+        Verdict::Divergence(divergence) => format!(
+            "divergence at {} ({})",
+            place(&divergence.op_index),
+            divergence.mismatch.signature()
+        ),
+    }
+}
+
+/// Options of `vm-diff export`.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// The regression's name: the file is `regressions/<name>.ops`.
+    pub name: String,
+    /// Overwrite an existing file of that name.
+    pub force: bool,
+    /// Shrink first (otherwise take the program as it is).
+    pub shrink: bool,
+    /// The shrink's time budget.
+    pub budget_seconds: u64,
+    /// The corpus directory; found from the current directory when `None`.
+    pub corpus_dir: Option<PathBuf>,
+}
+
+/// The `corpus/` directory: the first `corpus` holding `regressions/` or
+/// `seeds/` in the current directory or one of its parents, else the
+/// repository's.
+pub fn find_corpus_dir() -> PathBuf {
+    let current = std::env::current_dir().unwrap_or_default();
+    current
+        .ancestors()
+        .map(|directory| directory.join("corpus"))
+        .find(|corpus| corpus.join("regressions").is_dir() || corpus.join("seeds").is_dir())
+        .unwrap_or_else(corpus::default_root)
+}
+
+/// Whether `name` can be a regression's file name: letters, digits, `-`,
+/// `_` and `.`, not starting with a dot.
+fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// `vm-diff export FILE --name NAME`: shrinks a finding (or a known
+/// divergence) and writes it to `regressions/NAME.ops` with its header and
+/// a postmortem stub. Exit 0 when written, 1 when the input shows nothing,
+/// 2 when it cannot be read or the file cannot be written.
+pub fn export(
+    path: &Path,
+    options: &ExportOptions,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> io::Result<i32> {
+    if !is_valid_name(&options.name) {
+        writeln!(
+            log,
+            "vm-diff: `{}` is not a regression name (letters, digits, - _ .)",
+            options.name
+        )?;
+        return Ok(EXIT_BAD_INPUT);
+    }
+    let Some(entry) = load_or_report(path, log)? else {
+        return Ok(EXIT_BAD_INPUT);
+    };
+    let mut runner = new_runner();
+    let Some(keep) = Keep::of(&runner.run(&entry.program)) else {
+        writeln!(
+            log,
+            "vm-diff: {}: equivalent, not a finding; nothing to export",
+            path.display()
+        )?;
+        return Ok(EXIT_FINDING);
+    };
+    let program = if options.shrink {
+        let budget = Budget::time(Duration::from_secs(options.budget_seconds));
+        match shrink_program(&mut runner, &entry.program, &keep, budget, log) {
+            Ok(result) => {
+                writeln!(
+                    log,
+                    "{}",
+                    shrink_summary(&entry.program, &result, options.budget_seconds)
+                )?;
+                result.program
+            }
+            Err(_) => entry.program.clone(),
+        }
+    } else {
+        entry.program.clone()
+    };
+    let verdict = runner.run(&program);
+    let directory = options
+        .corpus_dir
+        .clone()
+        .unwrap_or_else(find_corpus_dir)
+        .join("regressions");
+    let target = directory.join(format!("{}.ops", options.name));
+    if target.exists() && !options.force {
+        writeln!(
+            log,
+            "vm-diff: {} exists; pass --force to overwrite it",
+            target.display()
+        )?;
+        return Ok(EXIT_BAD_INPUT);
+    }
+    std::fs::create_dir_all(&directory)?;
+    std::fs::write(&target, regression_text(&program, &verdict))?;
+    let expectation = corpus::load_file(&target)
+        .map(|saved| saved.expectation)
+        .map_err(io::Error::other)?;
+    writeln!(
+        out,
+        "export: wrote {} ({} ops, now {}; expects {expectation})",
+        target.display(),
+        program.ops.len(),
+        verdict_summary(&verdict)
+    )?;
+    if expectation == Expectation::Equivalent {
+        writeln!(
+            out,
+            "export: it fails until the port is fixed; fill in its postmortem then"
+        )?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// The text of a regression file: the header, the expectation, a
+/// postmortem stub, what was seen as comments, then the program.
+pub fn regression_text(program: &Program, verdict: &Verdict) -> String {
+    let mut text = String::from("# vm-diff program v1\n");
+    match verdict {
+        Verdict::Known { divergence, .. } => {
+            text.push_str(&format!("# expect: known {}\n", divergence.id));
+        }
+        _ => text.push_str("# expect: equivalent\n"),
+    }
+    text.push_str("#\n# Postmortem: TODO — what was wrong, where, the fix.\n#\n");
+    text.push_str(&format!("# Found: {}\n", verdict_summary(verdict)));
+    match verdict {
+        Verdict::Divergence(divergence) => {
+            for line in report_excerpt(divergence) {
+                text.push_str(&format!("#   {line}\n"));
+            }
+        }
+        Verdict::Known { divergence, .. } => {
+            text.push_str(&format!("#   {}\n", divergence.c_behaviour));
+        }
+        Verdict::Equivalent => {}
+    }
+    let program_text = program.to_string();
+    for line in program_text
+        .lines()
+        .skip_while(|line| line.starts_with('#'))
+    {
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
+}
+
+/// The report's first lines: the differing operation as written and as
+/// run, both outcomes and what differs.
+fn report_excerpt(divergence: &Divergence) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(index) = divergence.op_index {
+        if let Some(op) = divergence.program.ops.get(index) {
+            lines.push(format!("op {index}: {op}"));
+        }
+    }
+    let report = divergence.to_string();
+    let mut report_lines = report.lines();
+    for line in report_lines.by_ref() {
+        let line = line.trim_end();
+        if line.starts_with("resolved:") || line.starts_with("C    ->") {
+            lines.push(line.to_string());
+        }
+        if line.starts_with("Rust ->") {
+            lines.push(line.to_string());
+            break;
+        }
+    }
+    lines.extend(
+        report_lines
+            .skip_while(|line| line.trim().is_empty())
+            .take_while(|line| !line.trim().is_empty())
+            .map(|line| line.trim_end().to_string()),
+    );
+    lines
+}
+
+/// `vm-diff render FILE --svg OUT`: a picture of both sides' maps step by
+/// step, the first difference marked. Exit 0 when written, 2 when the
+/// input cannot be read.
+pub fn render(path: &Path, svg: &Path, out: &mut dyn Write) -> io::Result<i32> {
+    let Some(entry) = load_or_report(path, out)? else {
+        return Ok(EXIT_BAD_INPUT);
+    };
+    let mut runner = new_runner();
+    runner.log = Some(Vec::new());
+    let verdict = runner.run(&entry.program);
+    let steps = runner.log.take().unwrap_or_default();
+    let mark = mark_of(&verdict);
+    let title = format!(
+        "{} ({} ops): {}",
+        path.display(),
+        entry.program.ops.len(),
+        verdict_summary(&verdict)
+    );
+    let picture = render::render_svg(&title, &entry.program, &steps, mark.as_ref());
+    std::fs::write(svg, picture)?;
+    writeln!(
+        out,
+        "render: wrote {} ({} steps; {})",
+        svg.display(),
+        steps.len(),
+        verdict_summary(&verdict)
+    )?;
+    Ok(EXIT_OK)
+}
+
+/// The row a picture marks for a verdict.
+pub fn mark_of(verdict: &Verdict) -> Option<Mark> {
+    match verdict {
+        Verdict::Equivalent => None,
+        Verdict::Known {
+            divergence,
+            op_index,
+        } => Some(Mark {
+            op_index: *op_index,
+            text: format!("known divergence {}", divergence.id),
+            known: true,
+            map: None,
+        }),
+        Verdict::Divergence(divergence) => Some(Mark {
+            op_index: divergence.op_index,
+            text: divergence.mismatch.signature(),
+            known: false,
+            map: match divergence.mismatch {
+                Mismatch::Map { map, .. } => Some(map.0 as usize),
+                _ => None,
+            },
+        }),
     }
 }

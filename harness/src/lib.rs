@@ -12,6 +12,8 @@ pub mod mismatch;
 pub mod observe;
 pub mod oracle;
 pub mod program;
+pub mod render;
 pub mod report;
 pub mod runner;
+pub mod shrink;
 pub mod side;

@@ -1,18 +1,20 @@
-//! `vm-diff`: replay, print and convert vm-diff programs. See `--help`.
+//! `vm-diff`: replay, print, convert and triage vm-diff programs. See
+//! `--help`.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use harness::commands;
+use harness::commands::{self, ExportOptions};
 
 /// Differential testing of X15's vm_map.c against its Rust port.
 ///
 /// Programs are files: readable text (`*.ops`, one operation per line) or
 /// the fuzzer's binary inputs (any other name). Exit codes: 0 as expected,
-/// 1 a divergence (or a corpus file whose `# expect:` line is not met),
-/// 2 an unreadable input.
+/// 1 a divergence (or a corpus file whose `# expect:` line is not met; for
+/// shrink and export, an input that is not a finding), 2 an unreadable
+/// input or an output that cannot be written.
 #[derive(Parser)]
 #[command(name = "vm-diff", version)]
 struct Cli {
@@ -42,15 +44,85 @@ enum Command {
         /// Where to write the bytes.
         output: PathBuf,
     },
+    /// Minimise a finding while it keeps its divergence signature; the
+    /// steps go to stderr, the program to stdout (or --out).
+    Shrink {
+        /// A program file (text or binary) that diverges.
+        file: PathBuf,
+        /// Stop searching after this many seconds (the result is then not
+        /// necessarily a local minimum).
+        #[arg(long, default_value_t = 30)]
+        budget_seconds: u64,
+        /// Write the program here instead: text if it ends in `.ops`,
+        /// bytes otherwise.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Shrink a finding and save it as corpus/regressions/NAME.ops, with
+    /// its expectation and a postmortem stub.
+    Export {
+        /// A program file (text or binary) that diverges or shows a known
+        /// divergence.
+        file: PathBuf,
+        /// The regression's name (letters, digits, - _ .).
+        #[arg(long)]
+        name: String,
+        /// Overwrite an existing regression of that name.
+        #[arg(long)]
+        force: bool,
+        /// Save the program as it is, without shrinking it.
+        #[arg(long)]
+        no_shrink: bool,
+        /// The shrink's time budget in seconds.
+        #[arg(long, default_value_t = 30)]
+        budget_seconds: u64,
+        /// The corpus directory (default: the `corpus/` of the current
+        /// directory or a parent, else the repository's).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+    },
+    /// Draw both sides' maps step by step as SVG, the first difference
+    /// marked.
+    Render {
+        /// A program file (text or binary).
+        file: PathBuf,
+        /// Where to write the picture.
+        #[arg(long)]
+        svg: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut out = io::stdout().lock();
+    let mut log = io::stderr().lock();
     let result = match &cli.command {
         Command::Replay { path, verbose } => commands::replay(path, *verbose, &mut out),
         Command::Show { file } => commands::show(file, &mut out),
         Command::Encode { file, output } => commands::encode(file, output, &mut out),
+        Command::Shrink {
+            file,
+            budget_seconds,
+            out: output,
+        } => commands::shrink(file, *budget_seconds, output.as_deref(), &mut out, &mut log),
+        Command::Export {
+            file,
+            name,
+            force,
+            no_shrink,
+            budget_seconds,
+            corpus,
+        } => {
+            let options = ExportOptions {
+                name: name.clone(),
+                force: *force,
+                shrink: !*no_shrink,
+                budget_seconds: *budget_seconds,
+                corpus_dir: corpus.clone(),
+            };
+            commands::export(file, &options, &mut out, &mut log)
+        }
+        Command::Render { file, svg } => commands::render(file, svg, &mut out),
     };
     let _ = out.flush();
     match result {
