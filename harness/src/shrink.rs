@@ -239,6 +239,33 @@ impl<P: FnMut(&Program) -> bool> Shrinker<'_, P> {
     }
 }
 
+/// Every program one step simpler than `program` that a search tries: one
+/// operation dropped, one configuration setting reset, or one operand of
+/// one operation simplified. A result of [`shrink`] that was not cut short
+/// has no neighbour for which its predicate holds (a local minimum).
+pub fn neighbours(program: &Program) -> Vec<Program> {
+    let mut candidates = Vec::new();
+    for index in 0..program.ops.len() {
+        let mut candidate = program.clone();
+        candidate.ops.remove(index);
+        candidates.push(candidate);
+    }
+    candidates.extend(
+        config_candidates(program)
+            .into_iter()
+            .map(|(candidate, _)| candidate),
+    );
+    for (index, op) in program.ops.iter().enumerate() {
+        for variant in op_variants(op) {
+            let mut candidate = program.clone();
+            candidate.ops[index] = variant;
+            candidates.push(candidate);
+        }
+    }
+    candidates.retain(|candidate| candidate.check_bounds().is_ok());
+    candidates
+}
+
 fn describe_drop(start: usize, end: usize, before: usize) -> String {
     let after = before - (end - start);
     if end - start == 1 {

@@ -1,0 +1,211 @@
+//! The shrinker on fake predicates (no C needed): it keeps the property,
+//! reaches a local minimum, is deterministic, simplifies the configuration
+//! and operands toward their defaults, and stops on its budget.
+
+use std::time::{Duration, Instant};
+
+use harness::program::{Op, Program, SizeSel, PAGE_SIZE_BYTES};
+use harness::shrink::{self, neighbours, program_cost, Budget, NotInteresting, ShrinkResult};
+
+/// A program with noise around the interesting part: an enter of more
+/// than three pages after a create-map.
+const NOISY: &str = "\
+machine tiny
+fail phys 5
+fail cache 2
+swarm create-map create-object enter remove fault reap
+create-object
+enter map=3 object=2 offset=pages(9) start=near(gap-end(4),-3) size=raw(0x3123) align=pages(16) prot=r maxprot=rw inherit=share advice=random fixed
+reap
+create-map
+fault map=2 addr=raw(0x7000) access=r invalid
+enter map=7 object=5 offset=raw(0x5000) start=entry-end(3) size=pages(100) align=raw(0x30000) prot=w maxprot=w inherit=copy advice=dontneed fixed nomerge invalid
+remove map=1 start=map-start end=near(entry-end(2),+1)
+create-object
+enter map=1 object=0 start=raw(0x10000) size=pages(2)
+reap
+";
+
+/// The size of an enter in bytes when the selector says it outright.
+fn fixed_size_bytes(size: SizeSel) -> Option<u64> {
+    match size {
+        SizeSel::Pages(pages) => Some(u64::from(pages) * PAGE_SIZE_BYTES),
+        SizeSel::Raw(bytes) => Some(bytes),
+        SizeSel::GapSize(_) | SizeSel::EntrySize(_) => None,
+    }
+}
+
+/// "Contains an enter of more than three pages after a create-map."
+fn big_enter_after_create_map(program: &Program) -> bool {
+    let Some(first_create) = program.ops.iter().position(|op| *op == Op::CreateMap) else {
+        return false;
+    };
+    program.ops[first_create..].iter().any(|op| match op {
+        Op::Enter(args) => {
+            fixed_size_bytes(args.size).is_some_and(|size| size > 3 * PAGE_SIZE_BYTES)
+        }
+        _ => false,
+    })
+}
+
+fn shrink_quietly(
+    program: &Program,
+    predicate: impl FnMut(&Program) -> bool,
+    budget: Budget,
+) -> Result<ShrinkResult, NotInteresting> {
+    shrink::shrink(program, predicate, budget, &mut |_| {})
+}
+
+#[test]
+fn reaches_the_expected_minimum() {
+    let noisy = Program::parse_text(NOISY).unwrap();
+    assert!(big_enter_after_create_map(&noisy));
+    let result = shrink_quietly(&noisy, big_enter_after_create_map, Budget::unlimited()).unwrap();
+    let expected = Program::parse_text("create-map\nenter map=kernel size=pages(4)\n").unwrap();
+    assert_eq!(result.program, expected, "got:\n{}", result.program);
+    assert!(!result.cut_short);
+}
+
+#[test]
+fn the_result_keeps_the_property_and_is_a_local_minimum() {
+    let noisy = Program::parse_text(NOISY).unwrap();
+    let result = shrink_quietly(&noisy, big_enter_after_create_map, Budget::unlimited()).unwrap();
+    assert!(big_enter_after_create_map(&result.program));
+    let candidates = neighbours(&result.program);
+    assert!(!candidates.is_empty());
+    for candidate in candidates {
+        assert!(
+            !big_enter_after_create_map(&candidate),
+            "a simpler program keeps the property:\n{candidate}"
+        );
+    }
+}
+
+#[test]
+fn shrinking_is_deterministic() {
+    let noisy = Program::parse_text(NOISY).unwrap();
+    let first = shrink_quietly(&noisy, big_enter_after_create_map, Budget::unlimited()).unwrap();
+    let second = shrink_quietly(&noisy, big_enter_after_create_map, Budget::unlimited()).unwrap();
+    assert_eq!(first.program, second.program);
+    assert_eq!(first.steps, second.steps);
+    assert_eq!(first.tests, second.tests);
+}
+
+#[test]
+fn every_step_is_reported_once_and_in_order() {
+    let noisy = Program::parse_text(NOISY).unwrap();
+    let mut printed = Vec::new();
+    let result = shrink::shrink(
+        &noisy,
+        big_enter_after_create_map,
+        Budget::unlimited(),
+        &mut |step| printed.push(step.to_string()),
+    )
+    .unwrap();
+    assert_eq!(printed, result.steps);
+    assert!(
+        printed[0].starts_with("dropped op"),
+        "the first step is {:?}",
+        printed[0]
+    );
+    for expected in [
+        "machine tiny -> normal",
+        "dropped `fail phys 5`",
+        "swarm mask reset",
+    ] {
+        assert!(
+            printed.iter().any(|step| step.starts_with(expected)),
+            "no step {expected:?} in {printed:#?}"
+        );
+    }
+}
+
+#[test]
+fn every_neighbour_is_strictly_simpler() {
+    let mut programs = vec![Program::parse_text(NOISY).unwrap()];
+    // Programs of every shape the fuzzer can write, from fixed bytes.
+    for seed in 0u32..200 {
+        let bytes: Vec<u8> = (0..64u32)
+            .map(|index| (seed.wrapping_mul(2_654_435_761) ^ index.wrapping_mul(40_503)) as u8)
+            .collect();
+        programs.push(Program::decode(&bytes));
+    }
+    for program in &programs {
+        let cost = program_cost(program);
+        for candidate in neighbours(program) {
+            assert!(
+                program_cost(&candidate) < cost,
+                "not simpler:\n{candidate}\nthan:\n{program}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_configuration_goes_back_to_its_defaults() {
+    let noisy = Program::parse_text(NOISY).unwrap();
+    let result = shrink_quietly(&noisy, big_enter_after_create_map, Budget::unlimited()).unwrap();
+    let defaults = Program::new();
+    assert_eq!(result.program.machine, defaults.machine);
+    assert_eq!(result.program.fault_plan, defaults.fault_plan);
+    assert_eq!(result.program.swarm, defaults.swarm);
+}
+
+#[test]
+fn what_the_predicate_needs_is_kept() {
+    // The property needs the tiny machine and an invalid, fixed enter of
+    // exactly 0x3123 bytes; the shrinker must leave those alone.
+    let needs = |program: &Program| {
+        program.machine == harness::program::MachinePreset::Tiny
+            && program.ops.iter().any(|op| {
+                matches!(op, Op::Enter(args) if args.invalid && args.fixed && args.size == SizeSel::Raw(0x3123))
+            })
+    };
+    let mut noisy = Program::parse_text(NOISY).unwrap();
+    if let Op::Enter(args) = &mut noisy.ops[1] {
+        args.invalid = true;
+    }
+    let result = shrink_quietly(&noisy, needs, Budget::unlimited()).unwrap();
+    let expected =
+        Program::parse_text("machine tiny\nenter map=kernel size=raw(0x3123) fixed invalid\n")
+            .unwrap();
+    assert_eq!(result.program, expected, "got:\n{}", result.program);
+}
+
+#[test]
+fn an_input_without_the_property_is_refused() {
+    let program = Program::parse_text("create-map\nreap\n").unwrap();
+    let result = shrink_quietly(&program, big_enter_after_create_map, Budget::unlimited());
+    assert_eq!(result.err(), Some(NotInteresting));
+}
+
+#[test]
+fn a_test_budget_cuts_the_search_short() {
+    let noisy = Program::parse_text(NOISY).unwrap();
+    let mut calls = 0u64;
+    let counting = |program: &Program| {
+        calls += 1;
+        big_enter_after_create_map(program)
+    };
+    let result = shrink_quietly(&noisy, counting, Budget::tests(5)).unwrap();
+    assert!(result.cut_short);
+    assert_eq!(result.tests, 5);
+    assert_eq!(calls, 5);
+    assert!(big_enter_after_create_map(&result.program));
+}
+
+#[test]
+fn a_time_budget_cuts_the_search_short() {
+    let noisy = Program::parse_text(NOISY).unwrap();
+    let slow = |program: &Program| {
+        std::thread::sleep(Duration::from_millis(20));
+        big_enter_after_create_map(program)
+    };
+    let started = Instant::now();
+    let result = shrink_quietly(&noisy, slow, Budget::time(Duration::from_millis(150))).unwrap();
+    let elapsed = started.elapsed();
+    assert!(result.cut_short);
+    assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
+    assert!(big_enter_after_create_map(&result.program));
+    assert!(result.program.ops.len() < noisy.ops.len());
+}
