@@ -166,7 +166,14 @@ const CASES: &[(&str, Operation, Precondition)] = &[
         "an aligned start whose end wraps past the top (found by the fuzzer)",
         |vm, env, map| {
             user_enter(vm, env, map, true, (0, 0, 0x1000, 0), RW)?;
-            user_enter(vm, env, map, true, (0, 0, 0xffff_4000_0000_0000, 1 << 48), RW)
+            user_enter(
+                vm,
+                env,
+                map,
+                true,
+                (0, 0, 0xffff_4000_0000_0000, 1 << 48),
+                RW,
+            )
         },
         Precondition::LinkStartBelowEnd,
     ),
