@@ -394,6 +394,20 @@ pub fn export(
         )?;
         return Ok(EXIT_BAD_INPUT);
     }
+    let directory = options
+        .corpus_dir
+        .clone()
+        .unwrap_or_else(find_corpus_dir)
+        .join("regressions");
+    let target = directory.join(format!("{}.ops", options.name));
+    if target.exists() && !options.force {
+        writeln!(
+            log,
+            "vm-diff: {} exists; pass --force to overwrite it",
+            target.display()
+        )?;
+        return Ok(EXIT_BAD_INPUT);
+    }
     let Some(entry) = load_or_report(path, log)? else {
         return Ok(EXIT_BAD_INPUT);
     };
@@ -423,20 +437,6 @@ pub fn export(
         entry.program.clone()
     };
     let verdict = runner.run(&program);
-    let directory = options
-        .corpus_dir
-        .clone()
-        .unwrap_or_else(find_corpus_dir)
-        .join("regressions");
-    let target = directory.join(format!("{}.ops", options.name));
-    if target.exists() && !options.force {
-        writeln!(
-            log,
-            "vm-diff: {} exists; pass --force to overwrite it",
-            target.display()
-        )?;
-        return Ok(EXIT_BAD_INPUT);
-    }
     std::fs::create_dir_all(&directory)?;
     std::fs::write(&target, regression_text(&program, &verdict))?;
     let expectation = corpus::load_file(&target)
@@ -517,7 +517,11 @@ fn report_excerpt(divergence: &Divergence) -> Vec<String> {
         report_lines
             .skip_while(|line| line.trim().is_empty())
             .take_while(|line| !line.trim().is_empty())
-            .map(|line| line.trim_end().to_string()),
+            .map(|line| {
+                line.trim_end()
+                    .trim_end_matches(" (tables below)")
+                    .to_string()
+            }),
     );
     lines
 }
