@@ -79,18 +79,7 @@ impl CReference {
     /// When `config`'s kernel map does not fit in the host memory.
     pub fn reset(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome<()> {
         check_fits(config);
-        if self.machine.config() != config {
-            let spare = self
-                .spare_machines
-                .iter()
-                .position(|machine| machine.config() == config);
-            let next = match spare {
-                Some(index) => self.spare_machines.swap_remove(index),
-                None => Machine::new(config.clone()),
-            };
-            let previous = std::mem::replace(&mut *self.machine, next);
-            self.spare_machines.push(previous);
-        }
+        self.machine.switch_config(config, &mut self.spare_machines);
         self.set_up(plan)
     }
 

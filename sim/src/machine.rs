@@ -139,6 +139,23 @@ impl Machine {
         let _ = self.grow_kernel_tables(kgrow_limit(boot_end));
     }
 
+    /// Makes `self` a machine of `config`: nothing when it already is one;
+    /// otherwise it trades places with a machine of that configuration from
+    /// `spares` (or a new one), and the old machine joins the spares. Callers
+    /// that alternate presets keep one machine per preset this way instead of
+    /// building (and zeroing) a machine at every switch. Reset it afterwards.
+    pub fn switch_config(&mut self, config: &MachineConfig, spares: &mut Vec<Machine>) {
+        if self.config == *config {
+            return;
+        }
+        let spare = spares.iter().position(|machine| machine.config == *config);
+        let next = match spare {
+            Some(index) => spares.swap_remove(index),
+            None => Machine::new(config.clone()),
+        };
+        spares.push(std::mem::replace(self, next));
+    }
+
     /// The configuration the machine was built with.
     pub fn config(&self) -> &MachineConfig {
         &self.config

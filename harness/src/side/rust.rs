@@ -111,18 +111,7 @@ impl Side for RustSide {
     }
 
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
-        if self.machine.config() != config {
-            let spare = self
-                .spare_machines
-                .iter()
-                .position(|machine| machine.config() == config);
-            let next = match spare {
-                Some(index) => self.spare_machines.swap_remove(index),
-                None => Machine::new(config.clone()),
-            };
-            let previous = std::mem::replace(&mut self.machine, next);
-            self.spare_machines.push(previous);
-        }
+        self.machine.switch_config(config, &mut self.spare_machines);
         self.machine.reset(plan);
         self.objects = 0;
         match Vm::setup(&mut self.machine) {
