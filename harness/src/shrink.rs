@@ -6,9 +6,11 @@
 //! operations (halves, quarters, ... down to single operations, from the
 //! end, in the manner of delta debugging), simplify the configuration (the
 //! normal machine, no planned failures, every operation kind enabled), and
-//! simplify each operation's operands one field at a time (selectors toward
-//! simpler ones, raw numbers toward small and page-aligned ones, flags and
-//! protections toward their defaults). Every candidate is strictly simpler
+//! simplify each operation one field at a time (selectors toward simpler
+//! ones, raw numbers toward small and page-aligned ones, flags and
+//! protections toward their defaults) or replace it with the simplest
+//! operation of a lighter kind (which can make other operations droppable).
+//! Every candidate is strictly simpler
 //! by a fixed measure ([`program_cost`]), so the search ends; it uses no
 //! randomness and no clock except to stop early, so with the budget left
 //! unspent the result depends only on the input and the predicate.
@@ -23,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use crate::program::{
     AddrSel, AlignSel, Anchor, EnterArgs, FailureList, KindMask, MachinePreset, MapSel, ObjectSel,
-    Op, Program, SizeSel, ValueSel, MAX_ALIGN_SHIFT, MAX_PAGES, PAGE_SIZE_BYTES, PROT_ALL,
+    Op, OpKind, Program, SizeSel, ValueSel, MAX_ALIGN_SHIFT, MAX_PAGES, PAGE_SIZE_BYTES, PROT_ALL,
 };
 
 /// When to stop searching, whatever is left to try.
@@ -215,33 +217,68 @@ impl<P: FnMut(&Program) -> bool> Shrinker<'_, P> {
     fn simplify_operands(&mut self) -> bool {
         let mut changed = false;
         for index in 0..self.best.ops.len() {
-            while self.simplify_op_once(index) {
-                changed = true;
+            loop {
+                match self.simplify_op_once(index) {
+                    Simplified::Nothing => break,
+                    Simplified::Operand => changed = true,
+                    // A new kind often makes other operations droppable:
+                    // back to the drop pass first.
+                    Simplified::Kind => return true,
+                }
             }
         }
         changed
     }
 
-    /// Tries the simpler variants of operation `index`, simplest first;
-    /// true when one was accepted.
-    fn simplify_op_once(&mut self, index: usize) -> bool {
+    /// Tries the simpler variants of operation `index`, simplest first.
+    fn simplify_op_once(&mut self, index: usize) -> Simplified {
         let Some(&op) = self.best.ops.get(index) else {
-            return false;
+            return Simplified::Nothing;
         };
+        // Identical operations often only matter together (two enters
+        // that merge must keep equal flags): each variant is tried on all
+        // of them at once first.
+        let twins: Vec<usize> = (0..self.best.ops.len())
+            .filter(|&other| self.best.ops[other] == op)
+            .collect();
         for variant in op_variants(&op) {
-            let mut candidate = self.best.clone();
-            candidate.ops[index] = variant;
-            if self.attempt(candidate, |_| describe_change(index, &op, &variant)) {
-                return true;
+            let groups: &[&[usize]] = if twins.len() > 1 {
+                &[&twins, &[index]]
+            } else {
+                &[&[index]]
+            };
+            for &group in groups {
+                let mut candidate = self.best.clone();
+                for &member in group {
+                    candidate.ops[member] = variant;
+                }
+                if self.attempt(candidate, |_| describe_change(group, &op, &variant)) {
+                    return if variant.kind() == op.kind() {
+                        Simplified::Operand
+                    } else {
+                        Simplified::Kind
+                    };
+                }
             }
         }
-        false
+        Simplified::Nothing
     }
 }
 
+/// What one attempt to simplify an operation did.
+enum Simplified {
+    /// No simpler variant keeps the property.
+    Nothing,
+    /// One operand was simplified.
+    Operand,
+    /// The operation was replaced by one of a lighter kind.
+    Kind,
+}
+
 /// Every program one step simpler than `program` that a search tries: one
-/// operation dropped, one configuration setting reset, or one operand of
-/// one operation simplified. A result of [`shrink`] that was not cut short
+/// operation dropped, one configuration setting reset, or one operation
+/// simplified (one operand, or replaced by the simplest operation of a
+/// lighter kind). A result of [`shrink`] that was not cut short
 /// has no neighbour for which its predicate holds (a local minimum).
 pub fn neighbours(program: &Program) -> Vec<Program> {
     let mut candidates = Vec::new();
@@ -275,9 +312,15 @@ fn describe_drop(start: usize, end: usize, before: usize) -> String {
     }
 }
 
-/// "op 3: size=pages(12) -> size=pages(6)": the words of the text form
-/// that changed.
-fn describe_change(index: usize, old: &Op, new: &Op) -> String {
+/// "op 3: size=pages(12) -> size=pages(6)": the operations changed and
+/// the words of their text form that changed.
+fn describe_change(indices: &[usize], old: &Op, new: &Op) -> String {
+    let numbers: Vec<String> = indices.iter().map(ToString::to_string).collect();
+    let ops = if indices.len() == 1 { "op" } else { "ops" };
+    format!("{ops} {}: {}", numbers.join(","), describe_words(old, new))
+}
+
+fn describe_words(old: &Op, new: &Op) -> String {
     let (old_text, new_text) = (old.to_string(), new.to_string());
     let old_words: Vec<&str> = old_text.split(' ').collect();
     let new_words: Vec<&str> = new_text.split(' ').collect();
@@ -291,10 +334,12 @@ fn describe_change(index: usize, old: &Op, new: &Op) -> String {
         .copied()
         .filter(|word| !old_words.contains(word))
         .collect();
-    if added.is_empty() {
-        format!("op {index}: dropped {}", removed.join(" "))
+    if old.kind() != new.kind() {
+        format!("{} -> {new}", old.kind().name())
+    } else if added.is_empty() {
+        format!("dropped {}", removed.join(" "))
     } else {
-        format!("op {index}: {} -> {}", removed.join(" "), added.join(" "))
+        format!("{} -> {}", removed.join(" "), added.join(" "))
     }
 }
 
@@ -345,8 +390,8 @@ pub fn program_cost(program: &Program) -> u64 {
         + u64::from(program.swarm != KindMask::ALL)
         + program.fault_plan.failing_phys_allocs.len() as u64
         + program.fault_plan.failing_cache_allocs.len() as u64;
-    // An operation outweighs any simplification of operands.
-    let per_op = 1 << 16;
+    // An operation outweighs any simplification of operands or kind.
+    let per_op = 1 << 20;
     config
         + program
             .ops
@@ -355,8 +400,32 @@ pub fn program_cost(program: &Program) -> u64 {
             .sum::<u64>()
 }
 
-/// An operation's cost: the sum of its fields' costs (0 at the defaults).
+/// How much an operation's kind weighs, simplest first: the kinds that
+/// need nothing (reap, info, create-object), then enter, create-map, and
+/// the two that need a user map. Replacing an operation by one of a
+/// lighter kind can unlock drops that no single drop reaches (the 37th
+/// create-map whose slab merges can become one enter).
+const KIND_WEIGHT: u64 = 1 << 14;
+
+fn kind_rank(kind: OpKind) -> u64 {
+    match kind {
+        OpKind::Reap => 0,
+        OpKind::Info => 1,
+        OpKind::CreateObject => 2,
+        OpKind::Enter => 3,
+        OpKind::CreateMap => 4,
+        OpKind::Remove => 5,
+        OpKind::Fault => 6,
+    }
+}
+
+/// An operation's cost: its kind's weight plus the sum of its fields'
+/// costs (0 at the defaults).
 pub fn op_cost(op: &Op) -> u64 {
+    KIND_WEIGHT * kind_rank(op.kind()) + field_cost(op)
+}
+
+fn field_cost(op: &Op) -> u64 {
     match op {
         Op::Enter(args) => enter_cost(args),
         Op::Remove {
@@ -510,12 +579,54 @@ fn op_variants(op: &Op) -> Vec<Op> {
         Op::Info { map } => map_variants(map).map(|map| Op::Info { map }).collect(),
         Op::CreateMap | Op::CreateObject | Op::Reap => Vec::new(),
     };
+    variants.extend(OpKind::ALL.map(simplest_of_kind));
     let cost = op_cost(op);
     variants.retain(|variant| op_cost(variant) < cost);
     let mut seen = HashSet::new();
     variants.retain(|variant| seen.insert(*variant));
     variants.sort_by_key(op_cost);
     variants
+}
+
+/// The simplest operation of each kind: every field at its default, a
+/// remove or fault on the first entry of the first user map.
+fn simplest_of_kind(kind: OpKind) -> Op {
+    let first_entry_start = AddrSel::At(Anchor::EntryStart(0));
+    match kind {
+        OpKind::Reap => Op::Reap,
+        OpKind::Info => Op::Info {
+            map: MapSel::Kernel,
+        },
+        OpKind::CreateObject => Op::CreateObject,
+        OpKind::Enter => Op::Enter(EnterArgs {
+            map: MapSel::Kernel,
+            object: ObjectSel::None,
+            offset: ValueSel::Pages(0),
+            start: AddrSel::Zero,
+            size: SizeSel::Pages(1),
+            align: AlignSel::None,
+            prot: PROT_ALL,
+            maxprot: PROT_ALL,
+            inherit: 0,
+            advice: 0,
+            fixed: false,
+            nomerge: false,
+            invalid: false,
+        }),
+        OpKind::CreateMap => Op::CreateMap,
+        OpKind::Remove => Op::Remove {
+            map: MapSel::User(1),
+            start: first_entry_start,
+            end: AddrSel::At(Anchor::EntryEnd(0)),
+            invalid: false,
+        },
+        OpKind::Fault => Op::Fault {
+            map: MapSel::User(1),
+            addr: first_entry_start,
+            access: 1,
+            invalid: false,
+        },
+    }
 }
 
 fn remove_variants(map: MapSel, start: AddrSel, end: AddrSel, invalid: bool) -> Vec<Op> {

@@ -12,10 +12,10 @@ use harness::program::Program;
 #[cfg(feature = "canary")]
 use harness::runner::Verdict;
 
-/// What `scripts/minimize` made of the canary's first libFuzzer crash: a
-/// create-map (its slab memory is a one-page kernel-map entry), then a
-/// one-page kernel-map enter that merges with it.
-const MINIMAL: &str = "create-map\nenter map=kernel size=pages(1)\n";
+/// What `vm-diff shrink` makes of every canary crash libFuzzer found: two
+/// one-page kernel-map enters; the second merges with the first, and the
+/// canary forgets to add it to the map's size.
+const MINIMAL: &str = "enter map=kernel size=pages(1)\nenter map=kernel size=pages(1)\n";
 
 /// A program that shows the canary among unrelated operations and
 /// settings.

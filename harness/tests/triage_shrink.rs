@@ -209,3 +209,55 @@ fn a_time_budget_cuts_the_search_short() {
     assert!(big_enter_after_create_map(&result.program));
     assert!(result.program.ops.len() < noisy.ops.len());
 }
+
+/// Like the canary: shows when an enter is directly followed by an enter or
+/// a create-map (a merge), or once there are six create-maps (a new slab).
+fn merge_or_many_maps(program: &Program) -> bool {
+    let merges = program.ops.windows(2).any(|pair| {
+        matches!(pair[0], Op::Enter(_)) && matches!(pair[1], Op::Enter(_) | Op::CreateMap)
+    });
+    merges
+        || program
+            .ops
+            .iter()
+            .filter(|op| **op == Op::CreateMap)
+            .count()
+            >= 6
+}
+
+#[test]
+fn replacing_an_operation_by_a_lighter_kind_unlocks_drops() {
+    let maps = Program::parse_text(&"create-map\n".repeat(8)).unwrap();
+    let result = shrink_quietly(&maps, merge_or_many_maps, Budget::unlimited()).unwrap();
+    let expected =
+        Program::parse_text("enter map=kernel size=pages(1)\n".repeat(2).as_str()).unwrap();
+    assert_eq!(result.program, expected, "got:\n{}", result.program);
+    assert!(result
+        .steps
+        .iter()
+        .any(|step| step.contains(": create-map -> enter")));
+}
+
+#[test]
+fn identical_operations_are_simplified_together() {
+    // Two enters only count while they are identical (as two entries only
+    // merge with equal flags).
+    let identical_enters = |program: &Program| {
+        let enters: Vec<&Op> = program
+            .ops
+            .iter()
+            .filter(|op| matches!(op, Op::Enter(_)))
+            .collect();
+        enters.len() >= 2 && enters.iter().all(|enter| *enter == enters[0])
+    };
+    let twin = "enter map=kernel size=pages(3) prot=r maxprot=rx inherit=copy advice=random\n";
+    let program = Program::parse_text(&format!("{twin}reap\n{twin}")).unwrap();
+    let result = shrink_quietly(&program, identical_enters, Budget::unlimited()).unwrap();
+    let expected =
+        Program::parse_text("enter map=kernel size=pages(1)\n".repeat(2).as_str()).unwrap();
+    assert_eq!(result.program, expected, "got:\n{}", result.program);
+    assert!(result
+        .steps
+        .iter()
+        .any(|step| step.starts_with("ops 0,1: ")));
+}
