@@ -1,0 +1,227 @@
+//! bench-overhead: how much the harness costs on top of the two sides.
+//!
+//! Decodes a fixed set of pseudo-random programs (a seeded xorshift, so every
+//! run measures the same programs) and times them twice:
+//!
+//! - (a) through the full [`Runner`]: operand resolution, both sides, and
+//!   every oracle after every step;
+//! - (b) the same steps on both sides alone: set-up, then each operation
+//!   with the concrete arguments the runner resolved, and nothing observed
+//!   or compared.
+//!
+//! It prints programs and operations per second for both and their ratio.
+//!
+//! Usage: `bench-overhead [PROGRAMS] [SEED]` (default 20000 programs, seed
+//! 1), or `bench-overhead --corpus DIR [PROGRAMS]` to measure the programs of
+//! a fuzzer corpus instead (each file decoded as a fuzz input, the set
+//! repeated up to PROGRAMS). Build it with `--release`; a debug build
+//! measures the wrong thing. It reports bad arguments and unreadable files
+//! on stderr with exit status 2.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use harness::program::{Program, ResolvedOp};
+use harness::runner::{machine_config, Runner, Verdict};
+use harness::side::{c::CSide, rust::RustSide, Side};
+use sim::{FaultPlan, MachineConfig};
+
+/// Programs measured when no count is given.
+const DEFAULT_PROGRAMS: usize = 20_000;
+/// Shortest and longest input, in bytes: about 20 operations on average,
+/// the size of a typical fuzzer input.
+const INPUT_BYTES: (usize, usize) = (40, 160);
+/// Programs run before timing, so that both sides' machines exist and the
+/// reused buffers have grown.
+const WARM_UP_PROGRAMS: usize = 200;
+
+/// A 64-bit xorshift generator: deterministic inputs without a dependency.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// `count` programs decoded from pseudo-random bytes.
+fn programs(count: usize, seed: u64) -> Vec<Program> {
+    let mut random = XorShift(seed.max(1));
+    (0..count)
+        .map(|_| {
+            let span = (INPUT_BYTES.1 - INPUT_BYTES.0) as u64;
+            let length = INPUT_BYTES.0 + (random.next() % span) as usize;
+            let bytes: Vec<u8> = (0..length).map(|_| random.next() as u8).collect();
+            Program::decode(&bytes)
+        })
+        .collect()
+}
+
+/// A program's steps as the runner ran them: its fault plan and the
+/// resolved operations, up to where the runner stopped.
+struct Steps {
+    config: MachineConfig,
+    plan: FaultPlan,
+    ops: Vec<ResolvedOp>,
+}
+
+/// Runs each program once with the step log on, to learn what (b) replays.
+fn record_steps(runner: &mut Runner<CSide, RustSide>, programs: &[Program]) -> Vec<Steps> {
+    runner.log = Some(Vec::new());
+    let steps = programs
+        .iter()
+        .map(|program| {
+            runner.run(program);
+            let log = runner.log.as_ref().map_or(&[][..], Vec::as_slice);
+            Steps {
+                config: machine_config(program.machine),
+                plan: FaultPlan {
+                    failing_phys_allocs: program.fault_plan.failing_phys_allocs.to_vec(),
+                    failing_cache_allocs: program.fault_plan.failing_cache_allocs.to_vec(),
+                },
+                ops: log.iter().filter_map(|step| step.op).collect(),
+            }
+        })
+        .collect();
+    runner.log = None;
+    steps
+}
+
+/// (a): the full runner; returns the time and the number of findings.
+fn time_runner(runner: &mut Runner<CSide, RustSide>, programs: &[Program]) -> (Duration, usize) {
+    let start = Instant::now();
+    let findings = programs
+        .iter()
+        .filter(|program| matches!(runner.run(program), Verdict::Divergence(_)))
+        .count();
+    (start.elapsed(), findings)
+}
+
+/// (b): both sides alone on the recorded steps.
+fn time_sides(runner: &mut Runner<CSide, RustSide>, steps: &[Steps]) -> Duration {
+    let start = Instant::now();
+    for program in steps {
+        black_box(runner.c.setup(&program.config, program.plan.clone()));
+        black_box(runner.rust.setup(&program.config, program.plan.clone()));
+        for op in &program.ops {
+            black_box(runner.c.apply(op));
+            black_box(runner.rust.apply(op));
+        }
+    }
+    start.elapsed()
+}
+
+/// Where the measured programs come from.
+enum Source {
+    /// Pseudo-random bytes from this seed.
+    Random { seed: u64 },
+    /// The files of a fuzzer corpus.
+    Corpus(std::path::PathBuf),
+}
+
+fn parse_arguments() -> Result<(Source, usize), String> {
+    const USAGE: &str = "usage: bench-overhead [PROGRAMS] [SEED] | --corpus DIR [PROGRAMS]";
+    let mut arguments: Vec<String> = std::env::args().skip(1).collect();
+    let corpus = match arguments.first().map(String::as_str) {
+        Some("--corpus") if arguments.len() >= 2 => {
+            let directory = arguments.remove(1);
+            arguments.remove(0);
+            Some(std::path::PathBuf::from(directory))
+        }
+        Some("--corpus") => return Err(USAGE.to_string()),
+        _ => None,
+    };
+    let most = if corpus.is_some() { 1 } else { 2 };
+    if arguments.len() > most {
+        return Err(USAGE.to_string());
+    }
+    let number = |index: usize, default: u64| -> Result<u64, String> {
+        arguments.get(index).map_or(Ok(default), |text| {
+            text.parse()
+                .map_err(|_| format!("bench-overhead: not a number: {text}"))
+        })
+    };
+    let count = number(0, DEFAULT_PROGRAMS as u64)? as usize;
+    let source = match corpus {
+        Some(directory) => Source::Corpus(directory),
+        None => Source::Random {
+            seed: number(1, 1)?,
+        },
+    };
+    Ok((source, count.max(1)))
+}
+
+/// The programs of a corpus directory, in file-name order, repeated until
+/// there are `count`.
+fn corpus_programs(directory: &std::path::Path, count: usize) -> Result<Vec<Program>, String> {
+    let files = harness::corpus::files_under(directory)?;
+    let mut programs = Vec::with_capacity(files.len());
+    for file in &files {
+        let bytes = std::fs::read(file).map_err(|error| format!("{}: {error}", file.display()))?;
+        programs.push(Program::decode(&bytes));
+    }
+    if programs.is_empty() {
+        return Err(format!("{}: no programs", directory.display()));
+    }
+    Ok(programs.iter().cycle().take(count).cloned().collect())
+}
+
+fn per_second(count: usize, time: Duration) -> f64 {
+    count as f64 / time.as_secs_f64().max(1e-9)
+}
+
+fn main() -> ExitCode {
+    let (source, count) = match parse_arguments() {
+        Ok(arguments) => arguments,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let (programs, origin) = match &source {
+        Source::Random { seed } => (programs(count, *seed), format!("seed {seed}")),
+        Source::Corpus(directory) => match corpus_programs(directory, count) {
+            Ok(programs) => (programs, format!("from {}", directory.display())),
+            Err(message) => {
+                eprintln!("bench-overhead: {message}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let mut runner = Runner::new(CSide::new(), RustSide::new(&MachineConfig::normal()));
+    let warm_up = &programs[..WARM_UP_PROGRAMS.min(programs.len())];
+    time_runner(&mut runner, warm_up);
+    let steps = record_steps(&mut runner, &programs);
+    time_sides(&mut runner, &steps[..warm_up.len()]);
+
+    runner.stats = Default::default();
+    let (runner_time, findings) = time_runner(&mut runner, &programs);
+    let sides_time = time_sides(&mut runner, &steps);
+    let ops: usize = steps.iter().map(|program| program.ops.len()).sum();
+    let decoded_ops: usize = programs.iter().map(|program| program.ops.len()).sum();
+
+    println!(
+        "bench-overhead: {count} programs ({origin}), {:.1} operations decoded and {:.1} run per program on average, {findings} findings",
+        decoded_ops as f64 / count as f64,
+        ops as f64 / count as f64,
+    );
+    println!(
+        "(a) runner with oracles:   {:>9.0} programs/s {:>10.0} ops/s",
+        per_second(count, runner_time),
+        per_second(ops, runner_time)
+    );
+    println!(
+        "(b) both sides, no oracles: {:>8.0} programs/s {:>10.0} ops/s",
+        per_second(count, sides_time),
+        per_second(ops, sides_time)
+    );
+    println!(
+        "overhead ratio (a)/(b): {:.2}",
+        runner_time.as_secs_f64() / sides_time.as_secs_f64().max(1e-9)
+    );
+    ExitCode::SUCCESS
+}
