@@ -1,0 +1,593 @@
+//! Smoke tests of the oracles: each one fires on a constructed difference
+//! (naming what differs) and stays quiet on equal input. Also: a runner over
+//! two copies of the port never reports a divergence, and every entry of the
+//! known-divergence registry has its regression file.
+//!
+//! No C is involved: the sides are `RustSide`s or a fake side built around a
+//! bare `sim::Machine`, so these tests run anywhere the workspace builds.
+
+use harness::corpus::{self, Expectation};
+use harness::known;
+use harness::mismatch::{Mismatch, SideName};
+use harness::observe::{EntryView, KentryView, MapView, Outcome};
+use harness::oracle;
+use harness::program::{MapRef, Program, ResolvedOp};
+use harness::runner::{Runner, Verdict};
+use harness::side::{rust::RustSide, Side};
+use sim::{Event, FaultPlan, Machine, MachineConfig, PhysAddr, KERNEL_START, PAGE_SIZE};
+use vm_rs::env::Environment;
+
+// ---------------------------------------------------------------- outcomes
+
+#[test]
+fn compare_outcomes_is_quiet_on_equal_outcomes() {
+    let equal = [
+        Outcome::Ok(None),
+        Outcome::Ok(Some(0x1000)),
+        Outcome::Error(1),
+        Outcome::Precondition("start < end".to_string()),
+        Outcome::Fatal("vm_map: out of memory".to_string()),
+        Outcome::Undefined("wrap".to_string()),
+        Outcome::Dead,
+    ];
+    for outcome in &equal {
+        assert_eq!(oracle::compare_outcomes(outcome, &outcome.clone()), None);
+    }
+}
+
+#[test]
+fn compare_outcomes_fires_on_each_kind_of_difference() {
+    let cases = [
+        (Outcome::Ok(None), Outcome::Ok(Some(0))),
+        (Outcome::Ok(Some(0x1000)), Outcome::Ok(Some(0x2000))),
+        (Outcome::Error(1), Outcome::Error(3)),
+        (Outcome::Ok(None), Outcome::Error(1)),
+        (
+            Outcome::Precondition("a".to_string()),
+            Outcome::Precondition("b".to_string()),
+        ),
+        (
+            Outcome::Precondition("a".to_string()),
+            Outcome::Fatal("a".to_string()),
+        ),
+        (Outcome::Fatal("x".to_string()), Outcome::Dead),
+        (Outcome::Undefined("x".to_string()), Outcome::Error(3)),
+    ];
+    for (c, rust) in cases {
+        let mismatch = oracle::compare_outcomes(&c, &rust);
+        let expected = Mismatch::Outcome {
+            c: c.clone(),
+            rust: rust.clone(),
+        };
+        assert_eq!(mismatch, Some(expected), "{c} vs {rust}");
+        // The oracle is symmetric in what it notices.
+        assert!(oracle::compare_outcomes(&rust, &c).is_some());
+    }
+}
+
+// ------------------------------------------------------------------ traces
+
+fn events() -> Vec<Event> {
+    vec![
+        Event::PmapKlimit { result: 0x4000 },
+        Event::PhysAlloc {
+            order: 0,
+            result: Some(PhysAddr(0x5000)),
+        },
+        Event::PmapKenter {
+            va: KERNEL_START,
+            pa: PhysAddr(0x5000),
+            prot: 3,
+        },
+        Event::Console {
+            text: "map info".to_string(),
+        },
+    ]
+}
+
+#[test]
+fn compare_traces_is_quiet_on_equal_traces() {
+    assert_eq!(oracle::compare_traces(&[], &[]), None);
+    assert_eq!(oracle::compare_traces(&events(), &events()), None);
+}
+
+#[test]
+fn compare_traces_names_the_first_differing_event() {
+    for index in 0..events().len() {
+        let mut rust = events();
+        rust[index] = Event::PhysFree {
+            pa: PhysAddr(0x9000),
+            order: 0,
+        };
+        // A later difference must not hide the first one.
+        if index + 1 < rust.len() {
+            rust[index + 1] = Event::PmapKlimit { result: 1 };
+        }
+        let expected = Mismatch::Trace {
+            index,
+            c: Some(events()[index].clone()),
+            rust: Some(rust[index].clone()),
+        };
+        assert_eq!(oracle::compare_traces(&events(), &rust), Some(expected));
+    }
+}
+
+#[test]
+fn compare_traces_fires_on_a_length_difference() {
+    let all = events();
+    for length in 0..all.len() {
+        let short = &all[..length];
+        let c_longer = Mismatch::Trace {
+            index: length,
+            c: Some(all[length].clone()),
+            rust: None,
+        };
+        assert_eq!(oracle::compare_traces(&all, short), Some(c_longer));
+        let rust_longer = Mismatch::Trace {
+            index: length,
+            c: None,
+            rust: Some(all[length].clone()),
+        };
+        assert_eq!(oracle::compare_traces(short, &all), Some(rust_longer));
+    }
+}
+
+// -------------------------------------------------------------------- maps
+
+const MAP_START: u64 = 0x1000_0000;
+const MAP_END: u64 = 0x2000_0000;
+
+fn entry(start: u64, end: u64) -> EntryView {
+    EntryView {
+        start,
+        end,
+        object: None,
+        offset: 0,
+        flags: 0x37,
+    }
+}
+
+/// A map that keeps every invariant: two entries with a gap between them.
+fn valid_map() -> MapView {
+    let entries = vec![
+        entry(MAP_START, MAP_START + 2 * PAGE_SIZE),
+        entry(MAP_START + 4 * PAGE_SIZE, MAP_START + 5 * PAGE_SIZE),
+    ];
+    MapView {
+        start: MAP_START,
+        end: MAP_END,
+        size: 3 * PAGE_SIZE,
+        nr_entries: 2,
+        find_cache: MAP_START,
+        find_cache_threshold: 0x10,
+        list: entries.clone(),
+        entries,
+    }
+}
+
+type MapChange = fn(&mut MapView);
+
+/// Each field `compare_maps` compares, and a change of that field alone.
+const FIELD_CHANGES: &[(&str, MapChange)] = &[
+    ("entries", |map| map.entries[1].object = Some(0)),
+    ("list", |map| map.list[0].flags ^= 1),
+    ("size", |map| map.size += PAGE_SIZE),
+    ("nr_entries", |map| map.nr_entries += 1),
+    ("find_cache", |map| map.find_cache = 0),
+    ("find_cache_threshold", |map| map.find_cache_threshold += 1),
+    ("start", |map| map.start -= PAGE_SIZE),
+    ("end", |map| map.end += PAGE_SIZE),
+];
+
+#[test]
+fn compare_maps_is_quiet_on_equal_maps() {
+    assert_eq!(
+        oracle::compare_maps(MapRef(0), &valid_map(), &valid_map()),
+        None
+    );
+    let empty = MapView::default();
+    assert_eq!(oracle::compare_maps(MapRef(3), &empty, &empty), None);
+}
+
+#[test]
+fn compare_maps_names_each_differing_field() {
+    for (field, change) in FIELD_CHANGES {
+        let mut rust = valid_map();
+        change(&mut rust);
+        let mismatch = oracle::compare_maps(MapRef(2), &valid_map(), &rust);
+        let Some(Mismatch::Map {
+            map,
+            field: named,
+            c,
+            rust: shown,
+        }) = mismatch
+        else {
+            panic!("changing {field} went unnoticed: {mismatch:?}");
+        };
+        assert_eq!((map, named), (MapRef(2), *field));
+        assert_eq!((*c, *shown), (valid_map(), rust));
+    }
+}
+
+#[test]
+fn compare_maps_names_the_first_field_in_oracle_order() {
+    // Every field differs; the report names the first in the oracle's order.
+    let mut rust = valid_map();
+    for (_, change) in FIELD_CHANGES {
+        change(&mut rust);
+    }
+    let mismatch = oracle::compare_maps(MapRef(0), &valid_map(), &rust);
+    assert_eq!(mismatch.map(|m| m.signature()), Some("map:entries".into()));
+}
+
+// ------------------------------------------------------------- page tables
+
+/// A kernel address inside the boot space, whose page tables exist at boot.
+const BOOT_VA: u64 = KERNEL_START + 0x10 * PAGE_SIZE;
+
+/// A machine that has allocated one page and, if `enter`, mapped it.
+fn machine_with_page(enter: bool) -> (Machine, PhysAddr) {
+    let mut machine = Machine::new(MachineConfig::normal());
+    let pa = machine
+        .phys_alloc(0)
+        .expect("a fresh machine has free pages");
+    if enter {
+        machine.pmap_kenter(BOOT_VA, pa, 3);
+    }
+    (machine, pa)
+}
+
+#[test]
+fn compare_page_tables_is_quiet_on_equal_machines() {
+    let (c, _) = machine_with_page(true);
+    let (rust, _) = machine_with_page(true);
+    assert_eq!(oracle::compare_page_tables(&c, &rust), None);
+    let fresh = Machine::new(MachineConfig::normal());
+    assert_eq!(oracle::compare_page_tables(&fresh, &fresh), None);
+}
+
+#[test]
+fn compare_page_tables_finds_one_kenter_more() {
+    let (c, pa) = machine_with_page(true);
+    let (rust, _) = machine_with_page(false);
+    let Some(Mismatch::PageTable {
+        pmap,
+        c_only,
+        rust_only,
+    }) = oracle::compare_page_tables(&c, &rust)
+    else {
+        panic!("one mapping more went unnoticed");
+    };
+    assert_eq!(pmap, sim::PmapId::KERNEL);
+    assert!(rust_only.is_empty(), "{rust_only:?}");
+    assert_eq!(c_only.len(), 1, "{c_only:?}");
+    let leaf = c_only[0];
+    assert_eq!((leaf.level, leaf.va), (1, BOOT_VA));
+    assert_eq!(leaf.raw & 0x000f_ffff_ffff_f000, pa.0);
+    // And the other way round.
+    let swapped = oracle::compare_page_tables(&rust, &c);
+    assert!(
+        matches!(swapped, Some(Mismatch::PageTable { c_only, rust_only, .. })
+        if c_only.is_empty() && rust_only == [leaf])
+    );
+}
+
+#[test]
+fn compare_page_tables_finds_the_same_address_mapped_differently() {
+    let (c, _) = machine_with_page(true);
+    let mut rust = Machine::new(MachineConfig::normal());
+    let _first = rust.phys_alloc(0);
+    let other = rust.phys_alloc(0).expect("a second page");
+    rust.pmap_kenter(BOOT_VA, other, 3);
+    let mismatch = oracle::compare_page_tables(&c, &rust);
+    assert!(
+        matches!(&mismatch, Some(Mismatch::PageTable { c_only, rust_only, .. })
+            if c_only.len() == 1 && rust_only.len() == 1 && c_only[0].va == rust_only[0].va),
+        "{mismatch:?}"
+    );
+}
+
+#[test]
+fn compare_page_tables_finds_an_extra_pmap() {
+    let c = Machine::new(MachineConfig::normal());
+    let mut rust = Machine::new(MachineConfig::normal());
+    let created = rust
+        .pmap_create()
+        .expect("a fresh machine can create a pmap");
+    let mismatch = oracle::compare_page_tables(&c, &rust);
+    assert!(
+        matches!(&mismatch, Some(Mismatch::PmapList { c: c_pmaps, rust: rust_pmaps })
+            if c_pmaps.len() + 1 == rust_pmaps.len() && rust_pmaps.contains(&created)),
+        "{mismatch:?}"
+    );
+}
+
+// -------------------------------------------------------------- invariants
+
+/// A side around a bare machine, with a kentry table the test chooses.
+struct FakeSide {
+    machine: Machine,
+    kentry: KentryView,
+}
+
+impl FakeSide {
+    fn new() -> FakeSide {
+        FakeSide {
+            machine: Machine::new(MachineConfig::normal()),
+            kentry: KentryView::default(),
+        }
+    }
+}
+
+impl Side for FakeSide {
+    fn name(&self) -> &'static str {
+        "fake"
+    }
+    fn setup(&mut self, _config: &MachineConfig, _plan: FaultPlan) -> Outcome {
+        Outcome::Ok(None)
+    }
+    fn apply(&mut self, _op: &ResolvedOp) -> Outcome {
+        Outcome::Ok(None)
+    }
+    fn machine(&self) -> &Machine {
+        &self.machine
+    }
+    fn user_map_count(&self) -> u32 {
+        0
+    }
+    fn object_count(&self) -> u32 {
+        0
+    }
+    fn fill_map(&self, _map: MapRef, out: &mut MapView) -> bool {
+        out.clear();
+        false
+    }
+    fn kentry(&self) -> KentryView {
+        self.kentry.clone()
+    }
+}
+
+/// Each map invariant, and a change that breaks it and no other.
+const INVARIANT_BREAKS: &[(&str, &str, MapChange)] = &[
+    ("unsorted", "entries-disjoint", |map| {
+        map.entries.swap(0, 1);
+        map.list.swap(0, 1);
+    }),
+    ("overlapping", "entries-disjoint", |map| {
+        map.entries[1].start = MAP_START + PAGE_SIZE;
+        map.list[1].start = MAP_START + PAGE_SIZE;
+        map.size = 6 * PAGE_SIZE;
+    }),
+    ("unaligned end", "entry-page-aligned", |map| {
+        let end = MAP_START + 4 * PAGE_SIZE + 0x800;
+        map.entries[1].end = end;
+        map.list[1].end = end;
+        map.size = 2 * PAGE_SIZE + 0x800;
+    }),
+    ("outside the map", "entry-inside-map", |map| {
+        let outside = entry(MAP_END, MAP_END + PAGE_SIZE);
+        map.entries[1] = outside;
+        map.list[1] = outside;
+    }),
+    ("empty entry", "entry-nonempty", |map| {
+        map.entries[1].end = map.entries[1].start;
+        map.list[1].end = map.list[1].start;
+        map.size = 2 * PAGE_SIZE;
+    }),
+    ("size", "size", |map| map.size += PAGE_SIZE),
+    ("nr_entries", "nr-entries", |map| map.nr_entries = 1),
+    ("list order", "list-order", |map| map.list.swap(0, 1)),
+];
+
+fn invariant_mismatch(
+    c_maps: &[MapView],
+    rust_maps: &[MapView],
+    deep: bool,
+) -> Option<(SideName, &'static str)> {
+    let (c, rust) = (FakeSide::new(), FakeSide::new());
+    let mismatch = oracle::check_invariants(&c, c_maps, &rust, rust_maps, deep);
+    mismatch.map(|mismatch| match mismatch {
+        Mismatch::Invariant { side, name, .. } => (side, name),
+        other => panic!("check_invariants returned {other:?}"),
+    })
+}
+
+#[test]
+fn check_invariants_is_quiet_on_valid_maps() {
+    let maps = [MapView::default(), valid_map()];
+    assert_eq!(invariant_mismatch(&maps, &maps, false), None);
+    assert_eq!(invariant_mismatch(&maps, &maps, true), None);
+}
+
+#[test]
+fn check_invariants_names_each_broken_map_invariant_and_side() {
+    for (what, invariant, change) in INVARIANT_BREAKS {
+        let mut broken = valid_map();
+        change(&mut broken);
+        let valid = [MapView::default(), valid_map()];
+        let with_broken = [MapView::default(), broken];
+        assert_eq!(
+            invariant_mismatch(&with_broken, &valid, false),
+            Some((SideName::C, *invariant)),
+            "{what} on the C side"
+        );
+        assert_eq!(
+            invariant_mismatch(&valid, &with_broken, false),
+            Some((SideName::Rust, *invariant)),
+            "{what} on the Rust side"
+        );
+    }
+}
+
+#[test]
+fn check_invariants_reports_misuse_of_the_machine() {
+    let c = FakeSide::new();
+    let mut rust = FakeSide::new();
+    // Freeing a frame twice is a misuse the machine records.
+    let pa = rust.machine.phys_alloc(0).expect("a free page");
+    rust.machine.phys_free(pa, 0);
+    rust.machine.phys_free(pa, 0);
+    let mismatch = oracle::check_invariants(&c, &[], &rust, &[], false);
+    assert!(
+        matches!(
+            mismatch,
+            Some(Mismatch::Invariant {
+                side: SideName::Rust,
+                name: "machine-use",
+                ..
+            })
+        ),
+        "{mismatch:?}"
+    );
+}
+
+#[test]
+fn deep_invariants_find_a_leaf_on_a_free_frame() {
+    let c = FakeSide::new();
+    let mut rust = FakeSide::new();
+    let pa = rust.machine.phys_alloc(0).expect("a free page");
+    rust.machine.pmap_kenter(BOOT_VA, pa, 3);
+    assert_eq!(oracle::check_invariants(&c, &[], &rust, &[], true), None);
+    rust.machine.phys_free(pa, 0);
+    // Only the deep check walks the page tables.
+    assert_eq!(oracle::check_invariants(&c, &[], &rust, &[], false), None);
+    let mismatch = oracle::check_invariants(&c, &[], &rust, &[], true);
+    assert!(
+        matches!(
+            mismatch,
+            Some(Mismatch::Invariant {
+                side: SideName::Rust,
+                name: "leaf-frame-allocated",
+                ..
+            })
+        ),
+        "{mismatch:?}"
+    );
+}
+
+#[test]
+fn deep_invariants_find_a_kentry_descriptor_without_its_slab() {
+    let mut c = FakeSide::new();
+    c.kentry.allocated = vec![0];
+    let rust = FakeSide::new();
+    assert_eq!(oracle::check_invariants(&c, &[], &rust, &[], false), None);
+    let mismatch = oracle::check_invariants(&c, &[], &rust, &[], true);
+    assert!(
+        matches!(
+            mismatch,
+            Some(Mismatch::Invariant {
+                side: SideName::C,
+                name: "kentry-descriptors",
+                ..
+            })
+        ),
+        "{mismatch:?}"
+    );
+}
+
+// ------------------------------------------------------------------ runner
+
+/// A 64-bit xorshift: fixed pseudo-random inputs.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn bytes(&mut self, length: usize) -> Vec<u8> {
+        (0..length).map(|_| self.next() as u8).collect()
+    }
+}
+
+fn rust_runner() -> Runner<RustSide, RustSide> {
+    let config = MachineConfig::normal();
+    Runner::new(RustSide::new(&config), RustSide::new(&config))
+}
+
+fn describe(verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::Divergence(divergence) => divergence.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The port reproduces the C's registered bugs, which the invariant oracle
+/// sees on both sides alike; against itself it must never diverge, and every
+/// program ends equivalent or at a known divergence.
+#[test]
+fn the_port_against_itself_never_diverges_on_pseudo_random_programs() {
+    const PROGRAMS: usize = 2000;
+    let mut random = XorShift(0x9e37_79b9_7f4a_7c15);
+    let mut runner = rust_runner();
+    for number in 0..PROGRAMS {
+        let length = 8 + (random.next() % 150) as usize;
+        let program = Program::decode(&random.bytes(length));
+        let verdict = runner.run(&program);
+        assert!(
+            !matches!(verdict, Verdict::Divergence(_)),
+            "program {number}:\n{program}\n{}",
+            describe(&verdict)
+        );
+    }
+    let stats = &runner.stats;
+    assert_eq!((stats.programs, stats.divergences), (PROGRAMS as u64, 0));
+    // Most programs run to the end, and they do real work, or the test
+    // would mean little.
+    assert!(stats.known_divergences < PROGRAMS as u64 / 10, "{stats:?}");
+    assert!(stats.ops > 10 * PROGRAMS as u64, "{stats:?}");
+    assert!(stats.successes > stats.ops / 4, "{stats:?}");
+    assert!(stats.errors > 0 && stats.panics > 0, "{stats:?}");
+}
+
+#[test]
+fn the_port_against_itself_meets_the_readable_corpus_expectations() {
+    let root = corpus::default_root();
+    let files = corpus::files_under(&root).expect("corpus/ is readable");
+    let mut runner = rust_runner();
+    let mut readable = 0;
+    for path in files
+        .iter()
+        .filter(|path| path.extension().is_some_and(|e| e == "ops"))
+    {
+        let entry = corpus::load_file(path).unwrap_or_else(|error| panic!("{error}"));
+        let verdict = runner.run(&entry.program);
+        assert!(
+            entry.expectation.is_met_by(&verdict),
+            "{}: expected {}, got:\n{}",
+            path.display(),
+            entry.expectation,
+            describe(&verdict)
+        );
+        readable += 1;
+    }
+    assert!(readable >= 10, "only {readable} readable programs");
+}
+
+// ---------------------------------------------------------------- registry
+
+#[test]
+fn every_known_divergence_has_its_regression_file() {
+    let root = corpus::default_root().join("regressions");
+    let mut ids: Vec<&str> = known::REGISTRY.iter().map(|known| known.id).collect();
+    assert!(!ids.is_empty());
+    for known in known::REGISTRY {
+        assert!(!known.explanation.is_empty(), "{}", known.id);
+        let path = root.join(format!("{}.ops", known.id));
+        let entry = corpus::load_file(&path).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(
+            entry.expectation,
+            Expectation::Known(known.id.to_string()),
+            "{} must say `# expect: known {}`",
+            path.display(),
+            known.id
+        );
+        assert!(!entry.program.ops.is_empty(), "{}", path.display());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), known::REGISTRY.len(), "duplicate ids");
+}
