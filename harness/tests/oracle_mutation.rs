@@ -1,0 +1,217 @@
+//! A mutation check of the oracles' strength: the port is wrapped in sides
+//! that each misbehave in one small way (a wrong address, a repeated call, a
+//! wrong size, a reordered list, ...), and the runner must report each one,
+//! under the signature of the oracle meant to catch it, on a short program.
+//! The unmutated wrapper must stay equivalent, so that a finding is the
+//! mutation's doing.
+//!
+//! No C is involved: the reference side is the port itself.
+
+use harness::observe::{KentryView, MapView, Outcome};
+use harness::program::{MapRef, Program, ResolvedOp};
+use harness::runner::{Runner, Verdict};
+use harness::side::{rust::RustSide, Side};
+use sim::{FaultPlan, Machine, MachineConfig, PAGE_SIZE};
+
+/// One way of misbehaving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mutation {
+    /// None: the wrapper is the port.
+    Identity,
+    /// An enter reports the page after the start it chose.
+    EnterAddressOffByAPage,
+    /// An enter that the port refused with an error reports success.
+    EnterErrorSwallowed,
+    /// `info` runs twice, so its console output appears twice.
+    InfoRepeated,
+    /// A fault runs twice.
+    FaultRepeated,
+    /// A map with entries reports one page more in `size`.
+    SizeOffByAPage,
+    /// A map with entries reports one entry more in `nr_entries`.
+    EntryCountOffByOne,
+    /// The last entry of a map is missing from the address-ordered view.
+    LastEntryDropped,
+    /// The first entry's flags lose their lowest bit.
+    FlagBitLost,
+    /// The entry list is reversed when it has two entries or more.
+    ListReversed,
+    /// The find cache is reported as empty.
+    FindCacheForgotten,
+    /// The map's end is one page short.
+    MapEndShort,
+}
+
+/// The port, misbehaving as `mutation` says.
+struct Mutant {
+    port: RustSide,
+    mutation: Mutation,
+}
+
+impl Mutant {
+    fn new(mutation: Mutation) -> Mutant {
+        Mutant {
+            port: RustSide::new(&MachineConfig::normal()),
+            mutation,
+        }
+    }
+
+    /// Distorts user maps only: the kernel map has entries from set-up on,
+    /// and the mutations should show at the operations that cause them.
+    fn distort_map(&self, out: &mut MapView) {
+        let has_entries = !out.entries.is_empty();
+        match self.mutation {
+            Mutation::SizeOffByAPage if has_entries => out.size += PAGE_SIZE,
+            Mutation::EntryCountOffByOne if has_entries => out.nr_entries += 1,
+            Mutation::LastEntryDropped => {
+                out.entries.pop();
+            }
+            Mutation::FlagBitLost if has_entries => {
+                out.entries[0].flags &= !1;
+                out.list[0].flags &= !1;
+            }
+            Mutation::ListReversed if out.list.len() >= 2 => out.list.reverse(),
+            Mutation::FindCacheForgotten => out.find_cache = 0,
+            Mutation::MapEndShort => out.end -= PAGE_SIZE,
+            _ => {}
+        }
+    }
+}
+
+impl Side for Mutant {
+    fn name(&self) -> &'static str {
+        "mutant"
+    }
+
+    fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
+        self.port.setup(config, plan)
+    }
+
+    fn apply(&mut self, op: &ResolvedOp) -> Outcome {
+        let outcome = self.port.apply(op);
+        match (self.mutation, op, outcome) {
+            (Mutation::EnterAddressOffByAPage, ResolvedOp::Enter { .. }, Outcome::Ok(Some(at))) => {
+                Outcome::Ok(Some(at + PAGE_SIZE))
+            }
+            (Mutation::EnterErrorSwallowed, ResolvedOp::Enter { .. }, Outcome::Error(_)) => {
+                Outcome::Ok(Some(0))
+            }
+            (Mutation::InfoRepeated, ResolvedOp::Info { .. }, _)
+            | (Mutation::FaultRepeated, ResolvedOp::Fault { .. }, _) => self.port.apply(op),
+            (_, _, outcome) => outcome,
+        }
+    }
+
+    fn machine(&self) -> &Machine {
+        self.port.machine()
+    }
+
+    fn user_map_count(&self) -> u32 {
+        self.port.user_map_count()
+    }
+
+    fn object_count(&self) -> u32 {
+        self.port.object_count()
+    }
+
+    fn fill_map(&self, map: MapRef, out: &mut MapView) -> bool {
+        let exists = self.port.fill_map(map, out);
+        if exists && !map.is_kernel() {
+            self.distort_map(out);
+        }
+        exists
+    }
+
+    fn kentry(&self) -> KentryView {
+        self.port.kentry()
+    }
+}
+
+/// A short program that enters (merging and not), fails an enter, lets the
+/// map choose a place (which sets the find cache), faults, prints a map and
+/// removes, in a user map.
+const PROGRAM: &str = "\
+create-map
+create-object
+enter map=1 object=0 start=raw(0x10000) size=pages(2) fixed
+enter map=1 object=none start=raw(0x20000) size=pages(1) fixed
+enter map=1 object=none start=raw(0x21000) size=pages(1) fixed
+enter map=1 object=none start=raw(0x20000) size=pages(1) fixed
+enter map=1 object=none start=none size=pages(1)
+fault map=1 addr=raw(0x10000) access=r
+info map=1
+remove map=1 start=raw(0x20000) end=raw(0x21000)
+";
+
+/// Each mutation, the runner's report signature, and the operation at which
+/// it must be reported (0-based).
+const EXPECTED: &[(Mutation, &str, usize)] = &[
+    (Mutation::EnterAddressOffByAPage, "outcome", 2),
+    (Mutation::EnterErrorSwallowed, "outcome", 5),
+    (Mutation::InfoRepeated, "trace:console", 8),
+    (Mutation::FaultRepeated, "trace", 7),
+    (Mutation::SizeOffByAPage, "map:size", 2),
+    (Mutation::EntryCountOffByOne, "map:nr_entries", 2),
+    (Mutation::LastEntryDropped, "map:entries", 2),
+    (Mutation::FlagBitLost, "map:entries", 2),
+    (Mutation::ListReversed, "map:list", 3),
+    (Mutation::FindCacheForgotten, "map:find_cache", 6),
+    (Mutation::MapEndShort, "map:end", 0),
+];
+
+fn program() -> Program {
+    Program::parse_text(PROGRAM).expect("the mutation program parses")
+}
+
+/// Runs the program with the port as reference and `mutation` under test.
+fn verdict_for(mutation: Mutation) -> Verdict {
+    let mut runner = Runner::new(
+        RustSide::new(&MachineConfig::normal()),
+        Mutant::new(mutation),
+    );
+    runner.run(&program())
+}
+
+#[test]
+fn the_unmutated_wrapper_is_equivalent() {
+    let verdict = verdict_for(Mutation::Identity);
+    assert!(matches!(verdict, Verdict::Equivalent), "{verdict:?}");
+}
+
+#[test]
+fn every_mutation_is_caught_by_its_oracle_at_its_operation() {
+    let mut escaped = Vec::new();
+    for &(mutation, signature, op_index) in EXPECTED {
+        match verdict_for(mutation) {
+            Verdict::Divergence(divergence) => {
+                let found = divergence.mismatch.signature();
+                if !found.starts_with(signature) || divergence.op_index != Some(op_index) {
+                    escaped.push(format!(
+                        "{mutation:?}: expected {signature} at operation {op_index}, got {found} at {:?}",
+                        divergence.op_index
+                    ));
+                }
+            }
+            other => escaped.push(format!("{mutation:?}: not caught ({other:?})")),
+        }
+    }
+    assert!(escaped.is_empty(), "{}", escaped.join("\n"));
+}
+
+#[test]
+fn a_mutation_on_both_sides_is_caught_by_the_invariants() {
+    // Both sides reverse their lists alike, so no comparison differs; only
+    // the invariant oracle (list order equals address order) can see it,
+    // and it names the reference side first.
+    let mut runner = Runner::new(
+        Mutant::new(Mutation::ListReversed),
+        Mutant::new(Mutation::ListReversed),
+    );
+    match runner.run(&program()) {
+        Verdict::Divergence(divergence) => {
+            assert_eq!(divergence.mismatch.signature(), "invariant:C:list-order");
+            assert_eq!(divergence.op_index, Some(3));
+        }
+        other => panic!("not caught: {other:?}"),
+    }
+}
