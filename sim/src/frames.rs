@@ -29,6 +29,14 @@ pub(crate) struct FrameAllocator {
     freed: Vec<u32>,
     /// The lowest frame never handed out since reset.
     watermark: u32,
+    /// How many page-table leaves point at each frame.
+    leaves: Vec<u32>,
+    /// Frames whose leaf count changed since reset (duplicates allowed).
+    leaf_frames_touched: Vec<u32>,
+    /// Leaves that point at a frame not handed out: kept up to date on
+    /// every leaf write, allocation and free, so that the invariant "leaves
+    /// point at frames the sim handed out" costs nothing to check.
+    stray_leaves: u32,
 }
 
 impl FrameAllocator {
@@ -39,6 +47,9 @@ impl FrameAllocator {
             holds_table: vec![false; frames as usize],
             freed: Vec::new(),
             watermark: 1,
+            leaves: vec![0; frames as usize],
+            leaf_frames_touched: Vec::new(),
+            stray_leaves: 0,
         }
     }
 
@@ -50,6 +61,11 @@ impl FrameAllocator {
         self.holds_table[..touched].fill(false);
         self.freed.clear();
         self.watermark = 1;
+        for &frame in &self.leaf_frames_touched {
+            self.leaves[frame as usize] = 0;
+        }
+        self.leaf_frames_touched.clear();
+        self.stray_leaves = 0;
     }
 
     /// The number of frames, frame 0 included.
@@ -69,6 +85,7 @@ impl FrameAllocator {
             None => return None,
         };
         self.allocated[frame as usize] = true;
+        self.stray_leaves -= self.leaves[frame as usize];
         Some(frame)
     }
 
@@ -86,7 +103,43 @@ impl FrameAllocator {
         }
         self.allocated[index] = false;
         self.freed.push(frame);
+        self.stray_leaves += self.leaves[index];
         Ok(())
+    }
+
+    /// Counts a new leaf pointing at `frame` (ignored past the end of memory:
+    /// such a leaf is stray for good, and counted as such).
+    pub(crate) fn leaf_added(&mut self, frame: u64) {
+        match usize::try_from(frame)
+            .ok()
+            .filter(|&index| index < self.leaves.len())
+        {
+            Some(index) => {
+                self.leaves[index] += 1;
+                self.leaf_frames_touched.push(index as u32);
+                self.stray_leaves += u32::from(!self.allocated[index]);
+            }
+            None => self.stray_leaves += 1,
+        }
+    }
+
+    /// Forgets a leaf pointing at `frame`, added by [`Self::leaf_added`].
+    pub(crate) fn leaf_removed(&mut self, frame: u64) {
+        match usize::try_from(frame)
+            .ok()
+            .filter(|&index| index < self.leaves.len())
+        {
+            Some(index) => {
+                self.leaves[index] -= 1;
+                self.stray_leaves -= u32::from(!self.allocated[index]);
+            }
+            None => self.stray_leaves -= 1,
+        }
+    }
+
+    /// How many page-table leaves point at frames not handed out.
+    pub(crate) fn stray_leaves(&self) -> u32 {
+        self.stray_leaves
     }
 
     /// Marks an allocated frame as holding a page table (never freed after).

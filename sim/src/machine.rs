@@ -156,6 +156,13 @@ impl Machine {
         spares.push(std::mem::replace(self, next));
     }
 
+    /// How many page-table leaves, of every pmap, point at frames that are
+    /// not handed out (freed, or never allocated). Kept up to date as leaves
+    /// are written and frames change hands: O(1).
+    pub fn stray_leaf_count(&self) -> u32 {
+        self.frames.stray_leaves()
+    }
+
     /// The configuration the machine was built with.
     pub fn config(&self) -> &MachineConfig {
         &self.config
@@ -233,17 +240,29 @@ impl Machine {
 
     /// Every slab of every cache, by cache id then address.
     pub fn slabs(&self) -> Vec<SlabInfo> {
-        let mut slabs = Vec::new();
-        for (id, cache) in self.caches.iter().enumerate() {
-            slabs.extend(cache.slabs.iter().map(|slab| SlabInfo {
+        self.slab_infos().collect()
+    }
+
+    /// How many slabs the caches with this back end hold (without building
+    /// [`SlabInfo`]s: the invariant oracle asks after every program).
+    pub fn slab_count(&self, back_end: SlabBackEnd) -> usize {
+        self.caches
+            .iter()
+            .filter(|cache| cache.back_end == back_end)
+            .map(|cache| cache.slabs.len())
+            .sum()
+    }
+
+    fn slab_infos(&self) -> impl Iterator<Item = SlabInfo> + '_ {
+        self.caches.iter().enumerate().flat_map(|(id, cache)| {
+            cache.slabs.iter().map(move |slab| SlabInfo {
                 cache: CacheId(id as u32),
                 va: slab.va,
                 size_bytes: cache.geometry.slab_size_bytes,
                 objects_in_use: slab.in_use(),
                 back_end: cache.back_end,
-            }));
-        }
-        slabs
+            })
+        })
     }
 
     /// Appends an event and returns its index.
@@ -277,6 +296,15 @@ impl Machine {
         }
         if raw & PTE_PRESENT != 0 {
             *digest = digest.wrapping_add(entry_hash(level, entry_va, raw));
+        }
+        if level == 1 {
+            if old & PTE_PRESENT != 0 {
+                self.frames
+                    .leaf_removed((old & PTE_ADDRESS_MASK) / PAGE_SIZE);
+            }
+            if raw & PTE_PRESENT != 0 {
+                self.frames.leaf_added((raw & PTE_ADDRESS_MASK) / PAGE_SIZE);
+            }
         }
         self.memory.write(table, index, raw);
     }

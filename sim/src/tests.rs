@@ -980,3 +980,42 @@ fn both_presets_survive_a_setup_like_sequence() {
         assert!(left >= 15, "{config:?} leaves {left} frames");
     }
 }
+
+#[test]
+fn stray_leaves_are_counted_as_frames_change_hands() {
+    let mut machine = normal();
+    let va = KERNEL_START;
+    let page = machine.phys_alloc(0).expect("a frame");
+    // (step, expected stray leaves after it)
+    type Step = fn(&mut Machine, PhysAddr);
+    let steps: [(&str, Step, u32); 5] = [
+        (
+            "map an allocated frame",
+            |m, page| m.pmap_kenter(KERNEL_START, page, 3),
+            0,
+        ),
+        ("free it while mapped", |m, page| m.phys_free(page, 0), 1),
+        (
+            "hand it out again",
+            |m, _| {
+                let _ = m.phys_alloc(0);
+            },
+            0,
+        ),
+        ("free it again", |m, page| m.phys_free(page, 0), 1),
+        (
+            "remove the mapping",
+            |m, _| m.pmap_kremove(KERNEL_START, KERNEL_START + PAGE_SIZE),
+            0,
+        ),
+    ];
+    for (step, action, expected) in steps {
+        action(&mut machine, page);
+        assert_eq!(machine.stray_leaf_count(), expected, "{step}");
+    }
+    // A leaf to a frame never handed out is stray at once; reset forgets it.
+    machine.pmap_kenter(va, pa(900), 3);
+    assert_eq!(machine.stray_leaf_count(), 1);
+    machine.reset(FaultPlan::default());
+    assert_eq!(machine.stray_leaf_count(), 0);
+}

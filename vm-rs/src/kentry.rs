@@ -120,6 +120,14 @@ impl KentryTable {
     }
 
     /// The state for the oracles.
+    /// How many descriptors hold the allocated marker.
+    pub(crate) fn allocated_count(&self) -> usize {
+        self.descriptors
+            .iter()
+            .filter(|&&descriptor| descriptor == VM_MAP_KENTRY_ALLOCATED)
+            .count()
+    }
+
     pub(crate) fn state(&self) -> KentryState {
         let mut state = KentryState {
             table_va: self.table_va,

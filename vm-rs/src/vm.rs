@@ -199,6 +199,12 @@ impl Vm {
         self.kentry.state()
     }
 
+    /// How many kentry slab descriptors hold the allocated marker (what
+    /// [`Vm::kentry_state`] lists, without building the free list).
+    pub fn kentry_allocated_count(&self) -> usize {
+        self.kentry.allocated_count()
+    }
+
     /// The number of maps, the kernel map included.
     pub fn map_count(&self) -> u32 {
         self.maps.len() as u32

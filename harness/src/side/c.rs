@@ -7,7 +7,7 @@
 use super::Side;
 use crate::observe::{EntryView, KentryView, MapView, Outcome};
 use crate::program::{MapRef, ResolvedOp};
-use c_reference::{CReference, EntrySnapshot, MapHandle, MapSnapshot, Refusal};
+use c_reference::{CReference, EntrySnapshot, KentryTable, MapHandle, MapSnapshot, Refusal};
 use sim::{FaultPlan, Machine, MachineConfig, ObjectId};
 use std::cell::RefCell;
 
@@ -18,6 +18,8 @@ pub struct CSide {
     objects: u32,
     /// A reused snapshot buffer (snapshots are read through `&self`).
     snapshot: RefCell<MapSnapshot>,
+    /// A reused buffer for the kentry table.
+    kentry_table: RefCell<KentryTable>,
 }
 
 impl CSide {
@@ -160,5 +162,13 @@ impl Side for CSide {
             free_list: table.free_list(),
             allocated: table.allocated().collect(),
         }
+    }
+
+    fn kentry_allocated_count(&self) -> usize {
+        let mut table = self.kentry_table.borrow_mut();
+        if !self.reference().kentry_table_into(&mut table) {
+            return 0;
+        }
+        table.allocated().count()
     }
 }

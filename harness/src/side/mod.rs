@@ -32,4 +32,9 @@ pub trait Side {
     fn fill_map(&self, map: MapRef, out: &mut MapView) -> bool;
     /// The kentry allocator's table.
     fn kentry(&self) -> KentryView;
+    /// How many kentry slab descriptors are marked allocated; sides
+    /// override it with something cheaper than building [`Side::kentry`].
+    fn kentry_allocated_count(&self) -> usize {
+        self.kentry().allocated.len()
+    }
 }

@@ -175,4 +175,8 @@ impl Side for RustSide {
             allocated: state.allocated,
         }
     }
+
+    fn kentry_allocated_count(&self) -> usize {
+        self.vm.as_ref().map_or(0, Vm::kentry_allocated_count)
+    }
 }
