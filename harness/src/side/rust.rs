@@ -7,7 +7,8 @@ use super::Side;
 use crate::observe::{EntryView, KentryView, MapView, Outcome};
 use crate::program::{MapRef, ResolvedOp};
 use sim::{FaultPlan, Machine, MachineConfig, ObjectId};
-use vm_rs::{Failure, MapFlags, MapId, Protection, Vm};
+use std::cell::RefCell;
+use vm_rs::{Failure, MapFlags, MapId, MapState, Protection, Vm};
 
 /// The port and its machine.
 pub struct RustSide {
@@ -17,6 +18,8 @@ pub struct RustSide {
     spare_machines: Vec<Machine>,
     vm: Option<Vm>,
     objects: u32,
+    /// A reused buffer for map states (read through `&self`).
+    state: RefCell<MapState>,
 }
 
 impl RustSide {
@@ -27,6 +30,7 @@ impl RustSide {
             spare_machines: Vec::new(),
             vm: None,
             objects: 0,
+            state: RefCell::default(),
         }
     }
 
@@ -150,9 +154,10 @@ impl Side for RustSide {
         let Some(vm) = self.vm.as_ref() else {
             return false;
         };
-        let Some(state) = vm.map_state(MapId(map.0)) else {
+        let mut state = self.state.borrow_mut();
+        if !vm.fill_map_state_into(MapId(map.0), &mut state) {
             return false;
-        };
+        }
         out.start = state.start;
         out.end = state.end;
         out.size = state.size;
