@@ -143,6 +143,27 @@ cref_map_by_handle(unsigned int handle)
     return (handle < cref_nr_maps) ? cref_maps[handle] : NULL;
 }
 
+/*
+ * Like cref_begin, for an operation on a map: the map, or NULL (with the
+ * outcome filled in) when the instance cannot take it or no map has that
+ * handle.
+ */
+static struct vm_map *
+cref_begin_on_map(struct cref_outcome *outcome, unsigned int map_handle)
+{
+    struct vm_map *map;
+
+    if (!cref_begin(outcome))
+        return NULL;
+
+    map = cref_map_by_handle(map_handle);
+
+    if (map == NULL)
+        cref_refuse(outcome, CREF_REFUSAL_UNKNOWN_MAP);
+
+    return map;
+}
+
 static struct vm_object *
 cref_object_by_id(uint32_t id)
 {
@@ -265,15 +286,10 @@ cref_enter(struct cref_outcome *outcome, unsigned int map_handle,
     struct vm_object *object;
     struct vm_map *map;
 
-    if (!cref_begin(outcome))
-        return;
+    map = cref_begin_on_map(outcome, map_handle);
 
-    map = cref_map_by_handle(map_handle);
-
-    if (map == NULL) {
-        cref_refuse(outcome, CREF_REFUSAL_UNKNOWN_MAP);
+    if (map == NULL)
         return;
-    }
 
     if (has_object) {
         object = cref_object_by_id(object_id);
@@ -295,15 +311,10 @@ cref_remove(struct cref_outcome *outcome, unsigned int map_handle,
 {
     struct vm_map *map;
 
-    if (!cref_begin(outcome))
-        return;
+    map = cref_begin_on_map(outcome, map_handle);
 
-    map = cref_map_by_handle(map_handle);
-
-    if (map == NULL) {
-        cref_refuse(outcome, CREF_REFUSAL_UNKNOWN_MAP);
+    if (map == NULL)
         return;
-    }
 
     cref_arm(outcome);
 
@@ -321,15 +332,10 @@ cref_fault(struct cref_outcome *outcome, unsigned int map_handle,
     struct vm_map *map;
     int error;
 
-    if (!cref_begin(outcome))
-        return;
+    map = cref_begin_on_map(outcome, map_handle);
 
-    map = cref_map_by_handle(map_handle);
-
-    if (map == NULL) {
-        cref_refuse(outcome, CREF_REFUSAL_UNKNOWN_MAP);
+    if (map == NULL)
         return;
-    }
 
     cref_arm(outcome);
 
@@ -345,15 +351,10 @@ cref_info(struct cref_outcome *outcome, unsigned int map_handle)
 {
     struct vm_map *map;
 
-    if (!cref_begin(outcome))
-        return;
+    map = cref_begin_on_map(outcome, map_handle);
 
-    map = cref_map_by_handle(map_handle);
-
-    if (map == NULL) {
-        cref_refuse(outcome, CREF_REFUSAL_UNKNOWN_MAP);
+    if (map == NULL)
         return;
-    }
 
     cref_arm(outcome);
 
