@@ -432,6 +432,7 @@ unsafe extern "C" {
     pub fn cref_map(handle: ::std::os::raw::c_uint) -> *const vm_map;
     #[doc = " The seed's private kentry state (defined next to the seed, see\n csrc/seed_unit.c): the kentry area's map entry, the address of the first\n free slab descriptor (0 when none), and the kentry slab size in bytes."]
     pub fn cref_kentry_entry() -> *const vm_map_entry;
+    pub fn cref_kernel_boot_entry() -> *const vm_map_entry;
     pub fn cref_kentry_free_head() -> ::std::os::raw::c_ulong;
     pub fn cref_kentry_slab_size() -> usize;
     #[doc = " Set by the Rust side when the machine panicked during a call; cleared by\n cref_setup()."]

@@ -114,6 +114,7 @@ const struct vm_map * cref_map(unsigned int handle);
  * free slab descriptor (0 when none), and the kentry slab size in bytes.
  */
 const struct vm_map_entry * cref_kentry_entry(void);
+const struct vm_map_entry * cref_kernel_boot_entry(void);
 unsigned long cref_kentry_free_head(void);
 size_t cref_kentry_slab_size(void);
 

@@ -15,6 +15,12 @@ cref_kentry_entry(void)
     return &vm_map_kentry_entry;
 }
 
+const struct vm_map_entry *
+cref_kernel_boot_entry(void)
+{
+    return &vm_map_kernel_entry;
+}
+
 unsigned long
 cref_kentry_free_head(void)
 {

@@ -310,10 +310,32 @@ kmem_cache_alloc(struct kmem_cache *cache)
     }
 }
 
+/*
+ * The seed's two static kernel entries live in host memory whose address
+ * depends on where the process was loaded; a remove over them hands that
+ * address to a cache. The machine and the port name them by the fixed
+ * values below instead, so that traces and reports are the same on every
+ * run (vm-rs's KERNEL_BOOT_ENTRY_ADDRESS and KENTRY_ENTRY_ADDRESS).
+ */
+#define CREF_KERNEL_BOOT_ENTRY_ADDRESS 0x1UL
+#define CREF_KENTRY_ENTRY_ADDRESS      0x2UL
+
+static unsigned long
+cref_object_address(const void *obj)
+{
+    if (obj == (const void *)cref_kernel_boot_entry())
+        return CREF_KERNEL_BOOT_ENTRY_ADDRESS;
+
+    if (obj == (const void *)cref_kentry_entry())
+        return CREF_KENTRY_ENTRY_ADDRESS;
+
+    return (unsigned long)obj;
+}
+
 void
 kmem_cache_free(struct kmem_cache *cache, void *obj)
 {
-    cref_env_kmem_cache_free(cache->id, (unsigned long)obj);
+    cref_env_kmem_cache_free(cache->id, cref_object_address(obj));
     cref_check_host();
 }
 

@@ -90,6 +90,9 @@ pub struct Runner<C: Side, R: Side> {
     c_maps: Vec<MapView>,
     rust_maps: Vec<MapView>,
     ranges: Vec<Vec<(u64, u64)>>,
+    /// The kernel-map ranges the program entered and has not removed, by
+    /// the C's answers (operand resolution lets valid removes take only these).
+    kernel_ranges_of_program: Vec<(u64, u64)>,
     /// Counters over every run.
     pub stats: RunStats,
     /// When set, every step of the next runs is recorded here (for
@@ -134,6 +137,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             c_maps: Vec::new(),
             rust_maps: Vec::new(),
             ranges: Vec::new(),
+            kernel_ranges_of_program: Vec::new(),
             stats: RunStats::default(),
             log: None,
         }
@@ -170,6 +174,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             failing_phys_allocs: program.fault_plan.failing_phys_allocs.as_slice().to_vec(),
             failing_cache_allocs: program.fault_plan.failing_cache_allocs.as_slice().to_vec(),
         };
+        self.kernel_ranges_of_program.clear();
         let c_outcome = self.c.setup(&config, plan.clone());
         let rust_outcome = self.rust.setup(&config, plan);
         let step = Step {
@@ -195,6 +200,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             let rust_trace_start = self.rust.machine().trace().len();
             let c_outcome = self.c.apply(&resolved);
             let rust_outcome = self.rust.apply(&resolved);
+            track_kernel_ranges(&mut self.kernel_ranges_of_program, &resolved, &c_outcome);
             if !deep_every_step {
                 self.count(&resolved, &c_outcome);
             }
@@ -345,10 +351,40 @@ impl<C: Side, R: Side> Runner<C, R> {
         MapsView {
             maps: &self.c_maps,
             ranges: &self.ranges,
+            kernel_ranges_of_program: &self.kernel_ranges_of_program,
             user_maps: self.c.user_map_count(),
             objects: self.c.object_count(),
         }
     }
+}
+
+/// Follows the kernel-map ranges the program owns: a successful enter on
+/// the kernel map adds its range, a successful remove there takes its range
+/// away. `ranges` stays disjoint and sorted.
+fn track_kernel_ranges(ranges: &mut Vec<(u64, u64)>, op: &ResolvedOp, c_outcome: &Outcome) {
+    let (low, high, entered) = match (*op, c_outcome) {
+        (ResolvedOp::Enter { map, size, .. }, Outcome::Ok(Some(start))) if map.is_kernel() => {
+            (*start, start.wrapping_add(size), true)
+        }
+        (ResolvedOp::Remove { map, start, end }, Outcome::Ok(_)) if map.is_kernel() => {
+            (start, end, false)
+        }
+        _ => return,
+    };
+    let mut kept: Vec<(u64, u64)> = Vec::with_capacity(ranges.len() + 2);
+    for &(start, end) in ranges.iter() {
+        if start < low.min(end) {
+            kept.push((start, end.min(low)));
+        }
+        if high.max(start) < end {
+            kept.push((high.max(start), end));
+        }
+    }
+    if entered && low < high {
+        let position = kept.partition_point(|&(start, _)| start < low);
+        kept.insert(position, (low, high));
+    }
+    *ranges = kept;
 }
 
 /// Whether map `index` is re-read: always with no scope; otherwise the
@@ -376,6 +412,7 @@ fn fill(side: &dyn Side, maps: &mut Vec<MapView>, scope: Option<MapRef>) {
 struct MapsView<'a> {
     maps: &'a [MapView],
     ranges: &'a [Vec<(u64, u64)>],
+    kernel_ranges_of_program: &'a [(u64, u64)],
     user_maps: u32,
     objects: u32,
 }
@@ -397,6 +434,10 @@ impl StateView for MapsView<'_> {
 
     fn entries(&self, map: MapRef) -> &[(u64, u64)] {
         self.ranges.get(map.0 as usize).map_or(&[], Vec::as_slice)
+    }
+
+    fn kernel_ranges_of_program(&self) -> &[(u64, u64)] {
+        self.kernel_ranges_of_program
     }
 
     fn entry_has_object(&self, map: MapRef, index: usize) -> bool {

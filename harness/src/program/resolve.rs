@@ -5,11 +5,13 @@
 //! so that they meet every precondition the C original asserts (page-aligned
 //! offsets, starts and sizes, no wrap-around, power-of-two alignments, prot
 //! within maxprot, no `VM_MAP_NOMERGE` through enter, removes inside the map
-//! with `start < end`, faults on user maps and object entries only), and
-//! repairs values already valid into themselves. Where no repair makes sense
-//! (no user map exists, a remove or fault on the kernel map, a fault on a
-//! null entry) the operation resolves to [`ResolvedOp::Skip`], which runs on
-//! neither side. An `invalid` operation's operands pass through unchanged.
+//! with `start < end`, removes on the kernel map inside ranges the program
+//! itself entered there, faults on user maps and object entries only,
+//! inheritance and advice values X15 defines), and repairs values already
+//! valid into themselves. Where no repair makes sense (no user map exists, a
+//! remove on the kernel map away from the program's own ranges, a fault on
+//! the kernel map or a null entry) the operation resolves to
+//! [`ResolvedOp::Skip`], which runs on neither side. An `invalid` operation's operands pass through unchanged.
 //! Resolution never fails; [`ResolvedOp::violation`] names the precondition
 //! a resolved operation breaks, if any.
 
@@ -56,6 +58,11 @@ pub trait StateView {
     /// Whether entry `index` (in address order) of the map has an object;
     /// a fault on a null entry is a precondition breach in the C.
     fn entry_has_object(&self, map: MapRef, index: usize) -> bool;
+    /// The kernel-map ranges the program itself entered and has not removed
+    /// since, disjoint and in address order. Everything else mapped in the
+    /// kernel map belongs to the kernel (the boot and kentry entries, slab
+    /// memory), and a caller that removes it breaks a precondition.
+    fn kernel_ranges_of_program(&self) -> &[(u64, u64)];
 }
 
 /// Why an operation resolved to nothing.
@@ -63,8 +70,8 @@ pub trait StateView {
 pub enum SkipReason {
     /// It needs a user map and none exists.
     NoUserMap,
-    /// A remove never touches the kernel map, whose entries belong to the
-    /// kernel (the boot and kentry entries, slab memory).
+    /// A valid remove on the kernel map stays inside a range the program
+    /// entered there; this one meets none.
     KernelMapRemove,
     /// `vm_map_fault` asserts that the map is not the kernel map.
     KernelMapFault,
@@ -77,7 +84,9 @@ impl SkipReason {
     pub fn describe(self) -> &'static str {
         match self {
             SkipReason::NoUserMap => "no user map exists",
-            SkipReason::KernelMapRemove => "a remove leaves the kernel map alone",
+            SkipReason::KernelMapRemove => {
+                "a valid kernel-map remove needs a range the program entered"
+            }
             SkipReason::KernelMapFault => "a valid fault is never on the kernel map",
             SkipReason::NullEntryFault => "a valid fault is never on a null entry",
         }
@@ -164,6 +173,8 @@ pub enum Violation {
     FixedStartUnaligned,
     /// Enter: `VM_MAP_NOMERGE` (the C asserts it is clear when merging).
     NoMergeThroughEnter,
+    /// Enter: an inheritance or advice value X15 does not define.
+    UndefinedInheritOrAdvice,
     /// Enter: an object in the kernel map (the C returns `ERROR_INVAL`; the
     /// harness keeps objects in user maps).
     ObjectInKernelMap,
@@ -171,7 +182,8 @@ pub enum Violation {
     BadRemoveRange,
     /// Remove: a start or end not page-aligned.
     UnalignedRemove,
-    /// Remove: the kernel map (the harness leaves the kernel's entries alone).
+    /// Remove: kernel-map pages the program did not enter (the boot and
+    /// kentry entries, slab memory).
     KernelMapRemove,
     /// Fault: the kernel map.
     KernelMapFault,
@@ -337,6 +349,7 @@ fn resolve_enter(args: &EnterArgs, view: &dyn StateView) -> ResolvedOp {
         AlignSel::Raw(value) => value,
     };
     let (mut prot, mut nomerge) = (args.prot, args.nomerge);
+    let (mut inherit, mut advice) = (args.inherit, args.advice);
     if !args.invalid {
         if map.is_kernel() {
             object = None;
@@ -351,8 +364,10 @@ fn resolve_enter(args: &EnterArgs, view: &dyn StateView) -> ResolvedOp {
         size = repair_size(size, start);
         prot &= args.maxprot;
         nomerge = false;
+        inherit %= MAX_DEFINED_INHERIT + 1;
+        advice %= MAX_DEFINED_ADVICE + 1;
     }
-    let flags = pack_flags(prot, args.maxprot, args.inherit, args.advice)
+    let flags = pack_flags(prot, args.maxprot, inherit, advice)
         | if nomerge { FLAG_NOMERGE } else { 0 }
         | if args.fixed { FLAG_FIXED } else { 0 };
     ResolvedOp::Enter {
@@ -365,6 +380,11 @@ fn resolve_enter(args: &EnterArgs, view: &dyn StateView) -> ResolvedOp {
         flags,
     }
 }
+
+/// The largest inheritance value X15 defines (`VM_INHERIT_COPY`).
+const MAX_DEFINED_INHERIT: u8 = 2;
+/// The largest advice value X15 defines (`VM_ADV_DONTNEED`).
+const MAX_DEFINED_ADVICE: u8 = 4;
 
 /// `VM_MAP_FLAGS` without the map flags; each field keeps to its nibble.
 fn pack_flags(prot: u8, maxprot: u8, inherit: u8, advice: u8) -> i32 {
@@ -419,23 +439,32 @@ fn resolve_remove(
         kind: OpKind::Remove,
         reason,
     };
-    // Even an invalid remove leaves the kernel map alone: removing the
-    // kernel's own entries (the static boot and kentry entries, live slab
-    // memory) is not a use of vm_map any caller makes, and the C would hand
-    // its static entries, whose addresses are host addresses, to a slab cache.
     let map = match resolve_map(map, view) {
         Some(map) => map,
         None => return skip(SkipReason::NoUserMap),
     };
-    if map.is_kernel() {
-        return skip(SkipReason::KernelMapRemove);
-    }
     let layout = Layout::of(view, map);
     let (mut start, mut end) = (layout.addr(start), layout.addr(end));
     if !invalid {
         (start, end) = repair_range(start, end, layout.start, layout.end);
+        if map.is_kernel() {
+            match clip_to_program_range(start, end, view.kernel_ranges_of_program()) {
+                Some(range) => (start, end) = range,
+                None => return skip(SkipReason::KernelMapRemove),
+            }
+        }
     }
     ResolvedOp::Remove { map, start, end }
+}
+
+/// The part of `[start, end)` inside the first of `ranges` it meets, or
+/// `None` when it meets none: a valid kernel-map remove only takes back what
+/// the program itself entered.
+fn clip_to_program_range(start: u64, end: u64, ranges: &[(u64, u64)]) -> Option<(u64, u64)> {
+    ranges
+        .iter()
+        .find(|&&(low, high)| low < end && start < high)
+        .map(|&(low, high)| (start.max(low), end.min(high)))
 }
 
 /// A non-empty, page-aligned range inside the map: reversed ends swap, an
@@ -561,6 +590,11 @@ fn enter_violation(
         ),
         (flags & FLAG_NOMERGE != 0, Violation::NoMergeThroughEnter),
         (
+            (flags >> 8) & 0xf > i32::from(MAX_DEFINED_INHERIT)
+                || (flags >> 12) & 0xf > i32::from(MAX_DEFINED_ADVICE),
+            Violation::UndefinedInheritOrAdvice,
+        ),
+        (
             map.is_kernel() && object.is_some(),
             Violation::ObjectInKernelMap,
         ),
@@ -571,12 +605,30 @@ fn enter_violation(
 }
 
 fn remove_violation(map: MapRef, start: u64, end: u64, view: &dyn StateView) -> Option<Violation> {
-    if map.is_kernel() {
-        return Some(Violation::KernelMapRemove);
-    }
     let (map_start, map_end) = view.map_bounds(map);
     if start < map_start || end > map_end || start >= end {
         return Some(Violation::BadRemoveRange);
     }
-    ((start | end) & PAGE_MASK != 0).then_some(Violation::UnalignedRemove)
+    if (start | end) & PAGE_MASK != 0 {
+        return Some(Violation::UnalignedRemove);
+    }
+    let takes_kernel_memory = map.is_kernel()
+        && view.entries(map).iter().any(|&(low, high)| {
+            let (low, high) = (low.max(start), high.min(end));
+            low < high && !covers(view.kernel_ranges_of_program(), low, high)
+        });
+    takes_kernel_memory.then_some(Violation::KernelMapRemove)
+}
+
+/// Whether the disjoint, sorted `ranges` cover `[low, high)` entirely.
+fn covers(ranges: &[(u64, u64)], mut low: u64, high: u64) -> bool {
+    for &(start, end) in ranges {
+        if start <= low && low < end {
+            low = end;
+        }
+        if low >= high {
+            return true;
+        }
+    }
+    low >= high
 }

@@ -313,6 +313,8 @@ struct FakeMap {
 struct FakeView {
     maps: Vec<FakeMap>,
     objects: u32,
+    /// The kernel-map ranges the program entered.
+    kernel_ranges_of_program: Vec<(u64, u64)>,
 }
 
 impl StateView for FakeView {
@@ -334,6 +336,10 @@ impl StateView for FakeView {
 
     fn entry_has_object(&self, map: MapRef, index: usize) -> bool {
         self.maps[map.0 as usize].has_object[index]
+    }
+
+    fn kernel_ranges_of_program(&self) -> &[(u64, u64)] {
+        &self.kernel_ranges_of_program
     }
 }
 
@@ -367,6 +373,7 @@ fn small_view() -> FakeView {
             fake_map((0, 0x8000), &[]),
         ],
         objects: 2,
+        kernel_ranges_of_program: Vec::new(),
     }
 }
 
@@ -541,6 +548,7 @@ fn without_user_maps_only_faults_and_removes_skip() {
     let view = FakeView {
         maps: vec![fake_map((0x10_0000, 0x20_0000), &[])],
         objects: 0,
+        kernel_ranges_of_program: Vec::new(),
     };
     let cases: &[(&str, ResolvedOp)] = &[
         (
@@ -571,7 +579,7 @@ fn without_user_maps_only_faults_and_removes_skip() {
         ),
         (
             "remove map=kernel start=map-start end=map-end invalid",
-            skip(OpKind::Remove, SkipReason::KernelMapRemove),
+            remove(0, 0x10_0000, 0x20_0000),
         ),
     ];
     for (line, expected) in cases {
@@ -621,6 +629,38 @@ fn repairs_make_raw_operands_valid_and_invalid_ops_keep_them() {
     assert_eq!(offset, 0, "a null mapping has offset 0");
 }
 
+#[test]
+fn valid_kernel_removes_take_only_what_the_program_entered() {
+    let mut view = small_view();
+    view.maps[0].entries = vec![(0x10_0000, 0x10_4000), (0x10_4000, 0x10_8000)];
+    view.maps[0].has_object = vec![false, false];
+    view.kernel_ranges_of_program = vec![(0x10_2000, 0x10_4000), (0x10_6000, 0x10_7000)];
+    let cases: &[(&str, ResolvedOp)] = &[
+        (
+            "remove map=kernel start=map-start end=map-end",
+            remove(0, 0x10_2000, 0x10_4000),
+        ),
+        (
+            "remove map=kernel start=entry-start(1) end=map-end",
+            remove(0, 0x10_6000, 0x10_7000),
+        ),
+        (
+            "remove map=kernel start=entry-end(1) end=map-end",
+            skip(OpKind::Remove, SkipReason::KernelMapRemove),
+        ),
+        (
+            "remove map=kernel start=map-start end=entry-end(0) invalid",
+            remove(0, 0x10_0000, 0x10_4000),
+        ),
+    ];
+    for (line, expected) in cases {
+        let resolved = resolve_text(line, &view);
+        assert_eq!(&resolved, expected, "{line}");
+        let expected_violation = line.ends_with("invalid").then_some(Violation::KernelMapRemove);
+        assert_eq!(resolved.violation(&view), expected_violation, "{line}");
+    }
+}
+
 /// A random state: a kernel map high in the address space (so that wrapping
 /// repairs matter), up to four user maps of random layouts, up to three objects.
 fn random_view(rng: &mut XorShift) -> FakeView {
@@ -629,9 +669,18 @@ fn random_view(rng: &mut XorShift) -> FakeView {
     for _ in 0..rng.below(5) {
         maps.push(random_map(rng, (0, 0x8000_0000_0000)));
     }
+    // The program owns the upper half of every other kernel entry.
+    let kernel_ranges_of_program = maps[0]
+        .entries
+        .iter()
+        .step_by(2)
+        .map(|&(start, end)| (start + (end - start) / 0x2000 * 0x1000, end))
+        .filter(|&(start, end)| start < end)
+        .collect();
     FakeView {
         maps,
         objects: rng.below(4) as u32,
+        kernel_ranges_of_program,
     }
 }
 
@@ -671,9 +720,7 @@ fn valid_operations_resolve_within_every_precondition() {
                 ResolvedOp::Enter { map, object, .. } => {
                     assert!(object.is_none() || !map.is_kernel())
                 }
-                ResolvedOp::Remove { map, .. } | ResolvedOp::Fault { map, .. } => {
-                    assert!(!map.is_kernel())
-                }
+                ResolvedOp::Fault { map, .. } => assert!(!map.is_kernel()),
                 ResolvedOp::Skip { .. } => skips += 1,
                 _ => {}
             }
