@@ -17,10 +17,13 @@
 
 use super::ops::{
     AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
+    PROT_ALL,
 };
 use super::PAGE_SIZE_BYTES;
 
 const PAGE_MASK: u64 = PAGE_SIZE_BYTES - 1;
+/// `VM_PROT_READ`.
+const PROT_READ: u8 = 1;
 /// The highest start a valid mapping can have: one page below the last, so
 /// that a page fits after it without wrapping to 0.
 const HIGHEST_START: u64 = 0u64.wrapping_sub(2 * PAGE_SIZE_BYTES);
@@ -187,6 +190,9 @@ pub enum Violation {
     KernelMapRemove,
     /// Fault: the kernel map.
     KernelMapFault,
+    /// Fault: an access of none, or with bits beyond read, write and
+    /// execute.
+    FaultWithoutRealAccess,
     /// Fault: an address in a null entry (the C asserts when the access is
     /// allowed).
     NullEntryFault,
@@ -514,8 +520,21 @@ fn resolve_fault(
             }
         }
     }
-    let access = i32::from(if invalid { access } else { access & 7 });
+    let access = i32::from(if invalid {
+        access
+    } else {
+        repair_access(access)
+    });
     ResolvedOp::Fault { map, addr, access }
+}
+
+/// A real access: read, write or execute bits, at least one of them (an
+/// access of none asks for nothing, so a valid fault reads instead).
+fn repair_access(access: u8) -> u8 {
+    match access & PROT_ALL {
+        0 => PROT_READ,
+        access => access,
+    }
 }
 
 impl ResolvedOp {
@@ -547,9 +566,12 @@ impl ResolvedOp {
                 flags,
             } => enter_violation(map, object, offset, start, size, align, flags),
             ResolvedOp::Remove { map, start, end } => remove_violation(map, start, end, view),
-            ResolvedOp::Fault { map, addr, .. } => {
+            ResolvedOp::Fault { map, addr, access } => {
                 if map.is_kernel() {
                     return Some(Violation::KernelMapFault);
+                }
+                if !(1..=i32::from(PROT_ALL)).contains(&access) {
+                    return Some(Violation::FaultWithoutRealAccess);
                 }
                 let layout = Layout::of(view, map);
                 let index = layout.entry_containing(page_trunc(addr))?;

@@ -521,6 +521,14 @@ fn selectors_resolve_against_the_current_layout() {
             fault(1, 0xa000, 1),
         ),
         (
+            "fault map=1 addr=gap-start(2) access=none",
+            fault(1, 0xa000, 1),
+        ),
+        (
+            "fault map=1 addr=gap-start(2) access=none invalid",
+            fault(1, 0xa000, 0),
+        ),
+        (
             "fault map=1 addr=entry-start(1) access=r",
             skip(OpKind::Fault, SkipReason::NullEntryFault),
         ),
@@ -656,7 +664,9 @@ fn valid_kernel_removes_take_only_what_the_program_entered() {
     for (line, expected) in cases {
         let resolved = resolve_text(line, &view);
         assert_eq!(&resolved, expected, "{line}");
-        let expected_violation = line.ends_with("invalid").then_some(Violation::KernelMapRemove);
+        let expected_violation = line
+            .ends_with("invalid")
+            .then_some(Violation::KernelMapRemove);
         assert_eq!(resolved.violation(&view), expected_violation, "{line}");
     }
 }
