@@ -1,0 +1,109 @@
+//! [`Model::check_map`]: whether a side's entries describe the map the
+//! model expects.
+//!
+//! Both descriptions are coalesced on the fly and walked together in one
+//! pass without allocating; the first difference is returned as
+//! `Err(Broken)` naming the first differing address.
+
+use crate::mapping::{Coalesced, Malformed, Mapping};
+use crate::model::{mapping_of, Model};
+use crate::request::MapIndex;
+use crate::rule::{Broken, Rule};
+
+impl Model {
+    /// Checks a side's entries of `map`, given in address order and split
+    /// in any way, against the model's expected mappings.
+    pub fn check_map(&self, map: MapIndex, observed: &[Mapping]) -> Result<(), Broken> {
+        let Some(state) = self.map(map) else {
+            let expected = format_args!("no map {}", map.0);
+            let observed = format_args!("map {} with {} entries", map.0, observed.len());
+            return Err(Broken::new(Rule::MapExists, expected, observed));
+        };
+        let mut expected = Coalesced::new(
+            state
+                .pages
+                .iter()
+                .map(|span| mapping_of(span.start, span.end, span.value)),
+        );
+        let mut seen = Coalesced::new(observed.iter().copied());
+        loop {
+            // The model's own ranges are always well formed.
+            let want = expected.next().and_then(Result::ok);
+            let got = match seen.next() {
+                Some(Ok(run)) => Some(run),
+                Some(Err(malformed)) => return Err(malformed_report(&malformed)),
+                None => None,
+            };
+            if want != got {
+                return Err(self.difference(map, want, got));
+            }
+            if want.is_none() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The report of the first difference between two maximal runs that
+    /// start at or after the same address.
+    fn difference(&self, map: MapIndex, want: Option<Mapping>, got: Option<Mapping>) -> Broken {
+        let address = first_difference(want.as_ref(), got.as_ref());
+        let rule = if !map.is_kernel() {
+            Rule::MapContents
+        } else if self
+            .static_entries
+            .iter()
+            .any(|entry| entry.contains(address))
+        {
+            Rule::KernelStaticEntry
+        } else if self
+            .allocation_overlapping(address, address.saturating_add(1))
+            .is_some()
+        {
+            Rule::KernelAllocationMapped
+        } else {
+            Rule::MapContents
+        };
+        let expected = format_args!("at {address:#x}: {}", RunText(want));
+        let observed = format_args!("at {address:#x}: {}", RunText(got));
+        Broken::new(rule, expected, observed)
+    }
+}
+
+/// The lowest address at which two differing runs disagree.
+fn first_difference(want: Option<&Mapping>, got: Option<&Mapping>) -> u64 {
+    match (want, got) {
+        (Some(want), Some(got)) => {
+            if want.start != got.start {
+                want.start.min(got.start)
+            } else if want.offset != got.offset || want.attributes != got.attributes {
+                want.start
+            } else {
+                want.end.min(got.end)
+            }
+        }
+        (Some(only), None) | (None, Some(only)) => only.start,
+        (None, None) => 0,
+    }
+}
+
+/// A run, or the absence of any further run.
+struct RunText(Option<Mapping>);
+
+impl core::fmt::Display for RunText {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match &self.0 {
+            Some(run) => write!(f, "{run}"),
+            None => f.write_str("nothing more mapped"),
+        }
+    }
+}
+
+/// The report of an entry that cannot be part of a map description.
+fn malformed_report(malformed: &Malformed) -> Broken {
+    let observed = format_args!("an entry {} that {}", malformed.entry, malformed.reason);
+    Broken::new(
+        Rule::MapEntriesWellFormed,
+        "non-empty page-aligned entries in increasing order without overlap",
+        observed,
+    )
+}

@@ -1,0 +1,207 @@
+//! The model: what every map must contain after the operations so far, and
+//! [`Model::step`], which judges one answer and then applies it.
+//!
+//! Judging reports a broken promise as `Err(Broken)`; after that the
+//! harness stops, so the state after an error does not matter. Nothing here
+//! panics, whatever the input.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use crate::invalid::Invalid;
+use crate::mapping::Mapping;
+use crate::ranges::{Placement, RangeMap};
+use crate::request::{Answer, KernelLayout, MapIndex, Request};
+use crate::rule::{Broken, Rule};
+use crate::x15::{ERROR_NOMEM, USER_MAP_END, USER_MAP_START};
+
+/// One map as the model expects it.
+#[derive(Clone, Debug)]
+pub(crate) struct MapState {
+    /// The first address of the map.
+    pub start: u64,
+    /// The address just past the map.
+    pub end: u64,
+    /// The mapped pages with their attributes and object offsets.
+    pub pages: RangeMap<Placement>,
+    /// The pages its page table must have present.
+    pub present: RangeMap<()>,
+}
+
+impl MapState {
+    /// An empty map with bounds `[start, end)`.
+    fn new(start: u64, end: u64) -> MapState {
+        MapState {
+            start,
+            end,
+            pages: RangeMap::new(),
+            present: RangeMap::new(),
+        }
+    }
+
+    /// Whether `[start, end)` lies inside the map's bounds.
+    pub fn bounds_contain(&self, start: u64, end: u64) -> bool {
+        self.start <= start && start < end && end <= self.end
+    }
+}
+
+/// The executable specification: one per side, fed every request, the
+/// side's answer and the side's observed state.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Index 0 is the kernel map, then user maps in creation order.
+    pub(crate) maps: Vec<MapState>,
+    /// The kernel map's static entries as given at boot (well-formed ones).
+    pub(crate) static_entries: Vec<Mapping>,
+    /// Live kernel allocations: start to end.
+    pub(crate) allocations: BTreeMap<u64, u64>,
+}
+
+impl Model {
+    /// A model of a freshly booted kernel: the kernel map with its static
+    /// entries and no user map.
+    ///
+    /// Static entries that are empty or not page-aligned cannot be mapped
+    /// and are left out; a later entry replaces an earlier one where they
+    /// overlap. Neither happens with a real layout.
+    pub fn new(kernel: KernelLayout) -> Model {
+        let mut kernel_map = MapState::new(kernel.start, kernel.end);
+        let mut static_entries = Vec::with_capacity(kernel.fixed.len());
+        for entry in kernel.fixed {
+            let aligned = entry.start % crate::PAGE_SIZE == 0 && entry.end % crate::PAGE_SIZE == 0;
+            if !aligned || entry.start >= entry.end {
+                continue;
+            }
+            let entry = entry.normalised();
+            kernel_map
+                .pages
+                .set(entry.start, entry.end, placement_of(&entry));
+            static_entries.push(entry);
+        }
+        Model {
+            maps: alloc::vec![kernel_map],
+            static_entries,
+            allocations: BTreeMap::new(),
+        }
+    }
+
+    /// The number of maps, the kernel map included.
+    pub fn map_count(&self) -> u32 {
+        u32::try_from(self.maps.len()).unwrap_or(u32::MAX)
+    }
+
+    /// The expected mappings of `map`, coalesced, in address order; empty
+    /// for a map that does not exist.
+    pub fn expected_mappings(&self, map: MapIndex) -> Vec<Mapping> {
+        match self.map(map) {
+            Some(state) => state
+                .pages
+                .iter()
+                .map(|span| mapping_of(span.start, span.end, span.value))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Judges `answer` to `request`, then applies it.
+    ///
+    /// A request that breaks a precondition may be answered by anything but
+    /// success and changes nothing. [`Answer::Stopped`] is always accepted
+    /// and changes nothing: the harness stops the program. For an enter
+    /// without `VM_MAP_FIXED`, the model adopts the address the side chose.
+    pub fn step(&mut self, request: &Request, answer: &Answer) -> Result<(), Broken> {
+        if let Err(invalid) = self.classify(request) {
+            return judge_invalid(invalid, answer);
+        }
+        match answer {
+            Answer::Stopped => return Ok(()),
+            Answer::Refused => {
+                return Err(Broken::new(
+                    Rule::ValidRequestAccepted,
+                    "an answer to a valid request",
+                    "refused",
+                ))
+            }
+            _ => {}
+        }
+        match *request {
+            Request::CreateMap => self.step_create(answer),
+            Request::Enter { .. } => self.step_enter(request, answer),
+            Request::Remove { map, start, end } => self.step_remove(map, start, end, answer),
+            Request::Fault { map, addr, access } => self.step_fault(map, addr, access, answer),
+            Request::KernelAllocate { start, size } => {
+                self.step_kernel_allocate(start, size, answer)
+            }
+            Request::KernelRelease { start, size } => self.step_kernel_release(start, size, answer),
+        }
+    }
+
+    /// The state of `map`, if it exists.
+    pub(crate) fn map(&self, map: MapIndex) -> Option<&MapState> {
+        self.maps.get(usize::try_from(map.0).ok()?)
+    }
+
+    /// The state of `map` for changing, if it exists.
+    pub(crate) fn map_mut(&mut self, map: MapIndex) -> Option<&mut MapState> {
+        self.maps.get_mut(usize::try_from(map.0).ok()?)
+    }
+
+    fn step_create(&mut self, answer: &Answer) -> Result<(), Broken> {
+        match answer {
+            Answer::Done => {
+                self.maps.push(MapState::new(USER_MAP_START, USER_MAP_END));
+                Ok(())
+            }
+            Answer::Error(ERROR_NOMEM) => Ok(()),
+            other => Err(Broken::new(Rule::CreateMap, "done or ERROR_NOMEM", other)),
+        }
+    }
+
+    fn step_remove(
+        &mut self,
+        map: MapIndex,
+        start: u64,
+        end: u64,
+        answer: &Answer,
+    ) -> Result<(), Broken> {
+        if *answer != Answer::Done {
+            let expected = format_args!("done (remove [{start:#x}, {end:#x}))");
+            return Err(Broken::new(Rule::RemoveDone, expected, answer));
+        }
+        if let Some(state) = self.map_mut(map) {
+            state.pages.clear(start, end);
+            state.present.clear(start, end);
+        }
+        Ok(())
+    }
+}
+
+/// Judges the answer to a request that breaks a precondition.
+fn judge_invalid(invalid: Invalid, answer: &Answer) -> Result<(), Broken> {
+    if answer.is_success() {
+        let expected = format_args!(
+            "refused, an error or a stop ({invalid}: {})",
+            invalid.describe()
+        );
+        return Err(Broken::new(Rule::InvalidRequestRefused, expected, answer));
+    }
+    Ok(())
+}
+
+/// What a range map stores for a mapping.
+pub(crate) fn placement_of(mapping: &Mapping) -> Placement {
+    Placement {
+        offset: mapping.offset,
+        attributes: mapping.attributes,
+    }
+}
+
+/// The mapping a range map's span describes.
+pub(crate) fn mapping_of(start: u64, end: u64, placement: Placement) -> Mapping {
+    Mapping {
+        start,
+        end,
+        offset: placement.offset,
+        attributes: placement.attributes,
+    }
+}

@@ -1,0 +1,162 @@
+//! Tests of the range set: coalescing, splitting, overlap and room search.
+
+use super::*;
+use alloc::vec::Vec;
+
+const PAGE: u64 = 0x1000;
+const USER_END: u64 = 0x8000_0000_0000;
+
+fn placement(object: Option<u32>, offset: u64) -> Placement {
+    Placement {
+        offset,
+        attributes: Attributes {
+            object,
+            prot: 3,
+            maxprot: 7,
+            inherit: 1,
+            advice: 0,
+        },
+    }
+}
+
+fn spans(map: &RangeMap<Placement>) -> Vec<(u64, u64, u64)> {
+    map.iter()
+        .map(|s| (s.start, s.end, s.value.offset))
+        .collect()
+}
+
+#[test]
+fn set_merges_continuous_neighbours_on_both_sides() {
+    let mut map = RangeMap::new();
+    map.set(0x1000, 0x2000, placement(Some(1), 0x10_000));
+    map.set(0x3000, 0x4000, placement(Some(1), 0x12_000));
+    map.set(0x2000, 0x3000, placement(Some(1), 0x11_000));
+    assert_eq!(spans(&map), [(0x1000, 0x4000, 0x10_000)]);
+}
+
+#[test]
+fn set_keeps_discontinuous_neighbours_apart() {
+    let table = [
+        placement(Some(1), 0x99_000), // offset jump
+        placement(Some(2), 0x11_000), // other object
+        placement(None, 0),           // null next to an object
+    ];
+    for middle in table {
+        let mut map = RangeMap::new();
+        map.set(0x1000, 0x2000, placement(Some(1), 0x10_000));
+        map.set(0x2000, 0x3000, middle);
+        assert_eq!(map.len(), 2, "{middle:?}");
+    }
+}
+
+#[test]
+fn clear_splits_a_range_and_advances_the_tail_offset() {
+    let mut map = RangeMap::new();
+    map.set(0x1000, 0x5000, placement(Some(1), 0x10_000));
+    map.clear(0x2000, 0x3000);
+    assert_eq!(
+        spans(&map),
+        [(0x1000, 0x2000, 0x10_000), (0x3000, 0x5000, 0x12_000)]
+    );
+}
+
+#[test]
+fn clear_removes_covered_ranges_and_trims_both_ends() {
+    let mut map = RangeMap::new();
+    map.set(0x1000, 0x3000, placement(Some(1), 0));
+    map.set(0x4000, 0x5000, placement(Some(2), 0));
+    map.set(0x6000, 0x8000, placement(Some(3), 0));
+    map.clear(0x2000, 0x7000);
+    assert_eq!(spans(&map), [(0x1000, 0x2000, 0), (0x7000, 0x8000, 0x1000)]);
+}
+
+#[test]
+fn clearing_an_unmapped_range_changes_nothing() {
+    let mut map = RangeMap::new();
+    map.set(0x1000, 0x2000, placement(Some(1), 0));
+    map.clear(0x5000, 0x9000);
+    map.clear(0x9000, 0x5000);
+    assert_eq!(spans(&map), [(0x1000, 0x2000, 0)]);
+}
+
+#[test]
+fn overlaps_and_containing_see_only_real_overlap() {
+    let mut map: RangeMap<()> = RangeMap::new();
+    map.set(0x2000, 0x4000, ());
+    let table = [
+        (0x1000, 0x2000, false),
+        (0x1000, 0x3000, true),
+        (0x3000, 0x9000, true),
+        (0x4000, 0x5000, false),
+        (0x5000, 0x1000, false),
+    ];
+    for (start, end, overlaps) in table {
+        assert_eq!(map.overlaps(start, end), overlaps, "{start:#x}-{end:#x}");
+    }
+    assert!(map.containing(0x3fff).is_some());
+    assert!(map.containing(0x4000).is_none());
+    assert!(map.containing(0x1fff).is_none());
+}
+
+#[test]
+fn find_room_searches_gaps_with_alignment() {
+    let mut map: RangeMap<()> = RangeMap::new();
+    map.set(0x1000, 0x3000, ());
+    map.set(0x5000, 0x10_000, ());
+    let table = [
+        // (low, high, size, align, room)
+        (0, 0x10_000, PAGE, PAGE, true),              // [0, 0x1000)
+        (0x1000, 0x10_000, 0x2000, PAGE, true),       // [0x3000, 0x5000)
+        (0x1000, 0x10_000, 0x3000, PAGE, false),      // no gap of 3 pages
+        (0x1000, 0x10_000, 0x2000, 0x4000, false),    // 0x4000 leaves one page
+        (0x1000, 0x20_000, 0x10_000, 0x10_000, true), // [0x10000, 0x20000)
+        (0x1000, 0x1f_000, 0x10_000, 0x10_000, false),
+    ];
+    for (low, high, size, align, room) in table {
+        assert_eq!(
+            map.find_room(low, high, size, align).is_some(),
+            room,
+            "{low:#x} {high:#x} {size:#x} {align:#x}"
+        );
+    }
+}
+
+#[test]
+fn find_room_does_not_overflow_at_the_top_of_the_address_space() {
+    let map: RangeMap<()> = RangeMap::new();
+    assert!(map
+        .find_room(u64::MAX - 0xfff, u64::MAX, PAGE, PAGE)
+        .is_none());
+    assert!(map.find_room(1, u64::MAX, 1 << 62, 1 << 63).is_some());
+    assert!(map.find_room(1, u64::MAX, u64::MAX, 1 << 63).is_none());
+    assert!(map.find_room(0, u64::MAX, 1 << 62, 1 << 63).is_some());
+    assert_eq!(round_up(u64::MAX, PAGE), None);
+}
+
+#[test]
+fn find_room_returns_the_lowest_aligned_start() {
+    let mut map: RangeMap<()> = RangeMap::new();
+    map.set(0, 0x3000, ());
+    assert_eq!(map.find_room(0, 0x100_000, PAGE, PAGE), Some(0x3000));
+    assert_eq!(map.find_room(0, 0x100_000, PAGE, 0x10_000), Some(0x10_000));
+}
+
+#[test]
+fn a_whole_user_map_costs_ranges_not_pages() {
+    // 2^35 pages: any per-page loop would not finish.
+    let mut map = RangeMap::new();
+    map.set(0, USER_END, placement(Some(1), 0));
+    map.clear(0x4000_0000_0000, 0x4000_0000_1000);
+    assert_eq!(map.len(), 2);
+    assert!(map.find_room(0, USER_END, PAGE, PAGE).is_some());
+    assert!(map.find_room(0, USER_END, 2 * PAGE, PAGE).is_none());
+    map.set(
+        0x4000_0000_0000,
+        0x4000_0000_1000,
+        placement(Some(1), 0x4000_0000_0000),
+    );
+    assert_eq!(spans(&map), [(0, USER_END, 0)]);
+    map.clear(0, USER_END);
+    assert_eq!(map.len(), 0);
+    assert!(map.find_room(0, USER_END, USER_END, USER_END).is_some());
+}
