@@ -9,7 +9,11 @@
 
 use crate::mismatch::{Mismatch, SideName};
 use crate::observe::Outcome;
-use crate::program::ResolvedOp;
+use crate::program::{ResolvedOp, FLAG_FIXED};
+use spec::Rule;
+
+/// A page, in bytes.
+const PAGE_SIZE_BYTES: u64 = 4096;
 
 /// A registered bug of the C original.
 #[derive(Debug)]
@@ -37,9 +41,13 @@ pub static REGISTRY: &[KnownDivergence] = &[
             'fits', and the map gets an entry outside its own bounds.",
         c_behaviour: "returns success with a start beyond map->end and links the entry",
         rust_behaviour: "reproduces the C exactly (same address, same entry)",
-        recognise: |op, _, _, mismatch| {
-            matches!(op, Some(ResolvedOp::Enter { align, .. }) if *align != 0)
-                && invariant_is(mismatch, "entry-inside-map")
+        recognise: |op, c, _, mismatch| {
+            let aligned_enter = matches!(op, Some(ResolvedOp::Enter { align, .. }) if *align != 0);
+            // The entry lands outside the map, or, when the wrapped range
+            // also wraps its own end, the link asserts on it.
+            let wrapped_end = *c == Outcome::Precondition("entry->start < entry->end".into())
+                && spec_rule_is(mismatch, Rule::ValidRequestAccepted);
+            aligned_enter && (invariant_is(mismatch, "entry-inside-map") || wrapped_end)
         },
     },
     KnownDivergence {
@@ -65,12 +73,109 @@ pub static REGISTRY: &[KnownDivergence] = &[
             whole number of pages.",
         c_behaviour: "clips at the unaligned end and keeps the unaligned remainder",
         rust_behaviour: "reproduces the C exactly",
-        recognise: |op, _, _, mismatch| {
-            matches!(op, Some(ResolvedOp::Remove { end, .. }) if end % 4096 != 0)
-                && invariant_is(mismatch, "entry-page-aligned")
+        recognise: |op, c, _, mismatch| {
+            matches!(op, Some(ResolvedOp::Remove { end, .. }) if end % PAGE_SIZE_BYTES != 0)
+                && (invariant_is(mismatch, "entry-page-aligned")
+                    || (*c == Outcome::Ok(None)
+                        && spec_rule_is(mismatch, Rule::InvalidRequestRefused)))
+        },
+    },
+    KnownDivergence {
+        id: "enter-hint-ignores-alignment",
+        explanation: "vm_map_find_avail tries a non-zero start (the hint) with \
+            vm_map_find_fixed, which checks that the range is inside the map and free \
+            but not that it is aligned: a free hint that is not a multiple of the \
+            requested alignment is returned as it is, although the caller asked for an \
+            aligned start. (A fixed start is asserted aligned; a hint is not.)",
+        c_behaviour: "returns the unaligned hint as the start",
+        rust_behaviour: "reproduces the C exactly",
+        recognise: |op, c, _, mismatch| {
+            let Some(ResolvedOp::Enter {
+                start, align, flags, ..
+            }) = *op
+            else {
+                return false;
+            };
+            flags & FLAG_FIXED == 0
+                && align != 0
+                && start % align != 0
+                && *c == Outcome::Ok(Some(start))
+                && spec_rule_is(mismatch, Rule::EnterAligned)
+        },
+    },
+    KnownDivergence {
+        id: "remove-leaves-pages-present",
+        explanation: "vm_map_remove unlinks and frees the entries of the range but \
+            never takes their pages out of the map's page table (X15 had no \
+            pmap_remove yet): a page faulted in before stays present, readable and \
+            possibly writable through a mapping that no longer exists, and still \
+            points at the object's frame.",
+        c_behaviour: "leaves the range's page-table leaves present after the remove",
+        rust_behaviour: "reproduces the C exactly",
+        recognise: |op, c, _, mismatch| {
+            matches!(op, Some(ResolvedOp::Remove { .. }))
+                && *c == Outcome::Ok(None)
+                && spec_rule_is(mismatch, Rule::PmapLeafUnmapped)
+        },
+    },
+    KnownDivergence {
+        id: "fault-access-none",
+        explanation: "vm_map_fault checks the access with `(access & prot) != access`, \
+            which an access of none (0) always passes: a fault that asks for nothing \
+            succeeds, pages the object in and makes the page present with the entry's \
+            protection, even under VM_PROT_NONE (where the present leaf then grants \
+            read and execute). A request for no access is meaningless and should be \
+            refused.",
+        c_behaviour: "succeeds and maps the page",
+        rust_behaviour: "reproduces the C exactly",
+        recognise: |op, c, _, mismatch| {
+            matches!(op, Some(ResolvedOp::Fault { access: 0, .. }))
+                && *c == Outcome::Ok(None)
+                && spec_rule_is(mismatch, Rule::InvalidRequestRefused)
+        },
+    },
+    KnownDivergence {
+        id: "enter-accepts-undefined-attributes",
+        explanation: "vm_map_enter checks that prot lies within maxprot but never \
+            looks at the inheritance and advice nibbles of the flags: values X15 does \
+            not define (inheritance above VM_INHERIT_COPY, advice above \
+            VM_ADV_DONTNEED) are stored in the entry as they are, for later code to \
+            misread.",
+        c_behaviour: "enters the mapping with the undefined values in its flags",
+        rust_behaviour: "reproduces the C exactly",
+        recognise: |op, c, _, mismatch| {
+            let Some(ResolvedOp::Enter { flags, .. }) = *op else {
+                return false;
+            };
+            let (inherit, advice) = ((flags >> 8) & 0xf, (flags >> 12) & 0xf);
+            (inherit > 2 || advice > 4)
+                && matches!(c, Outcome::Ok(Some(_)))
+                && spec_rule_is(mismatch, Rule::InvalidRequestRefused)
+        },
+    },
+    KnownDivergence {
+        id: "remove-takes-kernel-memory",
+        explanation: "vm_map_remove on the kernel map removes whatever range it is \
+            given, including the static boot and kentry entries (whose storage is \
+            then handed to the kentry cache as if it were a slab object) and ranges \
+            the kernel's allocator still uses. The static entries at least are the \
+            map's own and could be protected; nothing refuses the request.",
+        c_behaviour: "removes the kernel's own ranges; frees static entries into a cache",
+        rust_behaviour: "reproduces the C exactly (same calls, same addresses)",
+        recognise: |op, c, _, mismatch| {
+            matches!(op, Some(ResolvedOp::Remove { map, .. }) if map.is_kernel())
+                && *c == Outcome::Ok(None)
+                && (invariant_is(mismatch, "machine-use")
+                    || spec_rule_is(mismatch, Rule::InvalidRequestRefused))
         },
     },
 ];
+
+/// Whether `mismatch` is a promise of the specification that both sides
+/// broke the same way (the port inherited the C's behaviour).
+fn spec_rule_is(mismatch: &Mismatch, rule: Rule) -> bool {
+    matches!(mismatch, Mismatch::Spec(finding) if finding.inherited() && finding.rule() == rule)
+}
 
 /// Whether `mismatch` is the C side breaking the named invariant.
 fn invariant_is(mismatch: &Mismatch, invariant: &str) -> bool {

@@ -17,3 +17,4 @@ pub mod report;
 pub mod runner;
 pub mod shrink;
 pub mod side;
+pub mod spec_oracle;

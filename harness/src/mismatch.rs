@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::observe::{MapView, Outcome};
+use crate::spec_oracle::SpecFinding;
 use crate::program::MapRef;
 use sim::{Event, PmapId, TableEntry};
 
@@ -90,6 +91,8 @@ pub enum Mismatch {
         /// What exactly is wrong.
         detail: String,
     },
+    /// Oracle 6: one side or both broke a promise of the specification.
+    Spec(Box<SpecFinding>),
 }
 
 impl Mismatch {
@@ -111,6 +114,7 @@ impl Mismatch {
             Mismatch::PmapList { .. } => "pmap-list".to_string(),
             Mismatch::PageTable { .. } => "page-table".to_string(),
             Mismatch::Invariant { side, name, .. } => format!("invariant:{side}:{name}"),
+            Mismatch::Spec(finding) => finding.rule().to_string(),
         }
     }
 }

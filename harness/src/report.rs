@@ -10,6 +10,7 @@ use std::fmt::{self, Display, Formatter, Write as _};
 use crate::mismatch::Mismatch;
 use crate::observe::{EntryView, MapView};
 use crate::runner::Divergence;
+use crate::spec_oracle::SpecFinding;
 
 /// The width of one column of the side-by-side entry table.
 const COLUMN_WIDTH: usize = 44;
@@ -120,7 +121,34 @@ fn write_mismatch(f: &mut Formatter<'_>, mismatch: &Mismatch) -> fmt::Result {
         Mismatch::Invariant { side, name, detail } => {
             writeln!(f, "invariant `{name}` broken on the {side} side: {detail}")
         }
+        Mismatch::Spec(finding) => write_spec_finding(f, finding),
     }
+}
+
+/// The rule, the model's expectation, and what each side did.
+fn write_spec_finding(f: &mut Formatter<'_>, finding: &SpecFinding) -> fmt::Result {
+    let rule = finding.rule();
+    writeln!(f, "specification: {rule} broken: {}", rule.describe())?;
+    let expected = finding
+        .c
+        .as_ref()
+        .or(finding.rust.as_ref())
+        .map_or("", |broken| broken.expected.as_str());
+    writeln!(f, "  model expects  {expected}")?;
+    for (side, broken) in [("C", &finding.c), ("Rust", &finding.rust)] {
+        match broken {
+            Some(broken) if broken.rule == rule => writeln!(f, "  {side:<4} did      {}", broken.observed)?,
+            Some(broken) => writeln!(f, "  {side:<4} broke    {broken}")?,
+            None => writeln!(f, "  {side:<4} keeps the promise")?,
+        }
+    }
+    if finding.inherited() {
+        writeln!(
+            f,
+            "  both sides break it the same way: a bug of the C that the port inherited"
+        )?;
+    }
+    Ok(())
 }
 
 fn write_map_pair(f: &mut Formatter<'_>, index: usize, c: &MapView, rust: &MapView) -> fmt::Result {

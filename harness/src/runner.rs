@@ -13,6 +13,7 @@ use crate::observe::{MapView, Outcome};
 use crate::oracle;
 use crate::program::{MachinePreset, MapRef, Program, ResolvedOp, StateView};
 use crate::side::Side;
+use crate::spec_oracle::{SideStep, SpecOracle};
 use sim::{FaultPlan, MachineConfig};
 
 /// How a program ended.
@@ -81,6 +82,41 @@ pub fn machine_config(preset: MachinePreset) -> MachineConfig {
     }
 }
 
+/// Which oracles judge a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Oracles {
+    /// The five differential oracles of DESIGN.md (outcome, trace, maps,
+    /// page tables, invariants).
+    pub differential: bool,
+    /// The sixth: the specification, on each side alone.
+    pub specification: bool,
+}
+
+impl Oracles {
+    /// Every oracle: what the fuzzer and the tests use.
+    pub const ALL: Oracles = Oracles {
+        differential: true,
+        specification: true,
+    };
+    /// The differential oracles alone (for measuring the model's cost).
+    pub const DIFFERENTIAL: Oracles = Oracles {
+        differential: true,
+        specification: false,
+    };
+    /// The specification alone: the model against each side, no comparison
+    /// between them.
+    pub const SPECIFICATION: Oracles = Oracles {
+        differential: false,
+        specification: true,
+    };
+}
+
+impl Default for Oracles {
+    fn default() -> Oracles {
+        Oracles::ALL
+    }
+}
+
 /// Two sides and the buffers the oracles reuse between operations.
 pub struct Runner<C: Side, R: Side> {
     /// The reference side (operands resolve against it).
@@ -93,6 +129,12 @@ pub struct Runner<C: Side, R: Side> {
     /// The kernel-map ranges the program entered and has not removed, by
     /// the C's answers (operand resolution lets valid removes take only these).
     kernel_ranges_of_program: Vec<(u64, u64)>,
+    /// The sixth oracle's models of both sides.
+    spec: SpecOracle,
+    /// The machine configuration of the program being run.
+    config: MachineConfig,
+    /// Which oracles judge programs.
+    pub oracles: Oracles,
     /// Counters over every run.
     pub stats: RunStats,
     /// When set, every step of the next runs is recorded here (for
@@ -138,6 +180,9 @@ impl<C: Side, R: Side> Runner<C, R> {
             rust_maps: Vec::new(),
             ranges: Vec::new(),
             kernel_ranges_of_program: Vec::new(),
+            spec: SpecOracle::default(),
+            config: MachineConfig::normal(),
+            oracles: Oracles::ALL,
             stats: RunStats::default(),
             log: None,
         }
@@ -170,6 +215,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             log.clear();
         }
         let config = machine_config(program.machine);
+        self.config = config.clone();
         let plan = FaultPlan {
             failing_phys_allocs: program.fault_plan.failing_phys_allocs.as_slice().to_vec(),
             failing_cache_allocs: program.fault_plan.failing_cache_allocs.as_slice().to_vec(),
@@ -277,6 +323,21 @@ impl<C: Side, R: Side> Runner<C, R> {
             step.op.as_ref().map(|op| self.touched_map(op))
         };
         self.refresh_maps(scope);
+        let differential = if self.oracles.differential {
+            self.differential_mismatch(step, scope, deep)
+        } else {
+            None
+        };
+        differential.or_else(|| self.spec_mismatch(step, scope))
+    }
+
+    /// Oracles 1 to 5, in order.
+    fn differential_mismatch(
+        &self,
+        step: &Step<'_>,
+        scope: Option<MapRef>,
+        deep: bool,
+    ) -> Option<Mismatch> {
         if let Some(mismatch) = oracle::compare_outcomes(&step.c_outcome, &step.rust_outcome) {
             return Some(mismatch);
         }
@@ -296,6 +357,30 @@ impl<C: Side, R: Side> Runner<C, R> {
                 }
                 oracle::check_invariants(&self.c, &self.c_maps, &self.rust, &self.rust_maps, deep)
             })
+    }
+
+    /// Oracle 6: the specification, on each side alone.
+    fn spec_mismatch(&mut self, step: &Step<'_>, scope: Option<MapRef>) -> Option<Mismatch> {
+        if !self.oracles.specification {
+            return None;
+        }
+        let c = SideStep {
+            machine: self.c.machine(),
+            maps: &self.c_maps,
+            events: &self.c.machine().trace()[step.c_trace_start..],
+            outcome: &step.c_outcome,
+        };
+        let rust = SideStep {
+            machine: self.rust.machine(),
+            maps: &self.rust_maps,
+            events: &self.rust.machine().trace()[step.rust_trace_start..],
+            outcome: &step.rust_outcome,
+        };
+        let finding = match &step.op {
+            None => self.spec.setup(&self.config, &c, &rust),
+            Some(op) => self.spec.check(op, scope, &c, &rust),
+        }?;
+        Some(Mismatch::Spec(Box::new(finding)))
     }
 
     /// The user map an operation can change besides the kernel map (the

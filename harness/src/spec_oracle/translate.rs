@@ -1,0 +1,128 @@
+//! Translation between the harness's vocabulary and the specification's:
+//! operations become [`spec::Request`]s, outcomes [`spec::Answer`]s, a
+//! side's entries [`spec::Mapping`]s, its page-table leaves [`spec::Leaf`]s,
+//! and the kernel's own allocations (seen in the trace) requests of their
+//! own. Nothing here judges; nothing here fails.
+
+use crate::observe::{EntryView, Outcome};
+use crate::program::{MapRef, ResolvedOp};
+use sim::{Event, TableEntry};
+use spec::{Answer, Attributes, Leaf, MapIndex, Mapping, Request};
+
+/// The page-table level whose entries map pages.
+const LEAF_LEVEL: u8 = 1;
+/// The writable bit of a page-table entry.
+const PTE_WRITABLE: u64 = 0x2;
+
+/// The request an operation makes of the map interface; `None` for the
+/// operations the specification says nothing about (object creation,
+/// printing, reaping, skips).
+pub fn request_of(op: &ResolvedOp) -> Option<Request> {
+    match *op {
+        ResolvedOp::CreateMap => Some(Request::CreateMap),
+        ResolvedOp::Enter {
+            map,
+            object,
+            offset,
+            start,
+            size,
+            align,
+            flags,
+        } => Some(Request::Enter {
+            map: map_index(map),
+            object,
+            offset,
+            start,
+            size,
+            align,
+            flags: flags as u32,
+        }),
+        ResolvedOp::Remove { map, start, end } => Some(Request::Remove {
+            map: map_index(map),
+            start,
+            end,
+        }),
+        ResolvedOp::Fault { map, addr, access } => Some(Request::Fault {
+            map: map_index(map),
+            addr,
+            access: access as u32,
+        }),
+        ResolvedOp::CreateObject
+        | ResolvedOp::Reap
+        | ResolvedOp::Info { .. }
+        | ResolvedOp::Skip { .. } => None,
+    }
+}
+
+/// The specification's name for a map.
+pub fn map_index(map: MapRef) -> MapIndex {
+    MapIndex(map.0)
+}
+
+/// A side's outcome as an answer; `None` when nothing ran (the side was
+/// already dead).
+pub fn answer_of(outcome: &Outcome) -> Option<Answer> {
+    Some(match outcome {
+        Outcome::Ok(Some(start)) => Answer::Entered { start: *start },
+        Outcome::Ok(None) => Answer::Done,
+        Outcome::Error(code) => Answer::Error(*code),
+        // The port's "undefined in C" is its refusal of what the C leaves
+        // undefined; the outcome oracle already compares it with the C.
+        Outcome::Precondition(_) | Outcome::Undefined(_) => Answer::Refused,
+        Outcome::Fatal(_) => Answer::Stopped,
+        Outcome::Dead => return None,
+    })
+}
+
+/// The kernel's own allocations and releases among `events` (one
+/// operation's trace), in order: a `vm_kmem_alloc` whose pages were all
+/// found, and every `vm_kmem_free`.
+pub fn kernel_requests(events: &[Event]) -> impl Iterator<Item = Request> + '_ {
+    events.iter().filter_map(|event| match *event {
+        Event::KmemPopulate {
+            va,
+            size_bytes,
+            result: true,
+        } => Some(Request::KernelAllocate {
+            start: va,
+            size: size_bytes as u64,
+        }),
+        Event::KmemDepopulate { va, size_bytes } => Some(Request::KernelRelease {
+            start: va,
+            size: size_bytes as u64,
+        }),
+        _ => None,
+    })
+}
+
+/// One entry as a mapping: the attributes are the four nibbles of the
+/// entry's flags (the mapping flags above them are not page attributes).
+pub fn mapping_of(entry: &EntryView) -> Mapping {
+    let nibble = |shift: u32| ((entry.flags >> shift) & 0xf) as u8;
+    Mapping {
+        start: entry.start,
+        end: entry.end,
+        offset: entry.offset,
+        attributes: Attributes {
+            object: entry.object,
+            prot: nibble(0),
+            maxprot: nibble(4),
+            inherit: nibble(8),
+            advice: nibble(12),
+        },
+    }
+}
+
+/// The present leaves among a page table's entries, in address order.
+pub fn leaves_of(entries: &[TableEntry], out: &mut Vec<Leaf>) {
+    out.clear();
+    out.extend(
+        entries
+            .iter()
+            .filter(|entry| entry.level == LEAF_LEVEL)
+            .map(|entry| Leaf {
+                va: entry.va,
+                writable: entry.raw & PTE_WRITABLE != 0,
+            }),
+    );
+}
