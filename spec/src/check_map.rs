@@ -34,6 +34,9 @@ impl Model {
                 Some(Err(malformed)) => return Err(malformed_report(&malformed)),
                 None => None,
             };
+            if let Some(malformed) = seen.malformed_ahead() {
+                return Err(malformed_report(&malformed));
+            }
             if want != got {
                 return Err(self.difference(map, want, got));
             }

@@ -33,9 +33,10 @@ impl Model {
                 flags,
             } => {
                 self.existing(map)?;
-                classify_flags(&EnterFlags::decode(flags))?;
+                let flags = EnterFlags::decode(flags);
+                classify_flags(&flags)?;
                 classify_offset(object, offset)?;
-                classify_placement(start, size, align, EnterFlags::decode(flags).fixed)
+                classify_placement(start, size, align, flags.fixed)
             }
             Request::Remove { map, start, end } => {
                 let state = self.existing(map)?;

@@ -95,6 +95,16 @@ impl<I: Iterator<Item = Mapping>> Coalesced<I> {
         }
     }
 
+    /// The malformed entry just after the last run returned, if the
+    /// look-ahead has met one: a caller can report it before comparing that
+    /// run, which a malformed neighbour may have cut short.
+    pub fn malformed_ahead(&self) -> Option<Malformed> {
+        match self.pending {
+            Some(Err(malformed)) => Some(malformed),
+            _ => None,
+        }
+    }
+
     /// The next entry, checked to be well formed and after the previous one.
     fn pull(&mut self) -> Option<Result<Mapping, Malformed>> {
         let entry = self.entries.next()?;

@@ -1,0 +1,172 @@
+//! The model never panics, whatever it is fed: random requests with
+//! boundary-heavy values, random answers and random observations.
+
+mod common;
+
+use common::*;
+use spec::{Answer, Attributes, Leaf, MapIndex, Mapping, Request};
+
+/// A small deterministic generator (xorshift64*), so failures replay.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// An address or size: often small and page-aligned, sometimes at the
+    /// edges of the address space or of the maps.
+    fn value(&mut self) -> u64 {
+        let edges = [
+            0,
+            PAGE,
+            USER_END,
+            USER_END - PAGE,
+            KERNEL_START,
+            KENTRY_END,
+            KERNEL_END,
+            u64::MAX,
+            u64::MAX - PAGE + 1,
+            1 << 63,
+        ];
+        match self.below(4) {
+            0 => edges[self.below(edges.len() as u64) as usize],
+            1 => self.next(),
+            _ => self.below(64) * PAGE,
+        }
+    }
+
+    fn map(&mut self) -> MapIndex {
+        MapIndex(self.below(4) as u32)
+    }
+
+    fn request(&mut self) -> Request {
+        match self.below(6) {
+            0 => Request::CreateMap,
+            1 => Request::Enter {
+                map: self.map(),
+                object: if self.below(2) == 0 {
+                    None
+                } else {
+                    Some(self.below(3) as u32)
+                },
+                offset: if self.below(2) == 0 { 0 } else { self.value() },
+                start: self.value(),
+                size: self.value(),
+                align: [0, PAGE, 0x10_000, 3, 1 << 63][self.below(5) as usize],
+                flags: if self.below(2) == 0 {
+                    0x273 | (self.below(4) as u32) << 16
+                } else {
+                    self.next() as u32
+                },
+            },
+            2 => Request::Remove {
+                map: self.map(),
+                start: self.value(),
+                end: self.value(),
+            },
+            3 => Request::Fault {
+                map: self.map(),
+                addr: self.value(),
+                access: self.below(9) as u32,
+            },
+            4 => Request::KernelAllocate {
+                start: self.value(),
+                size: self.value(),
+            },
+            _ => Request::KernelRelease {
+                start: self.value(),
+                size: self.value(),
+            },
+        }
+    }
+
+    fn answer(&mut self) -> Answer {
+        match self.below(5) {
+            0 => Answer::Done,
+            1 => Answer::Entered {
+                start: self.value(),
+            },
+            2 => Answer::Error(self.below(8) as i32 - 1),
+            3 => Answer::Refused,
+            _ => Answer::Stopped,
+        }
+    }
+
+    fn mappings(&mut self) -> Vec<Mapping> {
+        (0..self.below(4))
+            .map(|_| Mapping {
+                start: self.value(),
+                end: self.value(),
+                offset: self.value(),
+                attributes: Attributes {
+                    object: Some(1),
+                    prot: self.below(16) as u8,
+                    maxprot: 7,
+                    inherit: 0,
+                    advice: 0,
+                },
+            })
+            .collect()
+    }
+
+    fn leaves(&mut self) -> Vec<Leaf> {
+        (0..self.below(4))
+            .map(|_| Leaf {
+                va: self.value(),
+                writable: self.below(2) == 0,
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn random_input_never_panics() {
+    let mut random = Random(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..200 {
+        let mut model = model();
+        for _ in 0..50 {
+            let request = random.request();
+            let answer = random.answer();
+            // Broken promises are expected here; only panics would fail.
+            let _ = model.step(&request, &answer);
+            let map = random.map();
+            let _ = model.check_map(map, &random.mappings());
+            let _ = model.check_page_table(map, &random.leaves());
+            let _ = model.expected_mappings(map);
+        }
+    }
+}
+
+#[test]
+fn accepted_random_steps_keep_the_model_consistent() {
+    // Replaying the model's own expectations as a side's observation must
+    // always pass: whatever the model accepted, it describes coherently.
+    let mut random = Random(0x1234_5678_9abc_def1);
+    for _ in 0..200 {
+        let mut model = model();
+        for _ in 0..50 {
+            let request = random.request();
+            let answer = random.answer();
+            if model.step(&request, &answer).is_err() {
+                continue;
+            }
+            for index in 0..model.map_count() {
+                let map = MapIndex(index);
+                let expected = model.expected_mappings(map);
+                assert_eq!(
+                    model.check_map(map, &expected),
+                    Ok(()),
+                    "{request:?} {answer:?}"
+                );
+            }
+        }
+    }
+}
