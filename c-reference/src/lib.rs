@@ -28,9 +28,6 @@ mod snapshot;
 
 pub use outcome::{Outcome, Refusal};
 pub use reference::{CReference, MapHandle};
-pub use snapshot::{
-    EntrySnapshot, KentryLink, KentrySlot, KentryTable, MapSnapshot, KENTRY_ALLOCATED_MARKER,
-};
 
 /// Table bounds of the entry layer: user maps per set-up.
 pub const MAX_USER_MAPS: u32 = bindings::CREF_MAX_USER_MAPS;

@@ -9,13 +9,16 @@
 use std::sync::{Mutex, MutexGuard};
 
 use bindings::cref_outcome;
-use sim::{FaultPlan, Machine, MachineConfig, ObjectId, KERNEL_START, MAX_KERNEL_SIZE_BYTES};
+use sim::{
+    FaultPlan, Machine, MachineConfig, ObjectId, PmapId, KERNEL_START, MAX_KERNEL_SIZE_BYTES,
+};
 use vm_rs::env::Environment;
+use vm_rs::{KentryState, MapState};
 
 use crate::host_memory;
 use crate::outcome::{self, Outcome};
 use crate::services::{self, InstalledMachine};
-use crate::snapshot::{self, KentryTable, MapSnapshot};
+use crate::snapshot;
 
 /// Serialises every use of the C instance in this process.
 static INSTANCE_LOCK: Mutex<()> = Mutex::new(());
@@ -214,42 +217,55 @@ impl CReference {
         unsafe { bindings::cref_map_count() }
     }
 
-    /// A snapshot of `map`, or `None` for an unknown handle.
-    pub fn snapshot(&self, map: MapHandle) -> Option<MapSnapshot> {
-        let mut snapshot = MapSnapshot::default();
-        self.snapshot_into(map, &mut snapshot).then_some(snapshot)
+    /// The state of `map`, or `None` for an unknown handle.
+    pub fn map_state(&self, map: MapHandle) -> Option<MapState> {
+        let mut state = MapState::default();
+        self.map_state_into(map, &mut state).then_some(state)
     }
 
-    /// Like [`CReference::snapshot`], reusing `snapshot`'s vectors; false
-    /// (and `snapshot` untouched) for an unknown handle.
-    pub fn snapshot_into(&self, map: MapHandle, snapshot: &mut MapSnapshot) -> bool {
+    /// Like [`CReference::map_state`], reusing `state`'s vectors; false
+    /// (and `state` untouched) for an unknown handle.
+    pub fn map_state_into(&self, map: MapHandle, state: &mut MapState) -> bool {
+        let Some(map) = self.map_pointer(map) else {
+            return false;
+        };
+        // SAFETY: map_pointer returns live maps of the instance, and holding
+        // &self (with the instance lock) means no operation runs.
+        unsafe { snapshot::read_map(map, state) };
+        true
+    }
+
+    /// The pmap of `map`, or `None` for an unknown handle or a null pmap
+    /// pointer. The oracles never compare it; it is here for tests.
+    pub fn map_pmap(&self, map: MapHandle) -> Option<PmapId> {
+        let map = self.map_pointer(map)?;
+        // SAFETY: as in map_state_into.
+        unsafe { snapshot::read_pmap(map) }
+    }
+
+    /// The C map of a handle, `None` when unknown.
+    fn map_pointer(&self, map: MapHandle) -> Option<*const bindings::vm_map> {
         // SAFETY: a plain read of entry-layer state; no operation runs.
         let map = unsafe { bindings::cref_map(map.0) };
-        if map.is_null() {
-            return false;
-        }
-        // SAFETY: cref_map returns live maps of the instance, and holding
-        // &self (with the instance lock) means no operation runs.
-        unsafe { snapshot::read_map(map, snapshot) };
-        true
+        (!map.is_null()).then_some(map)
     }
 
     /// The seed's kentry slab table, or `None` when the set-up did not
     /// complete.
-    pub fn kentry_table(&self) -> Option<KentryTable> {
-        let mut table = KentryTable::default();
-        self.kentry_table_into(&mut table).then_some(table)
+    pub fn kentry_state(&self) -> Option<KentryState> {
+        let mut state = KentryState::default();
+        self.kentry_state_into(&mut state).then_some(state)
     }
 
-    /// Like [`CReference::kentry_table`], reusing `table`'s vector.
-    pub fn kentry_table_into(&self, table: &mut KentryTable) -> bool {
+    /// Like [`CReference::kentry_state`], reusing `state`'s vector.
+    pub fn kentry_state_into(&self, state: &mut KentryState) -> bool {
         // SAFETY: a plain read of entry-layer state; no operation runs.
         if unsafe { bindings::cref_is_set_up() } == 0 {
             return false;
         }
         // SAFETY: the set-up completed, and holding &self (with the
         // instance lock) means no operation runs.
-        unsafe { snapshot::read_kentry_table(table) }
+        unsafe { snapshot::read_kentry_state(state) }
     }
 }
 

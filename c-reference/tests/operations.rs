@@ -4,9 +4,10 @@
 
 mod common;
 
-use c_reference::{CReference, KentryLink, KentrySlot, MapHandle, Outcome, Refusal};
+use c_reference::{CReference, MapHandle, Outcome, Refusal};
 use common::*;
 use sim::{Event, FaultPlan, MachineConfig, ObjectId, PhysAddr, PmapId};
+use vm_rs::{KentryLink, KentrySlot};
 
 /// End of the kentry area (boot space 1 MiB on `normal`).
 const KENTRY_END: u64 = kva((1 << 20) + KENTRY_AREA_BYTES + KENTRY_TABLE_BYTES);
@@ -241,7 +242,7 @@ fn removing_the_middle_of_an_entry_keeps_object_offsets() {
             (start + 0x8000, start + 0x1_0000, Some(object), 0x1_8000),
         ]
     );
-    assert_eq!(user.size_bytes, 0xc000);
+    assert_eq!(user.size, 0xc000);
 }
 
 /// The leaf mapping `va` in `pmap`, if any.
@@ -257,7 +258,7 @@ fn leaf(reference: &CReference, pmap: PmapId, va: u64) -> Option<u64> {
 fn faults_go_through_the_pager_then_the_cache() {
     let mut reference = set_up(MachineConfig::normal());
     let map = reference.create_map().ok().expect("a user map");
-    let pmap = snapshot(&reference, map).pmap.expect("a pmap");
+    let pmap = reference.map_pmap(map).expect("a pmap");
     let object = reference.create_object().ok().expect("an object");
     assert_eq!(
         reference.enter(map, Some(object), 0, 0x1_0000, 0x4000, 0, USER_RW),
@@ -380,7 +381,7 @@ fn reap_returns_an_empty_kentry_slab_through_the_seed() {
     let slab_leaf = leaf(&reference, PmapId::KERNEL, slab_va).expect("slab 0 is mapped");
     let slab_frame = PhysAddr(slab_leaf & 0x000f_ffff_ffff_f000);
     assert_eq!(
-        reference.kentry_table().expect("set up").slots[0],
+        reference.kentry_state().expect("set up").slots[0],
         KentrySlot::Allocated
     );
 
@@ -393,7 +394,7 @@ fn reap_returns_an_empty_kentry_slab_through_the_seed() {
 
     assert!(!reference.machine().frame_is_allocated(slab_frame));
     assert_eq!(leaf(&reference, PmapId::KERNEL, slab_va), None);
-    let table = reference.kentry_table().expect("set up");
+    let table = reference.kentry_state().expect("set up");
     assert_eq!(table.free_head, KentryLink::Slab(0));
     assert_eq!(table.allocated().count(), 0);
     assert_eq!(table.free_list().len(), 2048);
@@ -434,7 +435,7 @@ fn refusals_keep_the_tables_bounded() {
         reference.info(unknown_map),
         Outcome::Refused(Refusal::UnknownMap)
     );
-    assert_eq!(reference.snapshot(unknown_map), None);
+    assert_eq!(reference.map_state(unknown_map), None);
     let unknown_object = Some(ObjectId(c_reference::MAX_OBJECTS));
     let outcome = reference.enter(MapHandle(1), unknown_object, 0, 0, PAGE, 0, USER_RW);
     assert_eq!(outcome, Outcome::Refused(Refusal::UnknownObject));
@@ -461,8 +462,8 @@ struct Observation {
     outcomes: Vec<Outcome<u64>>,
     trace: Vec<Event>,
     console: String,
-    maps: Vec<c_reference::MapSnapshot>,
-    kentry: Option<c_reference::KentryTable>,
+    maps: Vec<vm_rs::MapState>,
+    kentry: Option<vm_rs::KentryState>,
     /// The most entries any map had after an operation.
     most_entries: u32,
 }
@@ -529,7 +530,7 @@ fn run_mixed_program(reference: &mut CReference, seed: u64, length: usize) -> Ob
             .iter()
             .map(|&handle| snapshot(reference, handle))
             .collect(),
-        kentry: reference.kentry_table(),
+        kentry: reference.kentry_state(),
         most_entries,
     }
 }

@@ -4,9 +4,10 @@
 
 mod common;
 
-use c_reference::{CReference, KentryLink, KentrySlot, MapHandle, Outcome};
+use c_reference::{CReference, MapHandle, Outcome};
 use common::*;
 use sim::{Event, FaultPlan, MachineConfig, PhysAddr, PmapId, SlabBackEnd};
+use vm_rs::{KentryLink, KentrySlot};
 
 /// git's blob id of a file: SHA-1 of "blob <length>\0" and the bytes.
 fn git_blob_id(bytes: &[u8]) -> String {
@@ -54,13 +55,13 @@ fn setup_builds_the_boot_and_kentry_entries() {
         .iter()
         .all(|entry| entry.object.is_none() && entry.offset == 0));
     assert_eq!((kernel.start, kernel.end), (kva(0), kva(32 << 20)));
-    assert_eq!(kernel.size_bytes, kentry_end - kva(0));
+    assert_eq!(kernel.size, kentry_end - kva(0));
     assert_eq!(kernel.nr_entries, 2);
     assert_eq!(
         (kernel.find_cache, kernel.find_cache_threshold),
         (kentry_end, 0)
     );
-    assert_eq!(kernel.pmap, Some(PmapId::KERNEL));
+    assert_eq!(reference.map_pmap(MapHandle::KERNEL), Some(PmapId::KERNEL));
     check_consistent(&kernel);
     assert_eq!(reference.map_count(), 1);
 }
@@ -125,7 +126,7 @@ fn setup_creates_the_three_caches_in_order() {
 #[test]
 fn kentry_free_list_holds_every_slab_after_setup() {
     let reference = set_up(MachineConfig::normal());
-    let table = reference.kentry_table().expect("set up");
+    let table = reference.kentry_state().expect("set up");
     assert_eq!(table.table_va, kva(1 << 20) + KENTRY_AREA_BYTES);
     assert_eq!(table.slab_size_bytes, PAGE);
     assert_eq!(table.slots.len(), 2048);
@@ -139,7 +140,7 @@ fn first_kernel_entry_allocation_takes_kentry_slab_zero() {
     // The map comes from the vm_map cache, whose slab is a vm_kmem mapping
     // in the kernel map, whose entry comes from the kentry cache.
     assert_eq!(reference.create_map(), Outcome::Ok(MapHandle(1)));
-    let table = reference.kentry_table().expect("set up");
+    let table = reference.kentry_state().expect("set up");
     assert_eq!(table.slots[0], KentrySlot::Allocated);
     assert_eq!(table.allocated().collect::<Vec<_>>(), [0]);
     assert_eq!(table.free_head, KentryLink::Slab(1));
@@ -188,7 +189,7 @@ fn setup_panics_with_the_seeds_messages() {
             "allocation {failing_alloc}"
         );
         assert!(reference.is_dead());
-        assert_eq!(reference.kentry_table(), None);
+        assert_eq!(reference.kentry_state(), None);
         assert_eq!(
             reference.create_map(),
             Outcome::Refused(c_reference::Refusal::Dead)

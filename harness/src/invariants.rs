@@ -4,9 +4,9 @@
 //! [`check`] returns the first broken invariant as a stable name and a
 //! detail line; it never panics.
 
-use crate::observe::MapView;
 use crate::side::Side;
 use sim::{PhysAddr, SlabBackEnd};
+use vm_rs::MapState;
 
 /// The physical-address bits of a page-table entry.
 const PTE_ADDRESS_MASK: u64 = 0x000f_ffff_ffff_f000;
@@ -18,7 +18,7 @@ const PAGE_SIZE_BYTES: u64 = 4096;
 /// The first invariant `side` breaks in its maps (index 0 is the kernel map,
 /// then the user maps in creation order) or in its use of the machine. Cheap
 /// enough to run after every operation.
-pub fn check(side: &dyn Side, maps: &[MapView]) -> Option<(&'static str, String)> {
+pub fn check(side: &dyn Side, maps: &[MapState]) -> Option<(&'static str, String)> {
     maps.iter()
         .enumerate()
         .find_map(|(index, map)| {
@@ -37,7 +37,7 @@ pub fn check_deep(side: &dyn Side) -> Option<(&'static str, String)> {
     check_kentry(side).or_else(|| check_leaves(side))
 }
 
-fn check_map(map: &MapView) -> Option<(&'static str, String)> {
+fn check_map(map: &MapState) -> Option<(&'static str, String)> {
     for (index, entry) in map.entries.iter().enumerate() {
         if entry.start >= entry.end {
             return Some(("entry-nonempty", format!("entry {index} is {entry}")));

@@ -91,7 +91,10 @@ pub static REGISTRY: &[KnownDivergence] = &[
         rust_behaviour: "reproduces the C exactly",
         recognise: |op, c, _, mismatch| {
             let Some(ResolvedOp::Enter {
-                start, align, flags, ..
+                start,
+                align,
+                flags,
+                ..
             }) = *op
             else {
                 return false;

@@ -4,10 +4,11 @@
 
 use std::fmt;
 
-use crate::observe::{MapView, Outcome};
-use crate::spec_oracle::SpecFinding;
+use crate::observe::Outcome;
 use crate::program::MapRef;
+use crate::spec_oracle::SpecFinding;
 use sim::{Event, PmapId, TableEntry};
+use vm_rs::MapState;
 
 /// Which side an invariant failed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,9 +62,9 @@ pub enum Mismatch {
         /// The first field that differs.
         field: &'static str,
         /// The C's map.
-        c: Box<MapView>,
+        c: Box<MapState>,
         /// The port's map.
-        rust: Box<MapView>,
+        rust: Box<MapState>,
     },
     /// Oracle 4: the sides have different pmaps.
     PmapList {

@@ -1,10 +1,11 @@
-//! What the oracles compare, in one vocabulary for both sides: the outcome
-//! of an operation, and a map's state as a [`MapView`].
+//! How an operation ended, in one vocabulary for both sides: [`Outcome`].
+//! (The state the oracles compare is `vm_rs::state`'s, which both sides
+//! produce directly.)
 //!
-//! Each side converts its own results into these types (the C's outcomes and
-//! snapshots, the port's `Result` and `MapState`), so that comparison is
-//! plain equality. Conversions never fail: anything a side cannot express is
-//! carried as text.
+//! Each side translates its own native result into an `Outcome` in one
+//! place (the C's outcomes in `side::c`, the port's `Result` in
+//! `side::rust`), so that comparison is plain equality. Translations never
+//! fail: anything a side cannot express is carried as text.
 
 use std::fmt;
 
@@ -39,14 +40,6 @@ impl Outcome {
             Outcome::Precondition(_) | Outcome::Fatal(_) | Outcome::Undefined(_) | Outcome::Dead
         )
     }
-
-    /// Classifies a C panic message: assertions become preconditions.
-    pub fn from_c_panic(message: &str) -> Outcome {
-        match message.strip_prefix("assertion failed: ") {
-            Some(expression) => Outcome::Precondition(expression.to_string()),
-            None => Outcome::Fatal(message.to_string()),
-        }
-    }
 }
 
 impl fmt::Display for Outcome {
@@ -74,73 +67,4 @@ pub fn error_name(code: i32) -> &'static str {
         6 => "ERROR_ACCES",
         _ => "unknown",
     }
-}
-
-/// One map entry as both sides describe it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EntryView {
-    /// First address.
-    pub start: u64,
-    /// First address past the entry.
-    pub end: u64,
-    /// The object's id, `None` for a null mapping.
-    pub object: Option<u32>,
-    /// Offset of `start` in the object.
-    pub offset: u64,
-    /// The flags the entry keeps (`flags & VM_MAP_ENTRY_MASK`).
-    pub flags: u32,
-}
-
-impl fmt::Display for EntryView {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:#014x}-{:#014x} ", self.start, self.end)?;
-        match self.object {
-            Some(object) => write!(f, "obj{object}+{:#x}", self.offset)?,
-            None => write!(f, "null")?,
-        }
-        write!(f, " {:#07x}", self.flags)
-    }
-}
-
-/// A map's state: entries in address order and in list order, and scalars.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct MapView {
-    /// `map->start`.
-    pub start: u64,
-    /// `map->end`.
-    pub end: u64,
-    /// `map->size`.
-    pub size: u64,
-    /// `map->nr_entries`.
-    pub nr_entries: u32,
-    /// `map->find_cache`.
-    pub find_cache: u64,
-    /// `map->find_cache_threshold`.
-    pub find_cache_threshold: u64,
-    /// Entries in address order (tree order).
-    pub entries: Vec<EntryView>,
-    /// Entries in the order of the entry list.
-    pub list: Vec<EntryView>,
-}
-
-impl MapView {
-    /// Empties the view, keeping its buffers.
-    pub fn clear(&mut self) {
-        *self = MapView {
-            entries: std::mem::take(&mut self.entries),
-            list: std::mem::take(&mut self.list),
-            ..MapView::default()
-        };
-        self.entries.clear();
-        self.list.clear();
-    }
-}
-
-/// The kentry allocator's table as both sides describe it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct KentryView {
-    /// The free list as slab indices, head first.
-    pub free_list: Vec<u32>,
-    /// The slabs whose descriptor holds the allocated marker.
-    pub allocated: Vec<u32>,
 }

@@ -4,10 +4,11 @@
 
 use crate::invariants;
 use crate::mismatch::{Mismatch, SideName};
-use crate::observe::{MapView, Outcome};
+use crate::observe::Outcome;
 use crate::program::MapRef;
 use crate::side::Side;
 use sim::{Event, Machine, PmapId, TableEntry};
+use vm_rs::MapState;
 
 /// The most differing page-table entries a report carries per side.
 const MAX_TABLE_DIFF_LINES: usize = 16;
@@ -32,7 +33,7 @@ pub fn compare_traces(c: &[Event], rust: &[Event]) -> Option<Mismatch> {
 }
 
 /// Oracle 3, for one map: the first differing field, if any.
-pub fn compare_maps(map: MapRef, c: &MapView, rust: &MapView) -> Option<Mismatch> {
+pub fn compare_maps(map: MapRef, c: &MapState, rust: &MapState) -> Option<Mismatch> {
     let field = first_differing_field(c, rust)?;
     Some(Mismatch::Map {
         map,
@@ -42,7 +43,7 @@ pub fn compare_maps(map: MapRef, c: &MapView, rust: &MapView) -> Option<Mismatch
     })
 }
 
-fn first_differing_field(c: &MapView, rust: &MapView) -> Option<&'static str> {
+fn first_differing_field(c: &MapState, rust: &MapState) -> Option<&'static str> {
     let fields: [(&'static str, bool); 8] = [
         ("entries", c.entries == rust.entries),
         ("list", c.list == rust.list),
@@ -101,9 +102,9 @@ fn page_table_diff(pmap: PmapId, c: &[TableEntry], rust: &[TableEntry]) -> Misma
 /// that walk the kentry table and every page table.
 pub fn check_invariants(
     c: &dyn Side,
-    c_maps: &[MapView],
+    c_maps: &[MapState],
     rust: &dyn Side,
-    rust_maps: &[MapView],
+    rust_maps: &[MapState],
     deep: bool,
 ) -> Option<Mismatch> {
     let sides = [(SideName::C, c, c_maps), (SideName::Rust, rust, rust_maps)];

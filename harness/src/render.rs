@@ -20,9 +20,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::observe::{EntryView, MapView};
 use crate::program::{Program, ResolvedOp};
 use crate::runner::StepRecord;
+use vm_rs::{EntryState, MapState};
 
 /// The picture's width in pixels.
 const WIDTH: f64 = 1500.0;
@@ -426,7 +426,7 @@ fn write_panel(svg: &mut String, top: f64, step: &StepRecord, map: usize, scale:
         top + 10.0,
         map_name(map)
     );
-    let empty = MapView::default();
+    let empty = MapState::default();
     let c = step.c_maps.get(map);
     let rust = step.rust_maps.get(map);
     let tracks = [
@@ -445,8 +445,8 @@ fn write_panel(svg: &mut String, top: f64, step: &StepRecord, map: usize, scale:
 fn write_track(
     svg: &mut String,
     side: &str,
-    view: Option<&MapView>,
-    other: &MapView,
+    view: Option<&MapState>,
+    other: &MapState,
     scale: Option<&Scale>,
     y: f64,
 ) {
@@ -480,12 +480,12 @@ fn write_note(svg: &mut String, y: f64, text: &str) {
     );
 }
 
-fn write_bar(svg: &mut String, entry: &EntryView, differs: bool, scale: &Scale, y: f64) {
+fn write_bar(svg: &mut String, entry: &EntryState, differs: bool, scale: &Scale, y: f64) {
     let (a, b) = (scale.x(entry.start), scale.x(entry.end));
     let x = a.min(b);
     let width = (a - b).abs().max(MIN_BAR_WIDTH);
     let fill = entry.object.map_or(NULL_COLOUR, |object| {
-        OBJECT_COLOURS[object as usize % OBJECT_COLOURS.len()]
+        OBJECT_COLOURS[object.0 as usize % OBJECT_COLOURS.len()]
     });
     let (stroke, stroke_width) = if differs {
         (DIFF_OUTLINE, 2.5)
@@ -497,10 +497,7 @@ fn write_bar(svg: &mut String, entry: &EntryView, differs: bool, scale: &Scale, 
         r#"<rect class="entry" x="{x:.1}" y="{y}" width="{width:.1}" height="{TRACK_HEIGHT}" fill="{fill}" stroke="{stroke}" stroke-width="{stroke_width}"><title>{}</title></rect>"#,
         escape(&entry.to_string())
     );
-    let label = match entry.object {
-        Some(object) => format!("obj{object}+{:#x}", entry.offset),
-        None => "null".to_string(),
-    };
+    let label = entry.backing().to_string();
     let font_size = 10.0;
     if (label.len() as f64) * font_size * CHAR_WIDTH_PER_PX + 6.0 <= width {
         let _ = writeln!(
@@ -513,7 +510,7 @@ fn write_bar(svg: &mut String, entry: &EntryView, differs: bool, scale: &Scale, 
 }
 
 /// The map's scalars beside a track, in red where the sides differ.
-fn write_scalars(svg: &mut String, view: Option<&MapView>, other: &MapView, y: f64) {
+fn write_scalars(svg: &mut String, view: Option<&MapState>, other: &MapState, y: f64) {
     let Some(map) = view else {
         return;
     };
@@ -541,8 +538,8 @@ fn write_scalars(svg: &mut String, view: Option<&MapView>, other: &MapView, y: f
 /// a label that fits on neither is left out (its tick stays).
 fn write_ticks(
     svg: &mut String,
-    c: Option<&MapView>,
-    rust: Option<&MapView>,
+    c: Option<&MapState>,
+    rust: Option<&MapState>,
     scale: Option<&Scale>,
     y: f64,
 ) {

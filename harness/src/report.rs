@@ -8,9 +8,9 @@
 use std::fmt::{self, Display, Formatter, Write as _};
 
 use crate::mismatch::Mismatch;
-use crate::observe::{EntryView, MapView};
 use crate::runner::Divergence;
 use crate::spec_oracle::SpecFinding;
+use vm_rs::{EntryState, MapState};
 
 /// The width of one column of the side-by-side entry table.
 const COLUMN_WIDTH: usize = 44;
@@ -63,7 +63,7 @@ impl Divergence {
     fn write_maps(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let count = self.c_maps.len().max(self.rust_maps.len());
         for index in 0..count {
-            let empty = MapView::default();
+            let empty = MapState::default();
             let c = self.c_maps.get(index).unwrap_or(&empty);
             let rust = self.rust_maps.get(index).unwrap_or(&empty);
             writeln!(f)?;
@@ -137,7 +137,9 @@ fn write_spec_finding(f: &mut Formatter<'_>, finding: &SpecFinding) -> fmt::Resu
     writeln!(f, "  model expects  {expected}")?;
     for (side, broken) in [("C", &finding.c), ("Rust", &finding.rust)] {
         match broken {
-            Some(broken) if broken.rule == rule => writeln!(f, "  {side:<4} did      {}", broken.observed)?,
+            Some(broken) if broken.rule == rule => {
+                writeln!(f, "  {side:<4} did      {}", broken.observed)?
+            }
             Some(broken) => writeln!(f, "  {side:<4} broke    {broken}")?,
             None => writeln!(f, "  {side:<4} keeps the promise")?,
         }
@@ -151,7 +153,12 @@ fn write_spec_finding(f: &mut Formatter<'_>, finding: &SpecFinding) -> fmt::Resu
     Ok(())
 }
 
-fn write_map_pair(f: &mut Formatter<'_>, index: usize, c: &MapView, rust: &MapView) -> fmt::Result {
+fn write_map_pair(
+    f: &mut Formatter<'_>,
+    index: usize,
+    c: &MapState,
+    rust: &MapState,
+) -> fmt::Result {
     let name = if index == 0 {
         "kernel map".to_string()
     } else {
@@ -165,7 +172,7 @@ fn write_map_pair(f: &mut Formatter<'_>, index: usize, c: &MapView, rust: &MapVi
         let marker = if left == right { ' ' } else { '*' };
         writeln!(f, "{marker} {left:<COLUMN_WIDTH$} | {right}")?;
     }
-    let scalars = |map: &MapView| {
+    let scalars = |map: &MapState| {
         let mut text = String::new();
         let _ = write!(
             text,
@@ -179,6 +186,6 @@ fn write_map_pair(f: &mut Formatter<'_>, index: usize, c: &MapView, rust: &MapVi
     writeln!(f, "{marker} {left:<COLUMN_WIDTH$} | {right}")
 }
 
-fn cell(entry: Option<&EntryView>) -> String {
+fn cell(entry: Option<&EntryState>) -> String {
     entry.map_or(String::new(), ToString::to_string)
 }

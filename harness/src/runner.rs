@@ -9,12 +9,13 @@
 
 use crate::known::{self, KnownDivergence};
 use crate::mismatch::Mismatch;
-use crate::observe::{MapView, Outcome};
+use crate::observe::Outcome;
 use crate::oracle;
 use crate::program::{MachinePreset, MapRef, Program, ResolvedOp, StateView};
 use crate::side::Side;
 use crate::spec_oracle::{SideStep, SpecOracle};
 use sim::{FaultPlan, MachineConfig};
+use vm_rs::MapState;
 
 /// How a program ended.
 #[derive(Debug)]
@@ -48,9 +49,9 @@ pub struct Divergence {
     /// What differs.
     pub mismatch: Mismatch,
     /// The C's maps at that point (kernel map first).
-    pub c_maps: Vec<MapView>,
+    pub c_maps: Vec<MapState>,
     /// The port's maps at that point.
-    pub rust_maps: Vec<MapView>,
+    pub rust_maps: Vec<MapState>,
 }
 
 /// Counters over the runs of one [`Runner`], for the fuzzer's status line.
@@ -123,8 +124,8 @@ pub struct Runner<C: Side, R: Side> {
     pub c: C,
     /// The side under test.
     pub rust: R,
-    c_maps: Vec<MapView>,
-    rust_maps: Vec<MapView>,
+    c_maps: Vec<MapState>,
+    rust_maps: Vec<MapState>,
     ranges: Vec<Vec<(u64, u64)>>,
     /// The kernel-map ranges the program entered and has not removed, by
     /// the C's answers (operand resolution lets valid removes take only these).
@@ -154,9 +155,9 @@ pub struct StepRecord {
     /// The port's outcome.
     pub rust_outcome: Outcome,
     /// Both sides' maps after the step (kernel map first).
-    pub c_maps: Vec<MapView>,
+    pub c_maps: Vec<MapState>,
     /// The port's maps after the step.
-    pub rust_maps: Vec<MapView>,
+    pub rust_maps: Vec<MapState>,
 }
 
 /// The outcome of one step (setup or an operation) on both sides.
@@ -482,10 +483,10 @@ fn in_scope(index: usize, scope: Option<MapRef>, known_maps: usize) -> bool {
 }
 
 /// Fills `maps` with the side's kernel map and user maps (those in scope).
-fn fill(side: &dyn Side, maps: &mut Vec<MapView>, scope: Option<MapRef>) {
+fn fill(side: &dyn Side, maps: &mut Vec<MapState>, scope: Option<MapRef>) {
     let known_maps = maps.len();
     let count = side.user_map_count() as usize + 1;
-    maps.resize_with(count, MapView::default);
+    maps.resize_with(count, MapState::default);
     for (index, map) in maps.iter_mut().enumerate() {
         if in_scope(index, scope, known_maps) {
             side.fill_map(MapRef(index as u32), map);
@@ -495,7 +496,7 @@ fn fill(side: &dyn Side, maps: &mut Vec<MapView>, scope: Option<MapRef>) {
 
 /// The reference side's state, as operand resolution sees it.
 struct MapsView<'a> {
-    maps: &'a [MapView],
+    maps: &'a [MapState],
     ranges: &'a [Vec<(u64, u64)>],
     kernel_ranges_of_program: &'a [(u64, u64)],
     user_maps: u32,

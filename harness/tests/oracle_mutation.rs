@@ -7,11 +7,12 @@
 //!
 //! No C is involved: the reference side is the port itself.
 
-use harness::observe::{KentryView, MapView, Outcome};
+use harness::observe::Outcome;
 use harness::program::{MapRef, Program, ResolvedOp};
 use harness::runner::{Runner, Verdict};
 use harness::side::{rust::RustSide, Side};
 use sim::{FaultPlan, Machine, MachineConfig, PAGE_SIZE};
+use vm_rs::{KentryState, MapState};
 
 /// One way of misbehaving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +59,7 @@ impl Mutant {
 
     /// Distorts user maps only: the kernel map has entries from set-up on,
     /// and the mutations should show at the operations that cause them.
-    fn distort_map(&self, out: &mut MapView) {
+    fn distort_map(&self, out: &mut MapState) {
         let has_entries = !out.entries.is_empty();
         match self.mutation {
             Mutation::SizeOffByAPage if has_entries => out.size += PAGE_SIZE,
@@ -114,7 +115,7 @@ impl Side for Mutant {
         self.port.object_count()
     }
 
-    fn fill_map(&self, map: MapRef, out: &mut MapView) -> bool {
+    fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool {
         let exists = self.port.fill_map(map, out);
         if exists && !map.is_kernel() {
             self.distort_map(out);
@@ -122,7 +123,7 @@ impl Side for Mutant {
         exists
     }
 
-    fn kentry(&self) -> KentryView {
+    fn kentry(&self) -> KentryState {
         self.port.kentry()
     }
 }

@@ -9,13 +9,14 @@
 use harness::corpus::{self, Expectation};
 use harness::known;
 use harness::mismatch::{Mismatch, SideName};
-use harness::observe::{EntryView, KentryView, MapView, Outcome};
+use harness::observe::Outcome;
 use harness::oracle;
 use harness::program::{MapRef, Program, ResolvedOp};
 use harness::runner::{Runner, Verdict};
 use harness::side::{rust::RustSide, Side};
 use sim::{Event, FaultPlan, Machine, MachineConfig, PhysAddr, KERNEL_START, PAGE_SIZE};
-use vm_rs::env::Environment;
+use vm_rs::env::{Environment, ObjectId};
+use vm_rs::{EntryState, KentrySlot, KentryState, MapState};
 
 // ---------------------------------------------------------------- outcomes
 
@@ -137,8 +138,8 @@ fn compare_traces_fires_on_a_length_difference() {
 const MAP_START: u64 = 0x1000_0000;
 const MAP_END: u64 = 0x2000_0000;
 
-fn entry(start: u64, end: u64) -> EntryView {
-    EntryView {
+fn entry(start: u64, end: u64) -> EntryState {
+    EntryState {
         start,
         end,
         object: None,
@@ -148,12 +149,12 @@ fn entry(start: u64, end: u64) -> EntryView {
 }
 
 /// A map that keeps every invariant: two entries with a gap between them.
-fn valid_map() -> MapView {
+fn valid_map() -> MapState {
     let entries = vec![
         entry(MAP_START, MAP_START + 2 * PAGE_SIZE),
         entry(MAP_START + 4 * PAGE_SIZE, MAP_START + 5 * PAGE_SIZE),
     ];
-    MapView {
+    MapState {
         start: MAP_START,
         end: MAP_END,
         size: 3 * PAGE_SIZE,
@@ -165,11 +166,11 @@ fn valid_map() -> MapView {
     }
 }
 
-type MapChange = fn(&mut MapView);
+type MapChange = fn(&mut MapState);
 
 /// Each field `compare_maps` compares, and a change of that field alone.
 const FIELD_CHANGES: &[(&str, MapChange)] = &[
-    ("entries", |map| map.entries[1].object = Some(0)),
+    ("entries", |map| map.entries[1].object = Some(ObjectId(0))),
     ("list", |map| map.list[0].flags ^= 1),
     ("size", |map| map.size += PAGE_SIZE),
     ("nr_entries", |map| map.nr_entries += 1),
@@ -185,7 +186,7 @@ fn compare_maps_is_quiet_on_equal_maps() {
         oracle::compare_maps(MapRef(0), &valid_map(), &valid_map()),
         None
     );
-    let empty = MapView::default();
+    let empty = MapState::default();
     assert_eq!(oracle::compare_maps(MapRef(3), &empty, &empty), None);
 }
 
@@ -307,14 +308,14 @@ fn compare_page_tables_finds_an_extra_pmap() {
 /// A side around a bare machine, with a kentry table the test chooses.
 struct FakeSide {
     machine: Machine,
-    kentry: KentryView,
+    kentry: KentryState,
 }
 
 impl FakeSide {
     fn new() -> FakeSide {
         FakeSide {
             machine: Machine::new(MachineConfig::normal()),
-            kentry: KentryView::default(),
+            kentry: KentryState::default(),
         }
     }
 }
@@ -338,11 +339,11 @@ impl Side for FakeSide {
     fn object_count(&self) -> u32 {
         0
     }
-    fn fill_map(&self, _map: MapRef, out: &mut MapView) -> bool {
+    fn fill_map(&self, _map: MapRef, out: &mut MapState) -> bool {
         out.clear();
         false
     }
-    fn kentry(&self) -> KentryView {
+    fn kentry(&self) -> KentryState {
         self.kentry.clone()
     }
 }
@@ -380,8 +381,8 @@ const INVARIANT_BREAKS: &[(&str, &str, MapChange)] = &[
 ];
 
 fn invariant_mismatch(
-    c_maps: &[MapView],
-    rust_maps: &[MapView],
+    c_maps: &[MapState],
+    rust_maps: &[MapState],
     deep: bool,
 ) -> Option<(SideName, &'static str)> {
     let (c, rust) = (FakeSide::new(), FakeSide::new());
@@ -394,7 +395,7 @@ fn invariant_mismatch(
 
 #[test]
 fn check_invariants_is_quiet_on_valid_maps() {
-    let maps = [MapView::default(), valid_map()];
+    let maps = [MapState::default(), valid_map()];
     assert_eq!(invariant_mismatch(&maps, &maps, false), None);
     assert_eq!(invariant_mismatch(&maps, &maps, true), None);
 }
@@ -404,8 +405,8 @@ fn check_invariants_names_each_broken_map_invariant_and_side() {
     for (what, invariant, change) in INVARIANT_BREAKS {
         let mut broken = valid_map();
         change(&mut broken);
-        let valid = [MapView::default(), valid_map()];
-        let with_broken = [MapView::default(), broken];
+        let valid = [MapState::default(), valid_map()];
+        let with_broken = [MapState::default(), broken];
         assert_eq!(
             invariant_mismatch(&with_broken, &valid, false),
             Some((SideName::C, *invariant)),
@@ -468,7 +469,7 @@ fn deep_invariants_find_a_leaf_on_a_free_frame() {
 #[test]
 fn deep_invariants_find_a_kentry_descriptor_without_its_slab() {
     let mut c = FakeSide::new();
-    c.kentry.allocated = vec![0];
+    c.kentry.slots = vec![KentrySlot::Allocated];
     let rust = FakeSide::new();
     assert_eq!(oracle::check_invariants(&c, &[], &rust, &[], false), None);
     let mismatch = oracle::check_invariants(&c, &[], &rust, &[], true);

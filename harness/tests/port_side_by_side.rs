@@ -5,10 +5,10 @@
 //! seed's source (so that both sides being wrong the same way fails too).
 
 use harness::corpus;
-use harness::observe::{EntryView, MapView};
 use harness::runner::{Runner, StepRecord, Verdict};
 use harness::side::{c::CSide, rust::RustSide, Side};
 use sim::MachineConfig;
+use vm_rs::{EntryState, MapState};
 
 /// Runs a seed; returns its recorded steps and the C's trace as text lines.
 fn run_seed(name: &str) -> (Vec<StepRecord>, Vec<String>, String) {
@@ -42,14 +42,14 @@ fn outcome(steps: &[StepRecord], index: usize) -> String {
 }
 
 /// The C's map `map` after the last step.
-fn final_map(steps: &[StepRecord], map: usize) -> MapView {
+fn final_map(steps: &[StepRecord], map: usize) -> MapState {
     steps.last().expect("a step").c_maps[map].clone()
 }
 
-fn ranges(map: &MapView) -> Vec<(u64, u64, u64)> {
+fn ranges(map: &MapState) -> Vec<(u64, u64, u64)> {
     map.entries
         .iter()
-        .map(|e: &EntryView| (e.start, e.end, e.offset))
+        .map(|e: &EntryState| (e.start, e.end, e.offset))
         .collect()
 }
 

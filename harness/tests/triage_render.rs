@@ -3,38 +3,40 @@
 //! inside the picture even for address spaces of 2^47 bytes, and the same
 //! bytes every time.
 
-use harness::observe::{EntryView, MapView, Outcome};
+use harness::observe::Outcome;
 use harness::program::{MapRef, Program, ResolvedOp};
 use harness::render::{render_svg, Mark};
 use harness::runner::StepRecord;
+use vm_rs::env::ObjectId;
+use vm_rs::{EntryState, MapState};
 
 const KERNEL_START: u64 = 0x2000_0000_0000;
 const USER_END: u64 = 1 << 47;
 
-fn entry(start: u64, end: u64, object: Option<u32>) -> EntryView {
-    EntryView {
+fn entry(start: u64, end: u64, object: Option<u32>) -> EntryState {
+    EntryState {
         start,
         end,
-        object,
+        object: object.map(ObjectId),
         offset: 0,
         flags: 0x77,
     }
 }
 
-fn map(start: u64, end: u64, entries: Vec<EntryView>) -> MapView {
+fn map(start: u64, end: u64, entries: Vec<EntryState>) -> MapState {
     let size = entries.iter().map(|entry| entry.end - entry.start).sum();
-    MapView {
+    MapState {
         start,
         end,
         size,
         nr_entries: entries.len() as u32,
         list: entries.clone(),
         entries,
-        ..MapView::default()
+        ..MapState::default()
     }
 }
 
-fn kernel(extra_pages: u64) -> MapView {
+fn kernel(extra_pages: u64) -> MapState {
     let mut entries = vec![
         entry(KERNEL_START, KERNEL_START + 0x10_0000, None),
         entry(KERNEL_START + 0x10_0000, KERNEL_START + 0x90_4000, None),
@@ -46,7 +48,7 @@ fn kernel(extra_pages: u64) -> MapView {
     map(KERNEL_START, KERNEL_START + 0x200_0000, entries)
 }
 
-fn step(op_index: Option<usize>, op: Option<ResolvedOp>, maps: Vec<MapView>) -> StepRecord {
+fn step(op_index: Option<usize>, op: Option<ResolvedOp>, maps: Vec<MapState>) -> StepRecord {
     StepRecord {
         op_index,
         op,

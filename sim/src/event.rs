@@ -207,6 +207,166 @@ pub enum Event {
     },
 }
 
+/// Which service an [`Event`] records, without its arguments and result.
+///
+/// Its [`EventKind::name`] is the service's name as the event's `Display`
+/// form begins (`phys_alloc`); the names are stable, since divergence
+/// signatures (`trace:phys_alloc`) carry them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// [`Event::BootSpace`].
+    BootSpace,
+    /// [`Event::PhysAlloc`].
+    PhysAlloc,
+    /// [`Event::PhysFree`].
+    PhysFree,
+    /// [`Event::PhysLookup`].
+    PhysLookup,
+    /// [`Event::PmapKenter`].
+    PmapKenter,
+    /// [`Event::PmapKremove`].
+    PmapKremove,
+    /// [`Event::PmapKgrow`].
+    PmapKgrow,
+    /// [`Event::PmapKlimit`].
+    PmapKlimit,
+    /// [`Event::PmapEnter`].
+    PmapEnter,
+    /// [`Event::PmapExtract`].
+    PmapExtract,
+    /// [`Event::PmapUpdate`].
+    PmapUpdate,
+    /// [`Event::PmapCreate`].
+    PmapCreate,
+    /// [`Event::KmemCacheInit`].
+    KmemCacheInit,
+    /// [`Event::KmemCacheSlabSize`].
+    KmemCacheSlabSize,
+    /// [`Event::KmemCacheTake`].
+    KmemCacheTake,
+    /// [`Event::KmemCacheGrow`].
+    KmemCacheGrow,
+    /// [`Event::KmemCacheFree`].
+    KmemCacheFree,
+    /// [`Event::KmemReapNext`].
+    KmemReapNext,
+    /// [`Event::KmemPopulate`].
+    KmemPopulate,
+    /// [`Event::KmemDepopulate`].
+    KmemDepopulate,
+    /// [`Event::ObjectCreate`].
+    ObjectCreate,
+    /// [`Event::ObjectGet`].
+    ObjectGet,
+    /// [`Event::PagerGet`].
+    PagerGet,
+    /// [`Event::Console`].
+    Console,
+}
+
+impl EventKind {
+    /// Every kind, in the order of [`Event`]'s variants.
+    pub const ALL: [EventKind; 24] = [
+        EventKind::BootSpace,
+        EventKind::PhysAlloc,
+        EventKind::PhysFree,
+        EventKind::PhysLookup,
+        EventKind::PmapKenter,
+        EventKind::PmapKremove,
+        EventKind::PmapKgrow,
+        EventKind::PmapKlimit,
+        EventKind::PmapEnter,
+        EventKind::PmapExtract,
+        EventKind::PmapUpdate,
+        EventKind::PmapCreate,
+        EventKind::KmemCacheInit,
+        EventKind::KmemCacheSlabSize,
+        EventKind::KmemCacheTake,
+        EventKind::KmemCacheGrow,
+        EventKind::KmemCacheFree,
+        EventKind::KmemReapNext,
+        EventKind::KmemPopulate,
+        EventKind::KmemDepopulate,
+        EventKind::ObjectCreate,
+        EventKind::ObjectGet,
+        EventKind::PagerGet,
+        EventKind::Console,
+    ];
+
+    /// The service's name (`phys_alloc`, `kmem_cache_free`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            EventKind::BootSpace => "boot_space",
+            EventKind::PhysAlloc => "phys_alloc",
+            EventKind::PhysFree => "phys_free",
+            EventKind::PhysLookup => "phys_lookup",
+            EventKind::PmapKenter => "pmap_kenter",
+            EventKind::PmapKremove => "pmap_kremove",
+            EventKind::PmapKgrow => "pmap_kgrow",
+            EventKind::PmapKlimit => "pmap_klimit",
+            EventKind::PmapEnter => "pmap_enter",
+            EventKind::PmapExtract => "pmap_extract",
+            EventKind::PmapUpdate => "pmap_update",
+            EventKind::PmapCreate => "pmap_create",
+            EventKind::KmemCacheInit => "kmem_cache_init",
+            EventKind::KmemCacheSlabSize => "kmem_cache_slab_size",
+            EventKind::KmemCacheTake => "kmem_cache_take",
+            EventKind::KmemCacheGrow => "kmem_cache_grow",
+            EventKind::KmemCacheFree => "kmem_cache_free",
+            EventKind::KmemReapNext => "kmem_reap_next",
+            EventKind::KmemPopulate => "kmem_populate",
+            EventKind::KmemDepopulate => "kmem_depopulate",
+            EventKind::ObjectCreate => "object_create",
+            EventKind::ObjectGet => "object_get",
+            EventKind::PagerGet => "pager_get",
+            EventKind::Console => "console",
+        }
+    }
+
+    /// The kind with this [`EventKind::name`], if any.
+    pub fn from_name(name: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Event {
+    /// Which service this event records.
+    pub const fn kind(&self) -> EventKind {
+        match self {
+            Event::BootSpace { .. } => EventKind::BootSpace,
+            Event::PhysAlloc { .. } => EventKind::PhysAlloc,
+            Event::PhysFree { .. } => EventKind::PhysFree,
+            Event::PhysLookup { .. } => EventKind::PhysLookup,
+            Event::PmapKenter { .. } => EventKind::PmapKenter,
+            Event::PmapKremove { .. } => EventKind::PmapKremove,
+            Event::PmapKgrow { .. } => EventKind::PmapKgrow,
+            Event::PmapKlimit { .. } => EventKind::PmapKlimit,
+            Event::PmapEnter { .. } => EventKind::PmapEnter,
+            Event::PmapExtract { .. } => EventKind::PmapExtract,
+            Event::PmapUpdate { .. } => EventKind::PmapUpdate,
+            Event::PmapCreate { .. } => EventKind::PmapCreate,
+            Event::KmemCacheInit { .. } => EventKind::KmemCacheInit,
+            Event::KmemCacheSlabSize { .. } => EventKind::KmemCacheSlabSize,
+            Event::KmemCacheTake { .. } => EventKind::KmemCacheTake,
+            Event::KmemCacheGrow { .. } => EventKind::KmemCacheGrow,
+            Event::KmemCacheFree { .. } => EventKind::KmemCacheFree,
+            Event::KmemReapNext { .. } => EventKind::KmemReapNext,
+            Event::KmemPopulate { .. } => EventKind::KmemPopulate,
+            Event::KmemDepopulate { .. } => EventKind::KmemDepopulate,
+            Event::ObjectCreate { .. } => EventKind::ObjectCreate,
+            Event::ObjectGet { .. } => EventKind::ObjectGet,
+            Event::PagerGet { .. } => EventKind::PagerGet,
+            Event::Console { .. } => EventKind::Console,
+        }
+    }
+}
+
 /// Writes an optional physical address as hex or `NULL`.
 struct OptionalAddress(Option<PhysAddr>);
 
@@ -260,89 +420,90 @@ pub(crate) fn error_name(error: Error) -> &'static str {
 
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind().name())?;
         match self {
-            Event::BootSpace { start, end } => write!(f, "boot_space() -> {start:#x}-{end:#x}"),
+            Event::BootSpace { start, end } => write!(f, "() -> {start:#x}-{end:#x}"),
             Event::PhysAlloc { order, result } => {
-                write!(f, "phys_alloc(order={order}) -> {}", OptionalAddress(*result))
+                write!(f, "(order={order}) -> {}", OptionalAddress(*result))
             }
-            Event::PhysFree { pa, order } => write!(f, "phys_free({:#x}, order={order})", pa.0),
+            Event::PhysFree { pa, order } => write!(f, "({:#x}, order={order})", pa.0),
             Event::PhysLookup { pa, result } => {
-                write!(f, "phys_lookup({:#x}) -> {}", pa.0, OptionalAddress(*result))
+                write!(f, "({:#x}) -> {}", pa.0, OptionalAddress(*result))
             }
             Event::PmapKenter { va, pa, prot } => {
-                write!(f, "pmap_kenter({va:#x}, {:#x}, prot={prot:#x})", pa.0)
+                write!(f, "({va:#x}, {:#x}, prot={prot:#x})", pa.0)
             }
-            Event::PmapKremove { start, end } => write!(f, "pmap_kremove({start:#x}, {end:#x})"),
+            Event::PmapKremove { start, end } => write!(f, "({start:#x}, {end:#x})"),
             Event::PmapKgrow { end, result } => match result {
-                Ok(()) => write!(f, "pmap_kgrow({end:#x}) -> ok"),
-                Err(_) => write!(f, "pmap_kgrow({end:#x}) -> no page for page table"),
+                Ok(()) => write!(f, "({end:#x}) -> ok"),
+                Err(_) => write!(f, "({end:#x}) -> no page for page table"),
             },
-            Event::PmapKlimit { result } => write!(f, "pmap_klimit() -> {result:#x}"),
+            Event::PmapKlimit { result } => write!(f, "() -> {result:#x}"),
             Event::PmapEnter { pmap, va, pa, prot, result } => write!(
                 f,
-                "pmap_enter(pmap={}, {va:#x}, {:#x}, prot={prot:#x}) -> {}",
+                "(pmap={}, {va:#x}, {:#x}, prot={prot:#x}) -> {}",
                 pmap.0,
                 pa.0,
                 ErrorResult(*result)
             ),
             Event::PmapExtract { pmap, va, result } => {
-                write!(f, "pmap_extract(pmap={}, {va:#x}) -> {:#x}", pmap.0, result.0)
+                write!(f, "(pmap={}, {va:#x}) -> {:#x}", pmap.0, result.0)
             }
             Event::PmapUpdate { pmap, start, end } => {
-                write!(f, "pmap_update(pmap={}, {start:#x}, {end:#x})", pmap.0)
+                write!(f, "(pmap={}, {start:#x}, {end:#x})", pmap.0)
             }
             Event::PmapCreate { result } => match result {
-                Ok(pmap) => write!(f, "pmap_create() -> pmap={}", pmap.0),
-                Err(error) => write!(f, "pmap_create() -> {}", error_name(*error)),
+                Ok(pmap) => write!(f, "() -> pmap={}", pmap.0),
+                Err(error) => write!(f, "() -> {}", error_name(*error)),
             },
             Event::KmemCacheInit { name, obj_size_bytes, align_bytes, flags, back_end, result } => write!(
                 f,
-                "kmem_cache_init({name:?}, size={obj_size_bytes}, align={align_bytes}, flags={flags:#x}, {back_end:?}) -> cache={}",
+                "({name:?}, size={obj_size_bytes}, align={align_bytes}, flags={flags:#x}, {back_end:?}) -> cache={}",
                 result.0
             ),
             Event::KmemCacheSlabSize { cache, result } => {
-                write!(f, "kmem_cache_slab_size(cache={}) -> {result:#x}", cache.0)
+                write!(f, "(cache={}) -> {result:#x}", cache.0)
             }
             Event::KmemCacheTake { cache, result } => {
-                write!(f, "kmem_cache_take(cache={}) -> {}", cache.0, TakeAnswer(*result))
+                write!(f, "(cache={}) -> {}", cache.0, TakeAnswer(*result))
             }
             Event::KmemCacheGrow { cache, slab_va } => {
-                write!(f, "kmem_cache_grow(cache={}, {slab_va:#x})", cache.0)
+                write!(f, "(cache={}, {slab_va:#x})", cache.0)
             }
             Event::KmemCacheFree { cache, object_va } => {
-                write!(f, "kmem_cache_free(cache={}, {object_va:#x})", cache.0)
+                write!(f, "(cache={}, {object_va:#x})", cache.0)
             }
             Event::KmemReapNext { result } => match result {
                 Some(slab) => write!(
                     f,
-                    "kmem_reap_next() -> cache={} {:#x} size={:#x}",
+                    "() -> cache={} {:#x} size={:#x}",
                     slab.cache.0, slab.va, slab.size_bytes
                 ),
-                None => f.write_str("kmem_reap_next() -> none"),
+                None => f.write_str("() -> none"),
             },
             Event::KmemPopulate { va, size_bytes, result } => {
-                write!(f, "kmem_populate({va:#x}, {size_bytes:#x}) -> {result}")
+                write!(f, "({va:#x}, {size_bytes:#x}) -> {result}")
             }
             Event::KmemDepopulate { va, size_bytes } => {
-                write!(f, "kmem_depopulate({va:#x}, {size_bytes:#x})")
+                write!(f, "({va:#x}, {size_bytes:#x})")
             }
-            Event::ObjectCreate { result } => write!(f, "object_create() -> object={}", result.0),
+            Event::ObjectCreate { result } => write!(f, "() -> object={}", result.0),
             Event::ObjectGet { object, offset, result } => write!(
                 f,
-                "object_get(object={}, {offset:#x}) -> {}",
+                "(object={}, {offset:#x}) -> {}",
                 object.0,
                 OptionalAddress(*result)
             ),
             Event::PagerGet { object, offset, result } => match result {
-                Ok(pa) => write!(f, "pager_get(object={}, {offset:#x}) -> {:#x}", object.0, pa.0),
+                Ok(pa) => write!(f, "(object={}, {offset:#x}) -> {:#x}", object.0, pa.0),
                 Err(error) => write!(
                     f,
-                    "pager_get(object={}, {offset:#x}) -> {}",
+                    "(object={}, {offset:#x}) -> {}",
                     object.0,
                     error_name(*error)
                 ),
             },
-            Event::Console { text } => write!(f, "console({text:?})"),
+            Event::Console { text } => write!(f, "({text:?})"),
         }
     }
 }

@@ -59,7 +59,7 @@ mod machine;
 mod paging;
 mod slab;
 
-pub use event::{Event, Violation, ViolationKind};
+pub use event::{Event, EventKind, Violation, ViolationKind};
 pub use machine::{Machine, SlabInfo};
 pub use paging::TableEntry;
 pub use vm_rs::env::{CacheId, EmptySlab, ObjectId, PhysAddr, PmapId, SlabBackEnd, SlabTake};

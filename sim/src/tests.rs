@@ -1019,3 +1019,66 @@ fn stray_leaves_are_counted_as_frames_change_hands() {
     machine.reset(FaultPlan::default());
     assert_eq!(machine.stray_leaf_count(), 0);
 }
+
+#[test]
+fn event_text_begins_with_the_kind_name() {
+    let cases = [
+        (
+            Event::BootSpace {
+                start: 0x1000,
+                end: 0x2000,
+            },
+            "boot_space() -> 0x1000-0x2000",
+        ),
+        (
+            Event::PhysAlloc {
+                order: 0,
+                result: None,
+            },
+            "phys_alloc(order=0) -> NULL",
+        ),
+        (
+            Event::PmapKgrow {
+                end: 0x3000,
+                result: Err(NoPageForPageTable),
+            },
+            "pmap_kgrow(0x3000) -> no page for page table",
+        ),
+        (
+            Event::PmapCreate {
+                result: Err(Error::NoMem),
+            },
+            "pmap_create() -> ERROR_NOMEM",
+        ),
+        (
+            Event::KmemReapNext { result: None },
+            "kmem_reap_next() -> none",
+        ),
+        (
+            Event::PagerGet {
+                object: ObjectId(2),
+                offset: 0x4000,
+                result: Err(Error::Fault),
+            },
+            "pager_get(object=2, 0x4000) -> ERROR_FAULT",
+        ),
+        (
+            Event::Console {
+                text: "hi\n".to_string(),
+            },
+            "console(\"hi\\n\")",
+        ),
+    ];
+    for (event, text) in cases {
+        assert_eq!(event.to_string(), text);
+        assert!(text.starts_with(&format!("{}(", event.kind().name())));
+    }
+}
+
+#[test]
+fn event_kind_names_are_distinct_and_parse_back() {
+    for kind in EventKind::ALL {
+        assert_eq!(EventKind::from_name(kind.name()), Some(kind));
+    }
+    assert_eq!(EventKind::from_name("phys"), None);
+}

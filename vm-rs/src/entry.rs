@@ -7,6 +7,7 @@
 //! addresses as the C. Nothing here fails.
 
 use crate::env::ObjectId;
+use crate::state::EntryState;
 
 /// The address `kmem_cache_free` receives when the C frees its static boot
 /// entry `vm_map_kernel_entry` (a remove over it on the kernel map). The C
@@ -36,23 +37,6 @@ impl EntryStorage {
             EntryStorage::CacheObject(va) => va,
         }
     }
-}
-
-/// One entry as the oracles see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EntryState {
-    /// First address of the entry.
-    pub start: u64,
-    /// First address past the entry.
-    pub end: u64,
-    /// The mapped object, or `None` for a null mapping.
-    pub object: Option<ObjectId>,
-    /// Offset of `start` in the object.
-    pub offset: u64,
-    /// The packed flags the entry keeps (`flags & VM_MAP_ENTRY_MASK`).
-    pub flags: u32,
-    /// Where the entry lives.
-    pub storage: EntryStorage,
 }
 
 /// The index of an entry in the port's arena (stands for an entry pointer).
@@ -101,7 +85,6 @@ impl Entry {
             object: self.object,
             offset: self.offset,
             flags: self.flags,
-            storage: self.storage,
         }
     }
 }

@@ -23,6 +23,7 @@ use crate::map_flags::{KERNEL_MAPPING_FLAGS, VM_MAP_NOMERGE};
 use crate::precondition::Precondition;
 use crate::protection::Protection;
 use crate::search::Request;
+use crate::state::KentryState;
 use crate::vm::{Vm, KERNEL_MAP};
 use crate::{ENTRY_SIZE_BYTES, PAGE_SIZE, VM_MAP_KENTRY_SIZE};
 
@@ -48,22 +49,6 @@ pub(crate) struct KentryTable {
     head: u64,
     /// `vm_map_kentry_slab_size`.
     pub(crate) slab_size: u64,
-}
-
-/// The kentry allocator as the oracles see it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct KentryState {
-    /// The table's address as set up.
-    pub table_va: u64,
-    /// The kentry cache's slab size in bytes.
-    pub slab_size_bytes: u64,
-    /// The free list as slab indices, head first.
-    pub free_list: Vec<u32>,
-    /// Whether the free list leaves the table or loops (only after a remove
-    /// moved the kentry entry); `free_list` then stops there.
-    pub free_list_corrupt: bool,
-    /// The slabs whose descriptor holds the allocated marker, in index order.
-    pub allocated: Vec<u32>,
 }
 
 impl KentryTable {
@@ -119,7 +104,6 @@ impl KentryTable {
         Ok(())
     }
 
-    /// The state for the oracles.
     /// How many descriptors hold the allocated marker.
     pub(crate) fn allocated_count(&self) -> usize {
         self.descriptors
@@ -128,30 +112,14 @@ impl KentryTable {
             .count()
     }
 
-    pub(crate) fn state(&self) -> KentryState {
-        let mut state = KentryState {
-            table_va: self.table_va,
-            slab_size_bytes: self.slab_size,
-            ..KentryState::default()
-        };
-        let mut cursor = self.head;
-        while cursor != 0 {
-            let Some(index) = self.index(cursor) else {
-                state.free_list_corrupt = true;
-                break;
-            };
-            if state.free_list.len() >= self.descriptors.len() {
-                state.free_list_corrupt = true;
-                break;
-            }
-            state.free_list.push(index as u32);
-            cursor = self.descriptors[index];
-        }
-        state.allocated = (0..self.descriptors.len())
-            .filter(|&index| self.descriptors[index] == VM_MAP_KENTRY_ALLOCATED)
-            .map(|index| index as u32)
-            .collect();
-        state
+    /// Fills `out` with the table as the oracles see it.
+    pub(crate) fn fill_state(&self, out: &mut KentryState) {
+        out.fill_from_descriptors(
+            self.table_va,
+            self.slab_size,
+            self.head,
+            self.descriptors.iter().copied(),
+        );
     }
 }
 

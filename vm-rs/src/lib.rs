@@ -35,22 +35,23 @@ mod precondition;
 pub mod protection;
 mod remove;
 mod search;
+pub mod state;
 mod vm;
 
 #[cfg(test)]
 mod tests;
 
 pub use advice::Advice;
-pub use entry::{EntryState, EntryStorage};
+pub use entry::EntryStorage;
 pub use error::Error;
 pub use failure::{Failure, Undefined};
 pub use fatal::Fatal;
 pub use inheritance::Inheritance;
-pub use kentry::KentryState;
-pub use map::MapState;
+pub use map::MapInternals;
 pub use map_flags::MapFlags;
 pub use precondition::{Precondition, PRECONDITIONS};
 pub use protection::Protection;
+pub use state::{EntryState, KentryLink, KentrySlot, KentryState, MapState};
 pub use vm::{Caches, MapId, Vm};
 
 /// `PAGE_SIZE` on x86_64.

@@ -14,9 +14,10 @@
 use alloc::vec::Vec;
 
 use crate::arith::page_aligned;
-use crate::entry::{EntryState, SlotId};
+use crate::entry::{EntryStorage, SlotId};
 use crate::env::PmapId;
 use crate::precondition::Precondition;
+use crate::state::MapState;
 use crate::vm::Vm;
 
 /// `VM_MAP_NO_FIND_CACHE`: the threshold that disables the find cache.
@@ -71,52 +72,17 @@ impl Map {
     }
 }
 
-/// A map as the oracles see it.
+/// What the port keeps about a map besides its [`MapState`]: things the
+/// oracles do not compare, for the port's own tests and for debugging
+/// ([`Vm::map_internals`](crate::Vm::map_internals)).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MapState {
-    /// `map->start`.
-    pub start: u64,
-    /// `map->end`.
-    pub end: u64,
-    /// `map->size`: the bytes the entries cover, as the C counts them.
-    pub size: u64,
-    /// `map->nr_entries`.
-    pub nr_entries: u32,
-    /// `map->find_cache`.
-    pub find_cache: u64,
-    /// `map->find_cache_threshold` ([`VM_MAP_NO_FIND_CACHE`] when unused).
-    pub find_cache_threshold: u64,
+pub struct MapInternals {
     /// `map->pmap`.
     pub pmap: PmapId,
-    /// Where the `struct vm_map` lives: `None` for the kernel map.
+    /// Where the C's `struct vm_map` lives: `None` for the static kernel map.
     pub address: Option<u64>,
-    /// The entries in address order (the order of the C's tree).
-    pub entries: Vec<EntryState>,
-    /// The entries in the order of the C's entry list (`vm_map_info`'s
-    /// order), which differs from address order after the C's
-    /// `vm_map_clip_end` relinked a map's first entry at the tail.
-    pub list: Vec<EntryState>,
-    /// `map->lookup_cache`, the entry the last tree lookup found.
-    pub lookup_cache: Option<EntryState>,
-}
-
-impl Default for MapState {
-    /// An empty state (no entries, the kernel pmap), to be filled in.
-    fn default() -> MapState {
-        MapState {
-            start: 0,
-            end: 0,
-            size: 0,
-            nr_entries: 0,
-            find_cache: 0,
-            find_cache_threshold: VM_MAP_NO_FIND_CACHE,
-            pmap: PmapId::KERNEL,
-            address: None,
-            entries: Vec::new(),
-            list: Vec::new(),
-            lookup_cache: None,
-        }
-    }
+    /// Where each entry lives, in address order (as [`MapState::entries`]).
+    pub entry_storage: Vec<EntryStorage>,
 }
 
 impl Vm {
@@ -253,8 +219,6 @@ impl Vm {
         out.nr_entries = target.nr_entries;
         out.find_cache = target.find_cache;
         out.find_cache_threshold = target.find_cache_threshold;
-        out.pmap = target.pmap;
-        out.address = target.address;
         out.entries.clear();
         out.entries.extend(
             target
@@ -272,6 +236,19 @@ impl Vm {
             out.list.push(self.arena[slot].state());
             cursor = self.arena[slot].next;
         }
-        out.lookup_cache = target.lookup_cache.map(|slot| self.arena[slot].state());
+    }
+
+    /// The internals of map `map`.
+    pub(crate) fn internals(&self, map: usize) -> MapInternals {
+        let target = &self.maps[map];
+        MapInternals {
+            pmap: target.pmap,
+            address: target.address,
+            entry_storage: target
+                .tree
+                .iter()
+                .map(|&(_, slot)| self.arena[slot].storage)
+                .collect(),
+        }
     }
 }

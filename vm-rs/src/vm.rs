@@ -16,12 +16,13 @@ use crate::env::{CacheId, Environment, ObjectId, PmapId, SlabBackEnd};
 use crate::error::Error;
 use crate::failure::Failure;
 use crate::fatal::Fatal;
-use crate::kentry::{KentryState, KentryTable};
-use crate::map::{Map, MapState};
+use crate::kentry::KentryTable;
+use crate::map::{Map, MapInternals};
 use crate::map_flags::{MapFlags, KERNEL_MAPPING_FLAGS, VM_MAP_FIXED, VM_MAP_NOMERGE};
 use crate::precondition::Precondition;
 use crate::protection::Protection;
 use crate::search::Request;
+use crate::state::{KentryState, MapState};
 use crate::{ENTRY_SIZE_BYTES, MAP_SIZE_BYTES, VM_MAX_ADDRESS, VM_MIN_ADDRESS};
 
 /// The index of the kernel map in [`Vm`]'s maps.
@@ -179,12 +180,12 @@ impl Vm {
     /// The state of a map, or `None` if there is no such map.
     pub fn map_state(&self, map: MapId) -> Option<MapState> {
         let mut state = MapState::default();
-        self.fill_map_state_into(map, &mut state).then_some(state)
+        self.map_state_into(map, &mut state).then_some(state)
     }
 
     /// Like [`Vm::map_state`], reusing `out`'s vectors; `false` if there is
     /// no such map (then `out` is left as it was).
-    pub fn fill_map_state_into(&self, map: MapId, out: &mut MapState) -> bool {
+    pub fn map_state_into(&self, map: MapId, out: &mut MapState) -> bool {
         match self.map_index(map) {
             Some(index) => {
                 self.fill_map_state(index, out);
@@ -194,9 +195,18 @@ impl Vm {
         }
     }
 
-    /// The kentry allocator's free list and allocated slabs.
+    /// What the port keeps about a map besides its state (its pmap, where
+    /// it and its entries live), or `None` if there is no such map. The
+    /// oracles never compare these.
+    pub fn map_internals(&self, map: MapId) -> Option<MapInternals> {
+        self.map_index(map).map(|index| self.internals(index))
+    }
+
+    /// The kentry allocator's descriptor table and free list.
     pub fn kentry_state(&self) -> KentryState {
-        self.kentry.state()
+        let mut state = KentryState::default();
+        self.kentry.fill_state(&mut state);
+        state
     }
 
     /// How many kentry slab descriptors hold the allocated marker (what

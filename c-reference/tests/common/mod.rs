@@ -2,8 +2,9 @@
 
 #![allow(dead_code)]
 
-use c_reference::{CReference, EntrySnapshot, MapHandle, MapSnapshot, Outcome};
+use c_reference::{CReference, MapHandle, Outcome};
 use sim::{FaultPlan, MachineConfig, KERNEL_START};
+use vm_rs::{EntryState, MapState};
 
 pub const PAGE: u64 = 4096;
 pub const KENTRY_AREA_BYTES: u64 = 0x80_0000;
@@ -47,25 +48,25 @@ pub fn set_up(config: MachineConfig) -> CReference {
     reference
 }
 
-pub fn snapshot(reference: &CReference, map: MapHandle) -> MapSnapshot {
-    reference.snapshot(map).expect("the map exists")
+pub fn snapshot(reference: &CReference, map: MapHandle) -> MapState {
+    reference.map_state(map).expect("the map exists")
 }
 
 /// (start, end, flags) of every entry, in list order.
-pub fn layout(snapshot: &MapSnapshot) -> Vec<(u64, u64, i32)> {
+pub fn layout(snapshot: &MapState) -> Vec<(u64, u64, i32)> {
     snapshot
         .list
         .iter()
-        .map(|entry| (entry.start, entry.end, entry.flags))
+        .map(|entry| (entry.start, entry.end, entry.flags as i32))
         .collect()
 }
 
 /// The structural invariants of a map: list and tree agree, entries are
 /// sorted, disjoint, non-empty and inside the map, and the scalars agree
 /// with them.
-pub fn check_consistent(snapshot: &MapSnapshot) {
+pub fn check_consistent(snapshot: &MapState) {
     assert_eq!(
-        snapshot.list, snapshot.tree,
+        snapshot.list, snapshot.entries,
         "list order and tree order differ"
     );
     assert_eq!(
@@ -74,9 +75,9 @@ pub fn check_consistent(snapshot: &MapSnapshot) {
         "nr_entries"
     );
     let mapped: u64 = snapshot.list.iter().map(|e| e.end - e.start).sum();
-    assert_eq!(mapped, snapshot.size_bytes, "size");
+    assert_eq!(mapped, snapshot.size, "size");
     let mut previous_end = snapshot.start;
-    for EntrySnapshot { start, end, .. } in &snapshot.list {
+    for EntryState { start, end, .. } in &snapshot.list {
         assert!(
             previous_end <= *start && start < end,
             "entries out of order: {snapshot:#x?}"

@@ -5,21 +5,20 @@
 //! [`Outcome::Dead`]. Holding a `CSide` holds the process's C instance.
 
 use super::Side;
-use crate::observe::{EntryView, KentryView, MapView, Outcome};
+use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
-use c_reference::{CReference, EntrySnapshot, KentryTable, MapHandle, MapSnapshot, Refusal};
+use c_reference::{CReference, MapHandle, Refusal};
 use sim::{FaultPlan, Machine, MachineConfig, ObjectId};
 use std::cell::RefCell;
+use vm_rs::{KentryState, MapState};
 
 /// The C instance, created on first set-up and reset afterwards.
 #[derive(Default)]
 pub struct CSide {
     reference: Option<CReference>,
     objects: u32,
-    /// A reused snapshot buffer (snapshots are read through `&self`).
-    snapshot: RefCell<MapSnapshot>,
-    /// A reused buffer for the kentry table.
-    kentry_table: RefCell<KentryTable>,
+    /// A reused buffer for the kentry table (read through `&self`).
+    kentry_state: RefCell<KentryState>,
 }
 
 impl CSide {
@@ -33,29 +32,24 @@ impl CSide {
     }
 }
 
-/// The shared outcome of a C outcome.
-pub fn outcome_of<T>(
-    outcome: c_reference::Outcome<T>,
-    value: impl FnOnce(T) -> Option<u64>,
-) -> Outcome {
+/// The one translation of a C outcome (with an enter's chosen start as its
+/// value) into the shared [`Outcome`]: failed assertions become
+/// preconditions with the C's expression text, other panics fatal
+/// outcomes, and refusals after a panic [`Outcome::Dead`].
+fn outcome_of(outcome: c_reference::Outcome<Option<u64>>) -> Outcome {
     match outcome {
-        c_reference::Outcome::Ok(result) => Outcome::Ok(value(result)),
+        c_reference::Outcome::Ok(address) => Outcome::Ok(address),
         c_reference::Outcome::Error(code) => Outcome::Error(code),
-        c_reference::Outcome::Panicked(message) => Outcome::from_c_panic(&message),
+        c_reference::Outcome::Panicked(message) => {
+            match message.strip_prefix("assertion failed: ") {
+                Some(expression) => Outcome::Precondition(expression.to_string()),
+                None => Outcome::Fatal(message),
+            }
+        }
         c_reference::Outcome::Refused(Refusal::Dead | Refusal::NotSetUp) => Outcome::Dead,
         c_reference::Outcome::Refused(refusal) => {
             Outcome::Undefined(format!("C entry layer refused: {refusal:?}"))
         }
-    }
-}
-
-fn entry_view(entry: &EntrySnapshot) -> EntryView {
-    EntryView {
-        start: entry.start,
-        end: entry.end,
-        object: entry.object.map(|object| object.0),
-        offset: entry.offset,
-        flags: entry.flags as u32,
     }
 }
 
@@ -74,21 +68,21 @@ impl Side for CSide {
                 outcome
             }
         };
-        outcome_of(outcome, |()| None)
+        outcome_of(outcome.map(|()| None))
     }
 
     fn apply(&mut self, op: &ResolvedOp) -> Outcome {
         let Some(reference) = self.reference.as_mut() else {
             return Outcome::Dead;
         };
-        match *op {
-            ResolvedOp::CreateMap => outcome_of(reference.create_map(), |_| None),
+        let outcome = match *op {
+            ResolvedOp::CreateMap => reference.create_map().map(|_| None),
             ResolvedOp::CreateObject => {
                 let outcome = reference.create_object();
                 if outcome.is_ok() {
                     self.objects += 1;
                 }
-                outcome_of(outcome, |_| None)
+                outcome.map(|_| None)
             }
             ResolvedOp::Enter {
                 map,
@@ -98,8 +92,8 @@ impl Side for CSide {
                 size,
                 align,
                 flags,
-            } => outcome_of(
-                reference.enter(
+            } => reference
+                .enter(
                     MapHandle(map.0),
                     object.map(ObjectId),
                     offset,
@@ -107,19 +101,19 @@ impl Side for CSide {
                     size,
                     align,
                     flags,
-                ),
-                Some,
-            ),
-            ResolvedOp::Remove { map, start, end } => {
-                outcome_of(reference.remove(MapHandle(map.0), start, end), |()| None)
-            }
-            ResolvedOp::Fault { map, addr, access } => {
-                outcome_of(reference.fault(MapHandle(map.0), addr, access), |()| None)
-            }
-            ResolvedOp::Reap => outcome_of(reference.reap(), |()| None),
-            ResolvedOp::Info { map } => outcome_of(reference.info(MapHandle(map.0)), |()| None),
-            ResolvedOp::Skip { .. } => Outcome::Ok(None),
-        }
+                )
+                .map(Some),
+            ResolvedOp::Remove { map, start, end } => reference
+                .remove(MapHandle(map.0), start, end)
+                .map(|()| None),
+            ResolvedOp::Fault { map, addr, access } => reference
+                .fault(MapHandle(map.0), addr, access)
+                .map(|()| None),
+            ResolvedOp::Reap => reference.reap().map(|()| None),
+            ResolvedOp::Info { map } => reference.info(MapHandle(map.0)).map(|()| None),
+            ResolvedOp::Skip { .. } => c_reference::Outcome::Ok(None),
+        };
+        outcome_of(outcome)
     }
 
     fn machine(&self) -> &Machine {
@@ -136,39 +130,20 @@ impl Side for CSide {
         self.objects
     }
 
-    fn fill_map(&self, map: MapRef, out: &mut MapView) -> bool {
+    fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool {
         out.clear();
-        let mut snapshot = self.snapshot.borrow_mut();
-        if !self
-            .reference()
-            .snapshot_into(MapHandle(map.0), &mut snapshot)
-        {
-            return false;
-        }
-        out.start = snapshot.start;
-        out.end = snapshot.end;
-        out.size = snapshot.size_bytes;
-        out.nr_entries = snapshot.nr_entries;
-        out.find_cache = snapshot.find_cache;
-        out.find_cache_threshold = snapshot.find_cache_threshold;
-        out.entries.extend(snapshot.tree.iter().map(entry_view));
-        out.list.extend(snapshot.list.iter().map(entry_view));
-        true
+        self.reference().map_state_into(MapHandle(map.0), out)
     }
 
-    fn kentry(&self) -> KentryView {
-        let table = self.reference().kentry_table().unwrap_or_default();
-        KentryView {
-            free_list: table.free_list(),
-            allocated: table.allocated().collect(),
-        }
+    fn kentry(&self) -> KentryState {
+        self.reference().kentry_state().unwrap_or_default()
     }
 
     fn kentry_allocated_count(&self) -> usize {
-        let mut table = self.kentry_table.borrow_mut();
-        if !self.reference().kentry_table_into(&mut table) {
+        let mut state = self.kentry_state.borrow_mut();
+        if !self.reference().kentry_state_into(&mut state) {
             return 0;
         }
-        table.allocated().count()
+        state.allocated().count()
     }
 }

@@ -2,16 +2,19 @@
 //! original ([`c::CSide`]) and the Rust port ([`rust::RustSide`]), each on
 //! its own [`sim::Machine`].
 //!
-//! A side turns every result into the shared vocabulary of
-//! [`crate::observe`]; it never panics on a bad operation (the C's panics and
-//! the port's failures are outcomes).
+//! A side describes its state in the observed-state vocabulary of
+//! `vm_rs::state` ([`MapState`], [`KentryState`]), which both the port and
+//! c-reference produce directly, and translates its native results into
+//! [`Outcome`] in one place (each side's `outcome_of`). It never panics on a
+//! bad operation (the C's panics and the port's failures are outcomes).
 
 pub mod c;
 pub mod rust;
 
-use crate::observe::{KentryView, MapView, Outcome};
+use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
 use sim::{FaultPlan, Machine, MachineConfig};
+use vm_rs::{KentryState, MapState};
 
 /// One implementation of vm_map on its own simulated machine.
 pub trait Side {
@@ -29,12 +32,12 @@ pub trait Side {
     /// How many objects exist.
     fn object_count(&self) -> u32;
     /// Fills `out` with the map's state; false when the map does not exist.
-    fn fill_map(&self, map: MapRef, out: &mut MapView) -> bool;
+    fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool;
     /// The kentry allocator's table.
-    fn kentry(&self) -> KentryView;
+    fn kentry(&self) -> KentryState;
     /// How many kentry slab descriptors are marked allocated; sides
     /// override it with something cheaper than building [`Side::kentry`].
     fn kentry_allocated_count(&self) -> usize {
-        self.kentry().allocated.len()
+        self.kentry().allocated().count()
     }
 }

@@ -4,11 +4,10 @@
 //! assertion table, fatal outcomes by their C message.
 
 use super::Side;
-use crate::observe::{EntryView, KentryView, MapView, Outcome};
+use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
 use sim::{FaultPlan, Machine, MachineConfig, ObjectId};
-use std::cell::RefCell;
-use vm_rs::{Failure, MapFlags, MapId, MapState, Protection, Vm};
+use vm_rs::{Failure, KentryState, MapFlags, MapId, MapState, Protection, Vm};
 
 /// The port and its machine.
 pub struct RustSide {
@@ -18,8 +17,6 @@ pub struct RustSide {
     spare_machines: Vec<Machine>,
     vm: Option<Vm>,
     objects: u32,
-    /// A reused buffer for map states (read through `&self`).
-    state: RefCell<MapState>,
 }
 
 impl RustSide {
@@ -30,7 +27,6 @@ impl RustSide {
             spare_machines: Vec::new(),
             vm: None,
             objects: 0,
-            state: RefCell::default(),
         }
     }
 
@@ -84,8 +80,10 @@ impl RustSide {
     }
 }
 
-/// The shared outcome of a port result.
-pub fn outcome_of(result: Result<Option<u64>, Failure>) -> Outcome {
+/// The one translation of a port result (with an enter's chosen start as
+/// its value) into the shared [`Outcome`]: preconditions by the port's own
+/// assertion table, fatal outcomes by their C message.
+fn outcome_of(result: Result<Option<u64>, Failure>) -> Outcome {
     match result {
         Ok(address) => Outcome::Ok(address),
         Err(Failure::Error(error)) => Outcome::Error(error.code()),
@@ -96,16 +94,6 @@ pub fn outcome_of(result: Result<Option<u64>, Failure>) -> Outcome {
         // The harness only names maps that exist on the C side; a missing
         // one here is itself a difference, shown as the port's words.
         Err(Failure::NoSuchMap(map)) => Outcome::Undefined(format!("no map {}", map.0)),
-    }
-}
-
-fn entry_view(entry: &vm_rs::EntryState) -> EntryView {
-    EntryView {
-        start: entry.start,
-        end: entry.end,
-        object: entry.object.map(|object| object.0),
-        offset: entry.offset,
-        flags: entry.flags,
     }
 }
 
@@ -149,36 +137,15 @@ impl Side for RustSide {
         self.objects
     }
 
-    fn fill_map(&self, map: MapRef, out: &mut MapView) -> bool {
+    fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool {
         out.clear();
-        let Some(vm) = self.vm.as_ref() else {
-            return false;
-        };
-        let mut state = self.state.borrow_mut();
-        if !vm.fill_map_state_into(MapId(map.0), &mut state) {
-            return false;
-        }
-        out.start = state.start;
-        out.end = state.end;
-        out.size = state.size;
-        out.nr_entries = state.nr_entries;
-        out.find_cache = state.find_cache;
-        out.find_cache_threshold = state.find_cache_threshold;
-        out.entries.extend(state.entries.iter().map(entry_view));
-        out.list.extend(state.list.iter().map(entry_view));
-        true
+        self.vm
+            .as_ref()
+            .is_some_and(|vm| vm.map_state_into(MapId(map.0), out))
     }
 
-    fn kentry(&self) -> KentryView {
-        let state = self
-            .vm
-            .as_ref()
-            .map(|vm| vm.kentry_state())
-            .unwrap_or_default();
-        KentryView {
-            free_list: state.free_list,
-            allocated: state.allocated,
-        }
+    fn kentry(&self) -> KentryState {
+        self.vm.as_ref().map(Vm::kentry_state).unwrap_or_default()
     }
 
     fn kentry_allocated_count(&self) -> usize {

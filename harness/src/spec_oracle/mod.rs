@@ -11,10 +11,11 @@
 
 pub mod translate;
 
-use crate::observe::{MapView, Outcome};
+use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
 use sim::{Event, Machine, MachineConfig, PmapId};
 use spec::{Answer, Attributes, Broken, KernelLayout, Leaf, MapIndex, Mapping, Model, Rule};
+use vm_rs::MapState;
 
 /// `VM_MAP_KENTRY_SIZE` plus the slab table at its end: 2048 slabs of one
 /// page (the kentry cache's slab size for an 80-byte entry) need 2048
@@ -37,7 +38,7 @@ pub struct SideStep<'a> {
     pub machine: &'a Machine,
     /// The side's maps after the step, kernel map first (those outside the
     /// step's scope may be stale and are not read).
-    pub maps: &'a [MapView],
+    pub maps: &'a [MapState],
     /// The side's trace events of the step.
     pub events: &'a [Event],
     /// The side's outcome.
@@ -215,7 +216,7 @@ fn touches(op: &ResolvedOp, index: usize) -> bool {
 /// configuration) and the kentry area, whose place the implementation
 /// chooses (the first entry after the boot space, as the side shows it)
 /// and whose size is X15's.
-fn kernel_layout(config: &MachineConfig, kernel_map: Option<&MapView>) -> KernelLayout {
+fn kernel_layout(config: &MachineConfig, kernel_map: Option<&MapState>) -> KernelLayout {
     let (boot_start, boot_end) = config.boot_space();
     let kentry_start = kernel_map
         .and_then(|map| map.entries.iter().find(|entry| entry.start != boot_start))

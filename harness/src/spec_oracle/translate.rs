@@ -4,10 +4,11 @@
 //! and the kernel's own allocations (seen in the trace) requests of their
 //! own. Nothing here judges; nothing here fails.
 
-use crate::observe::{EntryView, Outcome};
+use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
 use sim::{Event, TableEntry};
 use spec::{Answer, Attributes, Leaf, MapIndex, Mapping, Request};
+use vm_rs::EntryState;
 
 /// The page-table level whose entries map pages.
 const LEAF_LEVEL: u8 = 1;
@@ -97,14 +98,14 @@ pub fn kernel_requests(events: &[Event]) -> impl Iterator<Item = Request> + '_ {
 
 /// One entry as a mapping: the attributes are the four nibbles of the
 /// entry's flags (the mapping flags above them are not page attributes).
-pub fn mapping_of(entry: &EntryView) -> Mapping {
+pub fn mapping_of(entry: &EntryState) -> Mapping {
     let nibble = |shift: u32| ((entry.flags >> shift) & 0xf) as u8;
     Mapping {
         start: entry.start,
         end: entry.end,
         offset: entry.offset,
         attributes: Attributes {
-            object: entry.object,
+            object: entry.object.map(|object| object.0),
             prot: nibble(0),
             maxprot: nibble(4),
             inherit: nibble(8),

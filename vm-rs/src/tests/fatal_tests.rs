@@ -146,7 +146,7 @@ fn faults_miss_then_hit_the_object_cache() {
     // Frames 1-4 hold the table, 5 the first kentry slab (the fake's
     // populate takes no frames).
     let page = 6 * 4096;
-    let pmap = vm.map_state(map).unwrap().pmap.0;
+    let pmap = vm.map_internals(map).unwrap().pmap.0;
     assert_eq!(
         env.events,
         vec![

@@ -38,7 +38,7 @@ fn kernel_entries(vm: &mut Vm, env: &mut FakeEnv, first: u64, count: u64) {
 fn a_full_slab_takes_the_next_one_and_both_are_reaped() {
     let (mut vm, mut env) = boot();
     kernel_entries(&mut vm, &mut env, 0, 50);
-    assert_eq!(vm.kentry_state().allocated, vec![0]);
+    assert_eq!(vm.kentry_state().allocated().collect::<Vec<_>>(), vec![0]);
     env.take_events();
     kernel_entries(&mut vm, &mut env, 50, 1);
     let slab1 = KENTRY_START + 0x1000;
@@ -58,9 +58,9 @@ fn a_full_slab_takes_the_next_one_and_both_are_reaped() {
         ]
     );
     let state = vm.kentry_state();
-    assert_eq!(state.allocated, vec![0, 1]);
-    assert_eq!(state.free_list.len(), 2046);
-    assert_eq!(state.free_list[0], 2);
+    assert_eq!(state.allocated().collect::<Vec<_>>(), vec![0, 1]);
+    assert_eq!(state.free_list().len(), 2046);
+    assert_eq!(state.free_list()[0], 2);
     assert_eq!((env.slab_count(0), env.objects_in_use(0)), (2, 51));
 
     vm.remove(
@@ -91,9 +91,9 @@ fn a_full_slab_takes_the_next_one_and_both_are_reaped() {
     expected.push(Event::ReapNext(None));
     assert_eq!(env.events, expected);
     let state = vm.kentry_state();
-    assert!(state.allocated.is_empty());
-    assert_eq!(state.free_list[..3], [1, 0, 2]);
-    assert_eq!(state.free_list.len(), 2048);
+    assert_eq!(state.allocated().count(), 0);
+    assert_eq!(state.free_list()[..3], [1, 0, 2]);
+    assert_eq!(state.free_list().len(), 2048);
 }
 
 #[test]
@@ -104,7 +104,7 @@ fn the_kentry_area_runs_out() {
     env.slab_size = 0x40_0000;
     env.capacity = Some(1);
     let (mut vm, mut env) = boot_with(env);
-    assert_eq!(vm.kentry_state().free_list, vec![0, 1]);
+    assert_eq!(vm.kentry_state().free_list(), vec![0, 1]);
     let table = KENTRY_START + VM_MAP_KENTRY_SIZE;
     let kentry_end = table + 0x1000;
     let flags = |index: u64| MapFlags::from_raw(if index % 2 == 0 { 0x77 } else { 0x73 });

@@ -176,7 +176,10 @@ fn merge_on_both_sides_keeps_the_first_entrys_object() {
     // No new entry object, and the second one goes back to its cache.
     assert_eq!(env.events, vec![Event::Free(1, slab + 80)]);
     let state = vm.map_state(map).unwrap();
-    assert_eq!(state.entries[0].storage, EntryStorage::CacheObject(slab));
+    assert_eq!(
+        vm.map_internals(map).unwrap().entry_storage[0],
+        EntryStorage::CacheObject(slab)
+    );
     assert_eq!(state.entries[0].flags, 0x273); // rw(): prot 3, max 7, inherit copy.
 }
 

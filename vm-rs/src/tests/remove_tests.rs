@@ -33,31 +33,27 @@ fn removing_the_middle_clips_one_entry_into_three() {
             Event::Free(1, SLAB),
         ]
     );
-    let entry = |start, end, offset, storage| EntryState {
+    let entry = |start, end, offset| EntryState {
         start,
         end,
         object: OBJECT,
         offset,
         flags: 0x273,
-        storage,
     };
     let state = vm.map_state(map).unwrap();
     let expected = vec![
-        entry(
-            0x1000,
-            0x2000,
-            0x10000,
-            EntryStorage::CacheObject(SLAB + 80),
-        ),
-        entry(
-            0x3000,
-            0x4000,
-            0x12000,
-            EntryStorage::CacheObject(SLAB + 160),
-        ),
+        entry(0x1000, 0x2000, 0x10000),
+        entry(0x3000, 0x4000, 0x12000),
     ];
     assert_eq!(state.entries, expected);
     assert_eq!(state.list, expected);
+    assert_eq!(
+        vm.map_internals(map).unwrap().entry_storage,
+        [
+            EntryStorage::CacheObject(SLAB + 80),
+            EntryStorage::CacheObject(SLAB + 160)
+        ]
+    );
     assert_eq!((state.size, state.nr_entries), (0x2000, 2));
     assert_eq!(state.find_cache_threshold, VM_MAP_NO_FIND_CACHE);
 }
@@ -177,7 +173,7 @@ fn removing_the_boot_entry_frees_the_static_to_the_kentry_cache() {
     let state = vm.map_state(MapId::KERNEL).unwrap();
     assert_eq!(state.entries[0].start, KERNEL_START + 0x1000);
     assert_eq!(
-        state.entries[0].storage,
+        vm.map_internals(MapId::KERNEL).unwrap().entry_storage[0],
         EntryStorage::CacheObject(KENTRY_START)
     );
     // The boot entry was the list's first: its upper part went to the tail.

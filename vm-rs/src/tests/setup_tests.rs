@@ -49,20 +49,23 @@ fn setup_makes_the_seeds_calls_in_order() {
 fn setup_builds_the_kernel_map_and_the_kentry_free_list() {
     let (vm, _env) = boot();
     let state = vm.map_state(MapId::KERNEL).expect("kernel map");
-    let static_entry = |start, end, storage| EntryState {
+    let static_entry = |start, end| EntryState {
         start,
         end,
         object: None,
         offset: 0,
         flags: STATIC_FLAGS,
-        storage,
     };
     let expected = vec![
-        static_entry(KERNEL_START, KENTRY_START, EntryStorage::KernelBootStatic),
-        static_entry(KENTRY_START, KENTRY_END, EntryStorage::KentryStatic),
+        static_entry(KERNEL_START, KENTRY_START),
+        static_entry(KENTRY_START, KENTRY_END),
     ];
     assert_eq!(state.entries, expected);
     assert_eq!(state.list, expected);
+    assert_eq!(
+        vm.map_internals(MapId::KERNEL).unwrap().entry_storage,
+        [EntryStorage::KernelBootStatic, EntryStorage::KentryStatic]
+    );
     assert_eq!(
         (state.start, state.end),
         (KERNEL_START, KERNEL_START + KERNEL_SIZE)
@@ -75,9 +78,12 @@ fn setup_builds_the_kernel_map_and_the_kentry_free_list() {
     assert_eq!(state.find_cache_threshold, 0);
     let kentry = vm.kentry_state();
     assert_eq!(kentry.table_va, TABLE_VA);
-    assert_eq!(kentry.free_list, (0..2048).collect::<std::vec::Vec<u32>>());
-    assert!(kentry.allocated.is_empty());
-    assert!(!kentry.free_list_corrupt);
+    assert_eq!(
+        kentry.free_list(),
+        (0..2048).collect::<std::vec::Vec<u32>>()
+    );
+    assert_eq!(kentry.allocated().count(), 0);
+    assert!(!kentry.free_list_is_corrupt());
 }
 
 #[test]
@@ -128,14 +134,15 @@ fn create_map_takes_a_map_object_through_the_default_back_end() {
     assert_eq!(env.events, expected);
     let state = vm.map_state(map).expect("user map");
     assert_eq!((state.start, state.end), (0, 0x8000_0000_0000));
-    assert_eq!(state.pmap, PmapId(1));
-    assert_eq!(state.address, Some(KENTRY_END));
+    let internals = vm.map_internals(map).expect("user map");
+    assert_eq!(internals.pmap, PmapId(1));
+    assert_eq!(internals.address, Some(KENTRY_END));
     assert_eq!(state.find_cache_threshold, VM_MAP_NO_FIND_CACHE);
-    assert_eq!(vm.kentry_state().allocated, vec![0]);
-    assert_eq!(vm.kentry_state().free_list.first(), Some(&1));
+    assert_eq!(vm.kentry_state().allocated().collect::<Vec<_>>(), vec![0]);
+    assert_eq!(vm.kentry_state().free_list().first(), Some(&1));
     let kernel = vm.map_state(MapId::KERNEL).expect("kernel");
     assert_eq!(
-        kernel.entries[2].storage,
+        vm.map_internals(MapId::KERNEL).unwrap().entry_storage[2],
         EntryStorage::CacheObject(KENTRY_START)
     );
     assert_eq!(kernel.find_cache, KENTRY_END + 4096);
@@ -152,7 +159,10 @@ fn create_map_frees_the_object_when_the_pmap_fails() {
     // The port lives on: the next map gets the same object and id 1.
     env.pmap_create_fails = false;
     assert_eq!(vm.create_map(&mut env), Ok(MapId(1)));
-    assert_eq!(vm.map_state(MapId(1)).unwrap().address, Some(KENTRY_END));
+    assert_eq!(
+        vm.map_internals(MapId(1)).unwrap().address,
+        Some(KENTRY_END)
+    );
 }
 
 #[test]

@@ -1,0 +1,246 @@
+//! The observed-state vocabulary: a map ([`MapState`]), one of its entries
+//! ([`EntryState`]) and the kentry allocator ([`KentryState`]) as both the C
+//! original and the port describe them.
+//!
+//! These are the only types either side produces for the oracles: the port
+//! fills them from its own structures ([`crate::Vm::map_state`],
+//! [`crate::Vm::kentry_state`]) and c-reference fills the same types from
+//! the C's memory, so that comparison is plain equality. They hold exactly
+//! what the oracles compare; what only the port's own tests need about a
+//! map (its pmap, where it and its entries live) is in
+//! [`crate::map::MapInternals`]. Nothing here fails: a corrupted free list
+//! is described, not rejected.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::env::ObjectId;
+use crate::kentry::VM_MAP_KENTRY_ALLOCATED;
+
+/// One map entry: its range, its backing and its flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EntryState {
+    /// First address of the entry.
+    pub start: u64,
+    /// First address past the entry.
+    pub end: u64,
+    /// The mapped object, or `None` for a null mapping.
+    pub object: Option<ObjectId>,
+    /// Offset of `start` in the object.
+    pub offset: u64,
+    /// The packed flags the entry keeps (`flags & VM_MAP_ENTRY_MASK`).
+    pub flags: u32,
+}
+
+impl EntryState {
+    /// What backs the entry, for display: `obj0+0x2000` or `null`.
+    pub const fn backing(&self) -> Backing {
+        Backing {
+            object: self.object,
+            offset: self.offset,
+        }
+    }
+}
+
+impl fmt::Display for EntryState {
+    /// One fixed-width line for reports: `0x000000001000-0x000000002000
+    /// obj0+0x0 0x00273` (`null` instead of the object for a null mapping).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:#014x}-{:#014x} {} {:#07x}",
+            self.start,
+            self.end,
+            self.backing(),
+            self.flags
+        )
+    }
+}
+
+/// An entry's object and offset, displayed as `obj<id>+<offset>`, or `null`
+/// for a null mapping ([`EntryState::backing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backing {
+    object: Option<ObjectId>,
+    offset: u64,
+}
+
+impl fmt::Display for Backing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.object {
+            Some(object) => write!(f, "obj{}+{:#x}", object.0, self.offset),
+            None => f.write_str("null"),
+        }
+    }
+}
+
+/// One map (`struct vm_map`): its bounds, counters and find cache, and its
+/// entries walked both ways.
+///
+/// The default value has every field zero and no entries. It is not a map
+/// either side could have (a fresh map's threshold is
+/// [`crate::map::VM_MAP_NO_FIND_CACHE`]); it serves as a buffer to fill and
+/// as "no such map" in reports.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct MapState {
+    /// `map->start`.
+    pub start: u64,
+    /// `map->end`.
+    pub end: u64,
+    /// `map->size`: the bytes the entries cover, as the map counts them.
+    pub size: u64,
+    /// `map->nr_entries`.
+    pub nr_entries: u32,
+    /// `map->find_cache`: where the next first-fit search starts.
+    pub find_cache: u64,
+    /// `map->find_cache_threshold` ([`crate::map::VM_MAP_NO_FIND_CACHE`]
+    /// when unused).
+    pub find_cache_threshold: u64,
+    /// The entries in address order (the in-order walk of the C's tree).
+    pub entries: Vec<EntryState>,
+    /// The entries in the order of the entry list (`vm_map_info`'s order),
+    /// which differs from address order after the C's `vm_map_clip_end`
+    /// relinked a map's first entry at the tail.
+    pub list: Vec<EntryState>,
+}
+
+impl MapState {
+    /// Resets every field to the default, keeping the vectors' buffers.
+    pub fn clear(&mut self) {
+        let (mut entries, mut list) = (
+            core::mem::take(&mut self.entries),
+            core::mem::take(&mut self.list),
+        );
+        entries.clear();
+        list.clear();
+        *self = MapState {
+            entries,
+            list,
+            ..MapState::default()
+        };
+    }
+}
+
+/// Where a link of the kentry free list points (the head, or the contents
+/// of a free slab's descriptor).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum KentryLink {
+    /// NULL: the end of the free list.
+    #[default]
+    End,
+    /// The descriptor of this slab (its index in the table).
+    Slab(u32),
+    /// Anything else: an address outside the table or between descriptors.
+    Outside(u64),
+}
+
+impl KentryLink {
+    /// Decodes a descriptor pointer `raw` against a table of `slot_count`
+    /// descriptors of 8 bytes starting at `table_va`.
+    pub fn decode(raw: u64, table_va: u64, slot_count: usize) -> KentryLink {
+        const DESCRIPTOR_BYTES: u64 = 8;
+        let offset = raw.wrapping_sub(table_va);
+        if raw == 0 {
+            KentryLink::End
+        } else if offset % DESCRIPTOR_BYTES == 0 && offset / DESCRIPTOR_BYTES < slot_count as u64 {
+            KentryLink::Slab((offset / DESCRIPTOR_BYTES) as u32)
+        } else {
+            KentryLink::Outside(raw)
+        }
+    }
+}
+
+/// One descriptor of the kentry slab table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KentrySlot {
+    /// The slab is in use (the descriptor holds `VM_MAP_KENTRY_ALLOCATED`).
+    Allocated,
+    /// The slab is free; the descriptor links to the next free one.
+    Free(KentryLink),
+}
+
+/// The kentry allocator (`vm_map_kentry_*`): its descriptor table, slot by
+/// slot, and the head of its free list.
+///
+/// Both sides fill it from raw descriptor values with
+/// [`KentryState::fill_from_descriptors`], so that they decode the table
+/// the same way.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct KentryState {
+    /// Where the descriptor table starts (the kentry area's start +
+    /// `VM_MAP_KENTRY_SIZE`).
+    pub table_va: u64,
+    /// The kentry cache's slab size in bytes (`vm_map_kentry_slab_size`).
+    pub slab_size_bytes: u64,
+    /// The free list's head (`vm_map_kentry_free_slabs`).
+    pub free_head: KentryLink,
+    /// One descriptor per slab of the kentry area, by slab index.
+    pub slots: Vec<KentrySlot>,
+}
+
+impl KentryState {
+    /// Refills the state from a table at `table_va` whose descriptors hold
+    /// the raw pointer values `descriptors` (in slab order) and whose free
+    /// list starts at the raw pointer `head`; the slot vector is reused.
+    pub fn fill_from_descriptors(
+        &mut self,
+        table_va: u64,
+        slab_size_bytes: u64,
+        head: u64,
+        descriptors: impl ExactSizeIterator<Item = u64>,
+    ) {
+        let slot_count = descriptors.len();
+        self.table_va = table_va;
+        self.slab_size_bytes = slab_size_bytes;
+        self.free_head = KentryLink::decode(head, table_va, slot_count);
+        self.slots.clear();
+        self.slots.extend(descriptors.map(|raw| {
+            if raw == VM_MAP_KENTRY_ALLOCATED {
+                KentrySlot::Allocated
+            } else {
+                KentrySlot::Free(KentryLink::decode(raw, table_va, slot_count))
+            }
+        }));
+    }
+
+    /// The free list as slab indices, head first. The walk stops at the
+    /// end of the list, at a link that leaves the table, at an allocated
+    /// slot, or after as many steps as there are slots (a cycle).
+    pub fn free_list(&self) -> Vec<u32> {
+        self.walk_free_list().0
+    }
+
+    /// Whether the free list does not end with NULL: it leaves the table,
+    /// reaches an allocated slot or loops (only after a remove moved the
+    /// kentry entry). [`KentryState::free_list`] then stops there.
+    pub fn free_list_is_corrupt(&self) -> bool {
+        self.walk_free_list().1 != KentryLink::End
+    }
+
+    /// The slabs whose descriptor holds the allocated marker, in index order.
+    pub fn allocated(&self) -> impl Iterator<Item = u32> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, slot)| **slot == KentrySlot::Allocated)
+            .map(|(index, _)| index as u32)
+    }
+
+    /// The free list's walk and the link it stopped at (`End` when the list
+    /// is well formed).
+    fn walk_free_list(&self) -> (Vec<u32>, KentryLink) {
+        let mut order = Vec::new();
+        let mut link = self.free_head;
+        while let KentryLink::Slab(index) = link {
+            if order.len() >= self.slots.len() {
+                break;
+            }
+            order.push(index);
+            match self.slots.get(index as usize) {
+                Some(KentrySlot::Free(next)) => link = *next,
+                _ => break,
+            }
+        }
+        (order, link)
+    }
+}
