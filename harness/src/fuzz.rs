@@ -31,7 +31,16 @@ pub fn run_input(bytes: &[u8]) {
         let runner = slot.get_or_insert_with(|| {
             Runner::new(CSide::new(), RustSide::new(&MachineConfig::normal()))
         });
+        let known_before = runner.stats.known_first_seen.len();
         let verdict = runner.run(&program);
+        // A registered bug of the C met for the first time in this process:
+        // say so at once, so that a run shows how soon it meets each one.
+        if let Some(seen) = runner.stats.known_first_seen.get(known_before) {
+            eprintln!(
+                "vm-diff: first sighting of known bug {} at program {}",
+                seen.id, seen.first_program
+            );
+        }
         if runner.stats.programs % STATUS_INTERVAL_PROGRAMS == 0 {
             eprintln!("{}", status_line(&runner.stats));
         }
@@ -59,8 +68,23 @@ pub fn status_line(stats: &RunStats) -> String {
             )
         })
         .collect();
+    let sightings: Vec<String> = stats
+        .known_first_seen
+        .iter()
+        .map(|seen| {
+            format!(
+                "{} x{} (first at program {})",
+                seen.id, seen.programs, seen.first_program
+            )
+        })
+        .collect();
+    let sightings = if sightings.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", sightings.join(", "))
+    };
     format!(
-        "vm-diff: {} programs, {} ops [{}]; ok {:.1}% errors {:.1}% panics {:.1}%; known divergences {}; findings {}",
+        "vm-diff: {} programs, {} ops [{}]; ok {:.1}% errors {:.1}% panics {:.1}%; known divergences {}{sightings}; findings {}",
         stats.programs,
         stats.ops,
         mix.join(", "),

@@ -71,8 +71,36 @@ pub struct RunStats {
     pub panics: u64,
     /// Programs stopped by a known divergence.
     pub known_divergences: u64,
+    /// For each registered bug seen so far, in registry order: its id, the
+    /// number of the program (from 1) that first showed it, and how many
+    /// programs showed it.
+    pub known_first_seen: Vec<KnownSighting>,
     /// Programs with a finding.
     pub divergences: u64,
+}
+
+/// A registered bug of the C as the runs have met it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownSighting {
+    /// The registry id.
+    pub id: &'static str,
+    /// The number of the program (from 1) that first showed it.
+    pub first_program: u64,
+    /// How many programs showed it.
+    pub programs: u64,
+}
+
+impl RunStats {
+    fn record_sighting(&mut self, id: &'static str) {
+        match self.known_first_seen.iter_mut().find(|seen| seen.id == id) {
+            Some(seen) => seen.programs += 1,
+            None => self.known_first_seen.push(KnownSighting {
+                id,
+                first_program: self.programs,
+                programs: 1,
+            }),
+        }
+    }
 }
 
 /// The machine configuration of a preset.
@@ -204,7 +232,10 @@ impl<C: Side, R: Side> Runner<C, R> {
             verdict = self.run_inner(program, true);
         }
         match verdict {
-            Verdict::Known { .. } => self.stats.known_divergences += 1,
+            Verdict::Known { divergence, .. } => {
+                self.stats.known_divergences += 1;
+                self.stats.record_sighting(divergence.id);
+            }
             Verdict::Divergence(_) => self.stats.divergences += 1,
             Verdict::Equivalent => {}
         }
