@@ -7,9 +7,10 @@
 //!
 //! No C is involved: the reference side is the port itself.
 
+use harness::mismatch::Mismatch;
 use harness::observe::Outcome;
 use harness::program::{MapRef, Program, ResolvedOp};
-use harness::runner::{Runner, Verdict};
+use harness::runner::{Oracles, Runner, Verdict};
 use harness::side::{rust::RustSide, Side};
 use sim::{FaultPlan, Machine, MachineConfig, PAGE_SIZE};
 use vm_rs::{KentryState, MapState};
@@ -41,7 +42,18 @@ enum Mutation {
     FindCacheForgotten,
     /// The map's end is one page short.
     MapEndShort,
+    /// A fault reports success without running.
+    FaultSkipped,
+    /// A remove reports success without running.
+    RemoveIgnored,
+    /// A fault on an unmapped page fails with `ERROR_ACCES` instead of
+    /// `ERROR_FAULT`.
+    FaultUnmappedDenied,
 }
+
+/// `ERROR_FAULT` and `ERROR_ACCES`.
+const ERROR_FAULT: i32 = 5;
+const ERROR_ACCES: i32 = 6;
 
 /// The port, misbehaving as `mutation` says.
 struct Mutant {
@@ -89,6 +101,11 @@ impl Side for Mutant {
     }
 
     fn apply(&mut self, op: &ResolvedOp) -> Outcome {
+        match (self.mutation, op) {
+            (Mutation::FaultSkipped, ResolvedOp::Fault { .. })
+            | (Mutation::RemoveIgnored, ResolvedOp::Remove { .. }) => return Outcome::Ok(None),
+            _ => {}
+        }
         let outcome = self.port.apply(op);
         match (self.mutation, op, outcome) {
             (Mutation::EnterAddressOffByAPage, ResolvedOp::Enter { .. }, Outcome::Ok(Some(at))) => {
@@ -97,6 +114,11 @@ impl Side for Mutant {
             (Mutation::EnterErrorSwallowed, ResolvedOp::Enter { .. }, Outcome::Error(_)) => {
                 Outcome::Ok(Some(0))
             }
+            (
+                Mutation::FaultUnmappedDenied,
+                ResolvedOp::Fault { .. },
+                Outcome::Error(ERROR_FAULT),
+            ) => Outcome::Error(ERROR_ACCES),
             (Mutation::InfoRepeated, ResolvedOp::Info { .. }, _)
             | (Mutation::FaultRepeated, ResolvedOp::Fault { .. }, _) => self.port.apply(op),
             (_, _, outcome) => outcome,
@@ -142,6 +164,7 @@ enter map=1 object=none start=none size=pages(1)
 fault map=1 addr=raw(0x10000) access=r
 info map=1
 remove map=1 start=raw(0x20000) end=raw(0x21000)
+fault map=1 addr=raw(0x30000) access=r
 ";
 
 /// Each mutation, the runner's report signature, and the operation at which
@@ -160,6 +183,23 @@ const EXPECTED: &[(Mutation, &str, usize)] = &[
     (Mutation::MapEndShort, "map:end", 0),
 ];
 
+/// Each mutation that breaks a promise of the specification, the rule, and
+/// the operation at which the model alone (no comparison with the
+/// reference) must report it.
+const EXPECTED_BY_THE_MODEL: &[(Mutation, &str, usize)] = &[
+    (
+        Mutation::EnterAddressOffByAPage,
+        "spec:enter-fixed-address",
+        2,
+    ),
+    (Mutation::EnterErrorSwallowed, "spec:enter-fixed-no-room", 5),
+    (Mutation::LastEntryDropped, "spec:map-contents", 2),
+    (Mutation::FlagBitLost, "spec:map-contents", 2),
+    (Mutation::FaultSkipped, "spec:pmap-not-present", 7),
+    (Mutation::RemoveIgnored, "spec:map-contents", 9),
+    (Mutation::FaultUnmappedDenied, "spec:fault-unmapped", 10),
+];
+
 fn program() -> Program {
     Program::parse_text(PROGRAM).expect("the mutation program parses")
 }
@@ -171,6 +211,49 @@ fn verdict_for(mutation: Mutation) -> Verdict {
         Mutant::new(mutation),
     );
     runner.run(&program())
+}
+
+#[test]
+fn every_mutation_that_breaks_a_promise_is_caught_by_the_model_alone() {
+    let mut escaped = Vec::new();
+    for &(mutation, signature, op_index) in EXPECTED_BY_THE_MODEL {
+        let mut runner = Runner::new(
+            RustSide::new(&MachineConfig::normal()),
+            Mutant::new(mutation),
+        );
+        runner.oracles = Oracles::SPECIFICATION;
+        match runner.run(&program()) {
+            Verdict::Divergence(divergence) => {
+                let found = divergence.mismatch.signature();
+                let blamed_on_the_mutant_alone = matches!(
+                    &divergence.mismatch,
+                    Mismatch::Spec(finding) if finding.c.is_none() && finding.rust.is_some()
+                );
+                if found != signature
+                    || divergence.op_index != Some(op_index)
+                    || !blamed_on_the_mutant_alone
+                {
+                    escaped.push(format!(
+                        "{mutation:?}: expected {signature} at operation {op_index} on the mutant, got {found} at {:?}: {:?}",
+                        divergence.op_index, divergence.mismatch
+                    ));
+                }
+            }
+            other => escaped.push(format!("{mutation:?}: not caught ({other:?})")),
+        }
+    }
+    assert!(escaped.is_empty(), "{}", escaped.join("\n"));
+}
+
+#[test]
+fn the_model_alone_is_quiet_on_the_unmutated_wrapper() {
+    let mut runner = Runner::new(
+        RustSide::new(&MachineConfig::normal()),
+        Mutant::new(Mutation::Identity),
+    );
+    runner.oracles = Oracles::SPECIFICATION;
+    let verdict = runner.run(&program());
+    assert!(matches!(verdict, Verdict::Equivalent), "{verdict:?}");
 }
 
 #[test]
