@@ -5,6 +5,8 @@
 //!
 //! - (a) through the full [`Runner`]: operand resolution, both sides, and
 //!   every oracle after every step;
+//! - (a') through the runner without the specification model (the five
+//!   differential oracles only), so that (a)/(a') is the model's cost;
 //! - (b) the same steps on both sides alone: set-up, then each operation
 //!   with the concrete arguments the runner resolved, and nothing observed
 //!   or compared.
@@ -23,7 +25,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use harness::program::{Program, ResolvedOp};
-use harness::runner::{machine_config, Runner, Verdict};
+use harness::runner::{machine_config, Oracles, Runner, Verdict};
 use harness::side::{c::CSide, rust::RustSide, Side};
 use sim::{FaultPlan, MachineConfig};
 
@@ -200,6 +202,9 @@ fn main() -> ExitCode {
 
     runner.stats = Default::default();
     let (runner_time, findings) = time_runner(&mut runner, &programs);
+    runner.oracles = Oracles::DIFFERENTIAL;
+    let (differential_time, _) = time_runner(&mut runner, &programs);
+    runner.oracles = Oracles::ALL;
     let sides_time = time_sides(&mut runner, &steps);
     let ops: usize = steps.iter().map(|program| program.ops.len()).sum();
     let decoded_ops: usize = programs.iter().map(|program| program.ops.len()).sum();
@@ -215,9 +220,18 @@ fn main() -> ExitCode {
         per_second(ops, runner_time)
     );
     println!(
+        "(a') runner without model: {:>8.0} programs/s {:>10.0} ops/s",
+        per_second(count, differential_time),
+        per_second(ops, differential_time)
+    );
+    println!(
         "(b) both sides, no oracles: {:>8.0} programs/s {:>10.0} ops/s",
         per_second(count, sides_time),
         per_second(ops, sides_time)
+    );
+    println!(
+        "model cost (a)/(a'): {:.3}",
+        runner_time.as_secs_f64() / differential_time.as_secs_f64().max(1e-9)
     );
     println!(
         "overhead ratio (a)/(b): {:.2}",
