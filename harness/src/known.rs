@@ -7,6 +7,7 @@
 //! (named after the id) that a test replays to prove the predicate still
 //! fires. Anything not recognised here is a finding.
 
+use crate::invariants::Invariant;
 use crate::mismatch::{Mismatch, SideName};
 use crate::observe::Outcome;
 use crate::program::ResolvedOp;
@@ -39,7 +40,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
         rust_behaviour: "reproduces the C exactly (same address, same entry)",
         recognise: |op, _, _, mismatch| {
             matches!(op, Some(ResolvedOp::Enter { align, .. }) if *align != 0)
-                && invariant_is(mismatch, "entry-inside-map")
+                && invariant_is(mismatch, Invariant::EntryInsideMap)
         },
     },
     KnownDivergence {
@@ -53,7 +54,8 @@ pub static REGISTRY: &[KnownDivergence] = &[
         c_behaviour: "the upper part of the clipped entry ends up last in the list",
         rust_behaviour: "reproduces the C's list order exactly",
         recognise: |op, _, _, mismatch| {
-            matches!(op, Some(ResolvedOp::Remove { .. })) && invariant_is(mismatch, "list-order")
+            matches!(op, Some(ResolvedOp::Remove { .. }))
+                && invariant_is(mismatch, Invariant::ListOrder)
         },
     },
     KnownDivergence {
@@ -67,13 +69,13 @@ pub static REGISTRY: &[KnownDivergence] = &[
         rust_behaviour: "reproduces the C exactly",
         recognise: |op, _, _, mismatch| {
             matches!(op, Some(ResolvedOp::Remove { end, .. }) if end % 4096 != 0)
-                && invariant_is(mismatch, "entry-page-aligned")
+                && invariant_is(mismatch, Invariant::EntryPageAligned)
         },
     },
 ];
 
-/// Whether `mismatch` is the C side breaking the named invariant.
-fn invariant_is(mismatch: &Mismatch, invariant: &str) -> bool {
+/// Whether `mismatch` is the C side breaking `invariant`.
+fn invariant_is(mismatch: &Mismatch, invariant: Invariant) -> bool {
     matches!(mismatch, Mismatch::Invariant { side: SideName::C, name, .. } if *name == invariant)
 }
 

@@ -185,7 +185,7 @@ fn every_mutation_is_caught_by_its_oracle_at_its_operation() {
     for &(mutation, signature, op_index) in EXPECTED {
         match verdict_for(mutation) {
             Verdict::Divergence(divergence) => {
-                let found = divergence.mismatch.signature();
+                let found = divergence.mismatch.signature().to_string();
                 if !found.starts_with(signature) || divergence.op_index != Some(op_index) {
                     escaped.push(format!(
                         "{mutation:?}: expected {signature} at operation {op_index}, got {found} at {:?}",
@@ -210,7 +210,10 @@ fn a_mutation_on_both_sides_is_caught_by_the_invariants() {
     );
     match runner.run(&program()) {
         Verdict::Divergence(divergence) => {
-            assert_eq!(divergence.mismatch.signature(), "invariant:C:list-order");
+            assert_eq!(
+                divergence.mismatch.signature().to_string(),
+                "invariant:C:list-order"
+            );
             assert_eq!(divergence.op_index, Some(3));
         }
         other => panic!("not caught: {other:?}"),
