@@ -6,13 +6,14 @@
 //! or an output that cannot be written) and writes its report to the given
 //! writer; the triage commands write their progress to a second one.
 
+use std::fmt::{self, Write as _};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::corpus::{self, CorpusEntry, Expectation};
-use crate::mismatch::Mismatch;
-use crate::program::Program;
+use crate::mismatch::{Mismatch, Signature};
+use crate::program::{HeaderLine, Program};
 use crate::render::{self, Mark};
 use crate::runner::{Divergence, Runner, Verdict};
 use crate::shrink::{self, Budget, ShrinkResult};
@@ -137,6 +138,145 @@ fn replay_one(
     Ok(met)
 }
 
+/// `vm-diff replay --json PATH`: runs every program and prints one JSON
+/// object per program on its own line, for scripts:
+///
+/// ```text
+/// {"file":"a.ops","verdict":"divergence","signature":"map:size","op_index":1,"op_kind":"enter","op":"enter map=0 ...","known_id":null}
+/// ```
+///
+/// `verdict` is `equivalent`, `known` (with `known_id`), `divergence` (with
+/// `signature`) or `unreadable` (with `error`); `op_index`, `op_kind` and
+/// `op` name the operation where comparison stopped (`null` for set-up or
+/// when equivalent). Exit codes as for [`replay`].
+pub fn replay_json(path: &Path, out: &mut dyn Write) -> io::Result<i32> {
+    let files = match inputs(path) {
+        Ok(files) => files,
+        Err(message) => {
+            let line = JsonObject::new()
+                .string("file", &path.display().to_string())
+                .string("verdict", "unreadable")
+                .string("error", &message);
+            writeln!(out, "{line}")?;
+            return Ok(EXIT_BAD_INPUT);
+        }
+    };
+    let mut runner = new_runner();
+    let (mut failed, mut unreadable) = (0, 0);
+    for file in &files {
+        let line = JsonObject::new().string("file", &file.display().to_string());
+        let entry = match corpus::load_file(file) {
+            Ok(entry) => entry,
+            Err(message) => {
+                unreadable += 1;
+                let line = line
+                    .string("verdict", "unreadable")
+                    .string("error", &message);
+                writeln!(out, "{line}")?;
+                continue;
+            }
+        };
+        let verdict = runner.run(&entry.program);
+        failed += usize::from(!entry.expectation.is_met_by(&verdict));
+        let (name, op_index, signature, known_id) = match &verdict {
+            Verdict::Equivalent => ("equivalent", None, None, None),
+            Verdict::Known {
+                divergence,
+                op_index,
+            } => ("known", *op_index, None, Some(divergence.id)),
+            Verdict::Divergence(divergence) => (
+                "divergence",
+                divergence.op_index,
+                Some(divergence.mismatch.signature()),
+                None,
+            ),
+        };
+        let op = op_index.and_then(|index| entry.program.ops.get(index));
+        let line = line
+            .string("verdict", name)
+            .optional("signature", signature.map(|s| s.to_string()).as_deref())
+            .number("op_index", op_index)
+            .optional("op_kind", op.map(|op| op.kind().name()))
+            .optional("op", op.map(ToString::to_string).as_deref())
+            .optional("known_id", known_id);
+        writeln!(out, "{line}")?;
+    }
+    Ok(if unreadable > 0 {
+        EXIT_BAD_INPUT
+    } else if failed > 0 {
+        EXIT_FINDING
+    } else {
+        EXIT_OK
+    })
+}
+
+/// One JSON object on one line, built field by field.
+struct JsonObject(String);
+
+impl JsonObject {
+    fn new() -> JsonObject {
+        JsonObject(String::new())
+    }
+
+    fn key(mut self, key: &str) -> JsonObject {
+        self.0.push(if self.0.is_empty() { '{' } else { ',' });
+        push_json_string(&mut self.0, key);
+        self.0.push(':');
+        self
+    }
+
+    fn string(self, key: &str, value: &str) -> JsonObject {
+        let mut object = self.key(key);
+        push_json_string(&mut object.0, value);
+        object
+    }
+
+    fn optional(self, key: &str, value: Option<&str>) -> JsonObject {
+        match value {
+            Some(value) => self.string(key, value),
+            None => {
+                let mut object = self.key(key);
+                object.0.push_str("null");
+                object
+            }
+        }
+    }
+
+    fn number(self, key: &str, value: Option<usize>) -> JsonObject {
+        let mut object = self.key(key);
+        match value {
+            Some(value) => object.0.push_str(&value.to_string()),
+            None => object.0.push_str("null"),
+        }
+        object
+    }
+}
+
+impl fmt::Display for JsonObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}}}", self.0)
+    }
+}
+
+/// Appends `value` as a JSON string literal.
+fn push_json_string(out: &mut String, value: &str) {
+    out.push('"');
+    for character in value.chars() {
+        match character {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            control if u32::from(control) < 0x20 => {
+                out.push_str(&format!("\\u{:04x}", u32::from(control)));
+            }
+            other => out.push(other),
+        }
+    }
+    out.push('"');
+}
+
 /// `vm-diff show FILE`: the program as readable text.
 pub fn show(path: &Path, out: &mut dyn Write) -> io::Result<i32> {
     match corpus::load_file(path) {
@@ -172,7 +312,7 @@ pub fn encode(path: &Path, output: &Path, out: &mut dyn Write) -> io::Result<i32
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Keep {
     /// A finding with this signature ([`crate::mismatch::Mismatch::signature`]).
-    Signature(String),
+    Signature(Signature),
     /// The known divergence with this id.
     Known(&'static str),
 }
@@ -461,7 +601,7 @@ pub fn export(
 /// The text of a regression file: the header, the expectation, a
 /// postmortem stub, what was seen as comments, then the program.
 pub fn regression_text(program: &Program, verdict: &Verdict) -> String {
-    let mut text = String::from("# vm-diff program v1\n");
+    let mut text = format!("{}\n", HeaderLine::Format);
     match verdict {
         Verdict::Known { divergence, .. } => {
             text.push_str(&format!("# expect: known {}\n", divergence.id));
@@ -470,60 +610,57 @@ pub fn regression_text(program: &Program, verdict: &Verdict) -> String {
     }
     text.push_str("#\n# Postmortem: TODO — what was wrong, where, the fix.\n#\n");
     text.push_str(&format!("# Found: {}\n", verdict_summary(verdict)));
-    match verdict {
-        Verdict::Divergence(divergence) => {
-            for line in report_excerpt(divergence) {
-                text.push_str(&format!("#   {line}\n"));
-            }
+    let mut comments = CommentLines {
+        text: &mut text,
+        at_line_start: true,
+    };
+    // Writing into a String cannot fail.
+    let _ = match verdict {
+        Verdict::Divergence(divergence) => write_excerpt(&mut comments, divergence),
+        Verdict::Known { divergence, .. } => writeln!(comments, "{}", divergence.c_behaviour),
+        Verdict::Equivalent => Ok(()),
+    };
+    for line in program.header_lines() {
+        if line != HeaderLine::Format {
+            text.push_str(&format!("{line}\n"));
         }
-        Verdict::Known { divergence, .. } => {
-            text.push_str(&format!("#   {}\n", divergence.c_behaviour));
-        }
-        Verdict::Equivalent => {}
     }
-    let program_text = program.to_string();
-    for line in program_text
-        .lines()
-        .skip_while(|line| line.starts_with('#'))
-    {
-        text.push_str(line);
-        text.push('\n');
+    for op in &program.ops {
+        text.push_str(&format!("{op}\n"));
     }
     text
 }
 
-/// The report's first lines: the differing operation as written and as
-/// run, both outcomes and what differs.
-fn report_excerpt(divergence: &Divergence) -> Vec<String> {
-    let mut lines = Vec::new();
+/// The report's first lines, from the typed divergence: the differing
+/// operation as written and as run, both outcomes and what differs.
+fn write_excerpt(out: &mut dyn fmt::Write, divergence: &Divergence) -> fmt::Result {
     if let Some(index) = divergence.op_index {
         if let Some(op) = divergence.program.ops.get(index) {
-            lines.push(format!("op {index}: {op}"));
+            writeln!(out, "op {index}: {op}")?;
         }
     }
-    let report = divergence.to_string();
-    let mut report_lines = report.lines();
-    for line in report_lines.by_ref() {
-        let line = line.trim_end();
-        if line.starts_with("resolved:") || line.starts_with("C    ->") {
-            lines.push(line.to_string());
+    divergence.write_outcomes(out)?;
+    writeln!(out, "{}", divergence.mismatch)
+}
+
+/// A writer that turns text into comment lines of a regression file,
+/// each line starting with `#   `.
+struct CommentLines<'a> {
+    text: &'a mut String,
+    at_line_start: bool,
+}
+
+impl fmt::Write for CommentLines<'_> {
+    fn write_str(&mut self, piece: &str) -> fmt::Result {
+        for part in piece.split_inclusive('\n') {
+            if self.at_line_start {
+                self.text.push_str("#   ");
+            }
+            self.text.push_str(part);
+            self.at_line_start = part.ends_with('\n');
         }
-        if line.starts_with("Rust ->") {
-            lines.push(line.to_string());
-            break;
-        }
+        Ok(())
     }
-    lines.extend(
-        report_lines
-            .skip_while(|line| line.trim().is_empty())
-            .take_while(|line| !line.trim().is_empty())
-            .map(|line| {
-                line.trim_end()
-                    .trim_end_matches(" (tables below)")
-                    .to_string()
-            }),
-    );
-    lines
 }
 
 /// `vm-diff render FILE --svg OUT`: a picture of both sides' maps step by
@@ -571,7 +708,7 @@ pub fn mark_of(verdict: &Verdict) -> Option<Mark> {
         }),
         Verdict::Divergence(divergence) => Some(Mark {
             op_index: divergence.op_index,
-            text: divergence.mismatch.signature(),
+            text: divergence.mismatch.signature().to_string(),
             known: false,
             map: match divergence.mismatch {
                 Mismatch::Map { map, .. } => Some(map.0 as usize),

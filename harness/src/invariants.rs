@@ -1,12 +1,87 @@
 //! Invariants that one side must keep on its own, whatever the other does.
 //! They catch bugs in the C original as well as in the port.
 //!
-//! [`check`] returns the first broken invariant as a stable name and a
-//! detail line; it never panics.
+//! [`check`] returns the first broken [`Invariant`] and a detail line; it
+//! never panics.
+
+use std::fmt;
 
 use crate::side::Side;
 use sim::{PhysAddr, SlabBackEnd};
 use vm_rs::MapState;
+
+/// An invariant one side must keep on its own. Its [`Invariant::name`] is
+/// stable: divergence signatures (`invariant:C:list-order`) and regression
+/// files carry it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Invariant {
+    /// Every entry ends after it starts.
+    EntryNonempty,
+    /// Every entry lies inside its map's bounds.
+    EntryInsideMap,
+    /// Every entry starts and ends on a page boundary.
+    EntryPageAligned,
+    /// Entries in address order do not overlap.
+    EntriesDisjoint,
+    /// The map's size is the bytes its entries cover.
+    Size,
+    /// The map's entry count is the number of its entries.
+    NrEntries,
+    /// The entry list is in address order (it agrees with the tree).
+    ListOrder,
+    /// The side used the machine as documented (no violation recorded).
+    MachineUse,
+    /// As many kentry descriptors are marked allocated as kentry slabs are
+    /// in use.
+    KentryDescriptors,
+    /// No page-table leaf maps a free frame.
+    LeafFrameAllocated,
+}
+
+impl Invariant {
+    /// Every invariant, in the order they are checked.
+    pub const ALL: [Invariant; 10] = [
+        Invariant::EntryNonempty,
+        Invariant::EntryInsideMap,
+        Invariant::EntryPageAligned,
+        Invariant::EntriesDisjoint,
+        Invariant::Size,
+        Invariant::NrEntries,
+        Invariant::ListOrder,
+        Invariant::MachineUse,
+        Invariant::KentryDescriptors,
+        Invariant::LeafFrameAllocated,
+    ];
+
+    /// The stable name (`list-order`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Invariant::EntryNonempty => "entry-nonempty",
+            Invariant::EntryInsideMap => "entry-inside-map",
+            Invariant::EntryPageAligned => "entry-page-aligned",
+            Invariant::EntriesDisjoint => "entries-disjoint",
+            Invariant::Size => "size",
+            Invariant::NrEntries => "nr-entries",
+            Invariant::ListOrder => "list-order",
+            Invariant::MachineUse => "machine-use",
+            Invariant::KentryDescriptors => "kentry-descriptors",
+            Invariant::LeafFrameAllocated => "leaf-frame-allocated",
+        }
+    }
+
+    /// The invariant with this [`Invariant::name`], if any.
+    pub fn from_name(name: &str) -> Option<Invariant> {
+        Invariant::ALL
+            .into_iter()
+            .find(|invariant| invariant.name() == name)
+    }
+}
+
+impl fmt::Display for Invariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// The physical-address bits of a page-table entry.
 const PTE_ADDRESS_MASK: u64 = 0x000f_ffff_ffff_f000;
@@ -18,7 +93,7 @@ const PAGE_SIZE_BYTES: u64 = 4096;
 /// The first invariant `side` breaks in its maps (index 0 is the kernel map,
 /// then the user maps in creation order) or in its use of the machine. Cheap
 /// enough to run after every operation.
-pub fn check(side: &dyn Side, maps: &[MapState]) -> Option<(&'static str, String)> {
+pub fn check(side: &dyn Side, maps: &[MapState]) -> Option<(Invariant, String)> {
     maps.iter()
         .enumerate()
         .find_map(|(index, map)| {
@@ -26,34 +101,43 @@ pub fn check(side: &dyn Side, maps: &[MapState]) -> Option<(&'static str, String
         })
         .or_else(|| {
             let violation = side.machine().violations().first()?;
-            Some(("machine-use", violation.to_string()))
+            Some((Invariant::MachineUse, violation.to_string()))
         })
 }
 
 /// The invariants that need a walk of the kentry table and of every page
 /// table: the runner checks them at the end of a program (and after every
 /// operation when it looks for the first operation that broke one).
-pub fn check_deep(side: &dyn Side) -> Option<(&'static str, String)> {
+pub fn check_deep(side: &dyn Side) -> Option<(Invariant, String)> {
     check_kentry(side).or_else(|| check_leaves(side))
 }
 
-fn check_map(map: &MapState) -> Option<(&'static str, String)> {
+fn check_map(map: &MapState) -> Option<(Invariant, String)> {
     for (index, entry) in map.entries.iter().enumerate() {
         if entry.start >= entry.end {
-            return Some(("entry-nonempty", format!("entry {index} is {entry}")));
+            return Some((
+                Invariant::EntryNonempty,
+                format!("entry {index} is {entry}"),
+            ));
         }
         if entry.start < map.start || entry.end > map.end {
             return Some((
-                "entry-inside-map",
+                Invariant::EntryInsideMap,
                 format!("entry {index} {entry} leaves the map"),
             ));
         }
         if entry.start % PAGE_SIZE_BYTES != 0 || entry.end % PAGE_SIZE_BYTES != 0 {
-            return Some(("entry-page-aligned", format!("entry {index} is {entry}")));
+            return Some((
+                Invariant::EntryPageAligned,
+                format!("entry {index} is {entry}"),
+            ));
         }
         if let Some(previous) = index.checked_sub(1).map(|i| map.entries[i]) {
             if previous.end > entry.start {
-                return Some(("entries-disjoint", format!("{previous} overlaps {entry}")));
+                return Some((
+                    Invariant::EntriesDisjoint,
+                    format!("{previous} overlaps {entry}"),
+                ));
             }
         }
     }
@@ -64,13 +148,13 @@ fn check_map(map: &MapState) -> Option<(&'static str, String)> {
         .fold(0, u64::wrapping_add);
     if covered_bytes != map.size {
         return Some((
-            "size",
+            Invariant::Size,
             format!("size {:#x}, entries cover {covered_bytes:#x}", map.size),
         ));
     }
     if map.nr_entries as usize != map.entries.len() {
         return Some((
-            "nr-entries",
+            Invariant::NrEntries,
             format!(
                 "nr_entries {}, {} entries",
                 map.nr_entries,
@@ -86,26 +170,26 @@ fn check_map(map: &MapState) -> Option<(&'static str, String)> {
             .position(|(a, b)| a != b)
             .unwrap_or(0);
         return Some((
-            "list-order",
+            Invariant::ListOrder,
             format!("list position {index} differs from address order"),
         ));
     }
     None
 }
 
-fn check_kentry(side: &dyn Side) -> Option<(&'static str, String)> {
+fn check_kentry(side: &dyn Side) -> Option<(Invariant, String)> {
     let kentry_slabs = side.machine().slab_count(SlabBackEnd::Kentry);
     let allocated = side.kentry_allocated_count();
     (kentry_slabs != allocated).then(|| {
         let detail =
             format!("{allocated} descriptors marked allocated, {kentry_slabs} kentry slabs in use");
-        ("kentry-descriptors", detail)
+        (Invariant::KentryDescriptors, detail)
     })
 }
 
 /// The machine counts leaves on free frames as they appear; only when there
 /// is one are the page tables walked, to name it.
-fn check_leaves(side: &dyn Side) -> Option<(&'static str, String)> {
+fn check_leaves(side: &dyn Side) -> Option<(Invariant, String)> {
     let machine = side.machine();
     if machine.stray_leaf_count() == 0 {
         return None;
@@ -130,5 +214,5 @@ fn check_leaves(side: &dyn Side) -> Option<(&'static str, String)> {
             machine.stray_leaf_count()
         ),
     };
-    Some(("leaf-frame-allocated", detail))
+    Some((Invariant::LeafFrameAllocated, detail))
 }

@@ -7,6 +7,7 @@
 //! (named after the id) that a test replays to prove the predicate still
 //! fires. Anything not recognised here is a finding.
 
+use crate::invariants::Invariant;
 use crate::mismatch::{Mismatch, SideName};
 use crate::observe::Outcome;
 use crate::program::{ResolvedOp, FLAG_FIXED};
@@ -47,7 +48,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
             // also wraps its own end, the link asserts on it.
             let wrapped_end = *c == Outcome::Precondition("entry->start < entry->end".into())
                 && spec_rule_is(mismatch, Rule::ValidRequestAccepted);
-            aligned_enter && (invariant_is(mismatch, "entry-inside-map") || wrapped_end)
+            aligned_enter && (invariant_is(mismatch, Invariant::EntryInsideMap) || wrapped_end)
         },
     },
     KnownDivergence {
@@ -61,7 +62,8 @@ pub static REGISTRY: &[KnownDivergence] = &[
         c_behaviour: "the upper part of the clipped entry ends up last in the list",
         rust_behaviour: "reproduces the C's list order exactly",
         recognise: |op, _, _, mismatch| {
-            matches!(op, Some(ResolvedOp::Remove { .. })) && invariant_is(mismatch, "list-order")
+            matches!(op, Some(ResolvedOp::Remove { .. }))
+                && invariant_is(mismatch, Invariant::ListOrder)
         },
     },
     KnownDivergence {
@@ -75,7 +77,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
         rust_behaviour: "reproduces the C exactly",
         recognise: |op, c, _, mismatch| {
             matches!(op, Some(ResolvedOp::Remove { end, .. }) if end % PAGE_SIZE_BYTES != 0)
-                && (invariant_is(mismatch, "entry-page-aligned")
+                && (invariant_is(mismatch, Invariant::EntryPageAligned)
                     || (*c == Outcome::Ok(None)
                         && spec_rule_is(mismatch, Rule::InvalidRequestRefused)))
         },
@@ -168,7 +170,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
         recognise: |op, c, _, mismatch| {
             matches!(op, Some(ResolvedOp::Remove { map, .. }) if map.is_kernel())
                 && *c == Outcome::Ok(None)
-                && (invariant_is(mismatch, "machine-use")
+                && (invariant_is(mismatch, Invariant::MachineUse)
                     || spec_rule_is(mismatch, Rule::InvalidRequestRefused))
         },
     },
@@ -181,7 +183,7 @@ fn spec_rule_is(mismatch: &Mismatch, rule: Rule) -> bool {
 }
 
 /// Whether `mismatch` is the C side breaking the named invariant.
-fn invariant_is(mismatch: &Mismatch, invariant: &str) -> bool {
+fn invariant_is(mismatch: &Mismatch, invariant: Invariant) -> bool {
     matches!(mismatch, Mismatch::Invariant { side: SideName::C, name, .. } if *name == invariant)
 }
 

@@ -1,13 +1,17 @@
 //! What an oracle reports when the two sides differ, or when one side breaks
-//! an invariant on its own: a [`Mismatch`], with a short signature that the
-//! shrinker keeps stable while it minimises.
+//! an invariant on its own: a [`Mismatch`], and its kind as a typed
+//! [`Signature`] that the shrinker keeps stable while it minimises. Parsing
+//! a signature's text fails with [`UnknownSignature`]; nothing else here
+//! fails.
 
 use std::fmt;
+use std::str::FromStr;
 
+use crate::invariants::Invariant;
 use crate::observe::Outcome;
 use crate::program::MapRef;
 use crate::spec_oracle::SpecFinding;
-use sim::{Event, PmapId, TableEntry};
+use sim::{Event, EventKind, PmapId, TableEntry};
 use vm_rs::MapState;
 
 /// Which side an invariant failed on.
@@ -19,12 +23,22 @@ pub enum SideName {
     Rust,
 }
 
-impl fmt::Display for SideName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl SideName {
+    /// Both sides, the reference first.
+    pub const ALL: [SideName; 2] = [SideName::C, SideName::Rust];
+
+    /// "C" or "Rust", as reports and signatures write it.
+    pub const fn name(self) -> &'static str {
+        match self {
             SideName::C => "C",
             SideName::Rust => "Rust",
-        })
+        }
+    }
+}
+
+impl fmt::Display for SideName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -60,7 +74,7 @@ pub enum Mismatch {
         /// The map.
         map: MapRef,
         /// The first field that differs.
-        field: &'static str,
+        field: MapField,
         /// The C's map.
         c: Box<MapState>,
         /// The port's map.
@@ -87,8 +101,8 @@ pub enum Mismatch {
     Invariant {
         /// The side.
         side: SideName,
-        /// A stable name of the invariant.
-        name: &'static str,
+        /// The invariant.
+        name: Invariant,
         /// What exactly is wrong.
         detail: String,
     },
@@ -98,30 +112,259 @@ pub enum Mismatch {
 
 impl Mismatch {
     /// A short, stable description of the kind of difference: the shrinker
-    /// keeps it while it minimises ("outcome", "trace:phys_alloc",
-    /// "invariant:C:list-order", ...).
-    pub fn signature(&self) -> String {
+    /// keeps it while it minimises.
+    pub fn signature(&self) -> Signature {
         match self {
-            Mismatch::Outcome { .. } => "outcome".to_string(),
+            Mismatch::Outcome { .. } => Signature::Outcome,
             Mismatch::Trace { c, rust, .. } => {
-                let name = c
-                    .as_ref()
-                    .or(rust.as_ref())
-                    .map_or("none".to_string(), event_name);
-                format!("trace:{name}")
+                Signature::Trace(c.as_ref().or(rust.as_ref()).map(Event::kind))
             }
-            Mismatch::MapCount { .. } => "map-count".to_string(),
-            Mismatch::Map { field, .. } => format!("map:{field}"),
-            Mismatch::PmapList { .. } => "pmap-list".to_string(),
-            Mismatch::PageTable { .. } => "page-table".to_string(),
-            Mismatch::Invariant { side, name, .. } => format!("invariant:{side}:{name}"),
-            Mismatch::Spec(finding) => finding.rule().to_string(),
+            Mismatch::MapCount { .. } => Signature::MapCount,
+            Mismatch::Map { field, .. } => Signature::Map(*field),
+            Mismatch::PmapList { .. } => Signature::PmapList,
+            Mismatch::PageTable { .. } => Signature::PageTable,
+            Mismatch::Invariant { side, name, .. } => Signature::Invariant(*side, *name),
+            Mismatch::Spec(finding) => Signature::Spec(finding.rule()),
         }
     }
 }
 
-/// The name of an event's call, without arguments ("phys_alloc").
-pub fn event_name(event: &Event) -> String {
-    let text = event.to_string();
-    text.split('(').next().unwrap_or("").to_string()
+/// A field of a map that the map oracle compares, in the order it compares
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MapField {
+    /// The entries in address order.
+    Entries,
+    /// The entries in list order.
+    List,
+    /// `size`.
+    Size,
+    /// `nr_entries`.
+    NrEntries,
+    /// `find_cache`.
+    FindCache,
+    /// `find_cache_threshold`.
+    FindCacheThreshold,
+    /// `start`.
+    Start,
+    /// `end`.
+    End,
+}
+
+impl MapField {
+    /// Every field, in the oracle's order.
+    pub const ALL: [MapField; 8] = [
+        MapField::Entries,
+        MapField::List,
+        MapField::Size,
+        MapField::NrEntries,
+        MapField::FindCache,
+        MapField::FindCacheThreshold,
+        MapField::Start,
+        MapField::End,
+    ];
+
+    /// The field's name as `vm_rs::MapState` spells it (`nr_entries`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            MapField::Entries => "entries",
+            MapField::List => "list",
+            MapField::Size => "size",
+            MapField::NrEntries => "nr_entries",
+            MapField::FindCache => "find_cache",
+            MapField::FindCacheThreshold => "find_cache_threshold",
+            MapField::Start => "start",
+            MapField::End => "end",
+        }
+    }
+
+    /// Whether the two maps agree on this field.
+    pub fn agrees(self, c: &MapState, rust: &MapState) -> bool {
+        match self {
+            MapField::Entries => c.entries == rust.entries,
+            MapField::List => c.list == rust.list,
+            MapField::Size => c.size == rust.size,
+            MapField::NrEntries => c.nr_entries == rust.nr_entries,
+            MapField::FindCache => c.find_cache == rust.find_cache,
+            MapField::FindCacheThreshold => c.find_cache_threshold == rust.find_cache_threshold,
+            MapField::Start => c.start == rust.start,
+            MapField::End => c.end == rust.end,
+        }
+    }
+}
+
+impl fmt::Display for MapField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The kind of a [`Mismatch`], which the shrinker keeps while it minimises
+/// and `vm-diff shrink`/`export` compare.
+///
+/// Its text (`Display`, parsed back by `FromStr`) is stable: `outcome`,
+/// `trace:phys_alloc` (`trace:none` when neither side made a call there),
+/// `map-count`, `map:size`, `pmap-list`, `page-table`,
+/// `invariant:C:list-order`. A new oracle adds a variant here (a
+/// specification oracle, for example, would add one naming its rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Signature {
+    /// Oracle 1: the outcomes differ.
+    Outcome,
+    /// Oracle 2: the traces differ at a call of this kind (the C's, else
+    /// the port's); `None` when neither made one.
+    Trace(Option<EventKind>),
+    /// Oracle 3: the numbers of user maps differ.
+    MapCount,
+    /// Oracle 3: a map's field differs.
+    Map(MapField),
+    /// Oracle 4: the pmaps differ.
+    PmapList,
+    /// Oracle 4: a page table differs.
+    PageTable,
+    /// Oracle 5: a side broke an invariant.
+    Invariant(SideName, Invariant),
+    /// Oracle 6: a side (or both) broke a promise of the specification.
+    Spec(spec::Rule),
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Signature::Outcome => f.write_str("outcome"),
+            Signature::Trace(Some(kind)) => write!(f, "trace:{kind}"),
+            Signature::Trace(None) => f.write_str("trace:none"),
+            Signature::MapCount => f.write_str("map-count"),
+            Signature::Map(field) => write!(f, "map:{field}"),
+            Signature::PmapList => f.write_str("pmap-list"),
+            Signature::PageTable => f.write_str("page-table"),
+            Signature::Invariant(side, invariant) => write!(f, "invariant:{side}:{invariant}"),
+            // The rule's own Display is `spec:<name>`.
+            Signature::Spec(rule) => write!(f, "{rule}"),
+        }
+    }
+}
+
+/// Why a text is not a [`Signature`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownSignature(pub String);
+
+impl fmt::Display for UnknownSignature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not a divergence signature (outcome, trace:<call>, map-count, \
+             map:<field>, pmap-list, page-table, invariant:<C|Rust>:<name>, spec:<rule>)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownSignature {}
+
+impl FromStr for Signature {
+    type Err = UnknownSignature;
+
+    fn from_str(text: &str) -> Result<Signature, UnknownSignature> {
+        let unknown = || UnknownSignature(text.to_string());
+        let signature = match text.split_once(':') {
+            None => match text {
+                "outcome" => Signature::Outcome,
+                "map-count" => Signature::MapCount,
+                "pmap-list" => Signature::PmapList,
+                "page-table" => Signature::PageTable,
+                _ => return Err(unknown()),
+            },
+            Some(("trace", "none")) => Signature::Trace(None),
+            Some(("trace", call)) => {
+                Signature::Trace(Some(EventKind::from_name(call).ok_or_else(unknown)?))
+            }
+            Some(("map", field)) => Signature::Map(
+                MapField::ALL
+                    .into_iter()
+                    .find(|candidate| candidate.name() == field)
+                    .ok_or_else(unknown)?,
+            ),
+            Some(("spec", name)) => Signature::Spec(
+                spec::Rule::ALL
+                    .into_iter()
+                    .find(|rule| rule.name() == name)
+                    .ok_or_else(unknown)?,
+            ),
+            Some(("invariant", rest)) => {
+                let (side, name) = rest.split_once(':').ok_or_else(unknown)?;
+                let side = SideName::ALL
+                    .into_iter()
+                    .find(|candidate| candidate.name() == side)
+                    .ok_or_else(unknown)?;
+                Signature::Invariant(side, Invariant::from_name(name).ok_or_else(unknown)?)
+            }
+            Some(_) => return Err(unknown()),
+        };
+        Ok(signature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_read_as_before_and_parse_back() {
+        let cases = [
+            (Signature::Outcome, "outcome"),
+            (
+                Signature::Trace(Some(EventKind::PhysAlloc)),
+                "trace:phys_alloc",
+            ),
+            (
+                Signature::Trace(Some(EventKind::KmemCacheFree)),
+                "trace:kmem_cache_free",
+            ),
+            (Signature::Trace(None), "trace:none"),
+            (Signature::MapCount, "map-count"),
+            (Signature::Map(MapField::Size), "map:size"),
+            (
+                Signature::Map(MapField::FindCacheThreshold),
+                "map:find_cache_threshold",
+            ),
+            (Signature::PmapList, "pmap-list"),
+            (Signature::PageTable, "page-table"),
+            (
+                Signature::Invariant(SideName::C, Invariant::ListOrder),
+                "invariant:C:list-order",
+            ),
+            (
+                Signature::Invariant(SideName::Rust, Invariant::LeafFrameAllocated),
+                "invariant:Rust:leaf-frame-allocated",
+            ),
+        ];
+        for (signature, text) in cases {
+            assert_eq!(signature.to_string(), text);
+            assert_eq!(text.parse::<Signature>(), Ok(signature));
+        }
+        for field in MapField::ALL {
+            let signature = Signature::Map(field);
+            assert_eq!(signature.to_string().parse(), Ok(signature));
+        }
+        for invariant in Invariant::ALL {
+            let signature = Signature::Invariant(SideName::Rust, invariant);
+            assert_eq!(signature.to_string().parse(), Ok(signature));
+        }
+    }
+
+    #[test]
+    fn unknown_signatures_are_refused() {
+        for text in [
+            "",
+            "map",
+            "map:colour",
+            "trace:phys",
+            "invariant:C",
+            "invariant:Go:size",
+            "outcome:x",
+        ] {
+            assert!(text.parse::<Signature>().is_err(), "{text:?}");
+        }
+    }
 }

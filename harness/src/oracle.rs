@@ -3,7 +3,7 @@
 //! finds, or `None`; none of them panics.
 
 use crate::invariants;
-use crate::mismatch::{Mismatch, SideName};
+use crate::mismatch::{MapField, Mismatch, SideName};
 use crate::observe::Outcome;
 use crate::program::MapRef;
 use crate::side::Side;
@@ -43,24 +43,10 @@ pub fn compare_maps(map: MapRef, c: &MapState, rust: &MapState) -> Option<Mismat
     })
 }
 
-fn first_differing_field(c: &MapState, rust: &MapState) -> Option<&'static str> {
-    let fields: [(&'static str, bool); 8] = [
-        ("entries", c.entries == rust.entries),
-        ("list", c.list == rust.list),
-        ("size", c.size == rust.size),
-        ("nr_entries", c.nr_entries == rust.nr_entries),
-        ("find_cache", c.find_cache == rust.find_cache),
-        (
-            "find_cache_threshold",
-            c.find_cache_threshold == rust.find_cache_threshold,
-        ),
-        ("start", c.start == rust.start),
-        ("end", c.end == rust.end),
-    ];
-    fields
-        .iter()
-        .find(|(_, equal)| !equal)
-        .map(|(name, _)| *name)
+fn first_differing_field(c: &MapState, rust: &MapState) -> Option<MapField> {
+    MapField::ALL
+        .into_iter()
+        .find(|field| !field.agrees(c, rust))
 }
 
 /// Oracle 4: every pmap's tables, digest first, a full diff when digests

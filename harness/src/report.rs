@@ -28,36 +28,42 @@ impl Display for Divergence {
         )?;
         writeln!(f)?;
         self.write_program(f)?;
-        if let Some(op) = &self.op {
-            writeln!(f, "resolved:  {op}")?;
-        }
-        writeln!(f, "C    -> {}", self.c_outcome)?;
-        writeln!(f, "Rust -> {}", self.rust_outcome)?;
+        self.write_outcomes(f)?;
         writeln!(f)?;
-        write_mismatch(f, &self.mismatch)?;
+        match &self.mismatch {
+            Mismatch::Map { .. } => writeln!(f, "{} (tables below)", self.mismatch)?,
+            mismatch => writeln!(f, "{mismatch}")?,
+        }
         self.write_maps(f)
     }
 }
 
 impl Divergence {
+    /// The program from its typed form: the header lines indented, then
+    /// each operation numbered, the differing one marked `>>`.
     fn write_program(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let text = self.program.to_string();
-        let mut op_number = 0;
-        for line in text.lines() {
-            let is_op = !line.starts_with('#') && !is_config_line(line);
-            let marker = if is_op && Some(op_number) == self.op_index {
+        for line in self.program.header_lines() {
+            writeln!(f, "         {line}")?;
+        }
+        for (index, op) in self.program.ops.iter().enumerate() {
+            let marker = if Some(index) == self.op_index {
                 ">>"
             } else {
                 "  "
             };
-            if is_op {
-                writeln!(f, "{marker} {op_number:3}  {line}")?;
-                op_number += 1;
-            } else {
-                writeln!(f, "         {line}")?;
-            }
+            writeln!(f, "{marker} {index:3}  {op}")?;
         }
         writeln!(f)
+    }
+
+    /// The differing operation as run (when it is not the set-up) and both
+    /// outcomes, one line each.
+    pub fn write_outcomes(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if let Some(op) = &self.op {
+            writeln!(f, "resolved:  {op}")?;
+        }
+        writeln!(f, "C    -> {}", self.c_outcome)?;
+        writeln!(f, "Rust -> {}", self.rust_outcome)
     }
 
     fn write_maps(&self, f: &mut Formatter<'_>) -> fmt::Result {
@@ -73,81 +79,76 @@ impl Divergence {
     }
 }
 
-/// The configuration lines of the text form (they come before operations).
-fn is_config_line(line: &str) -> bool {
-    ["machine ", "fail ", "swarm "]
-        .iter()
-        .any(|prefix| line.starts_with(prefix))
-}
-
-fn write_mismatch(f: &mut Formatter<'_>, mismatch: &Mismatch) -> fmt::Result {
-    match mismatch {
-        Mismatch::Outcome { .. } => writeln!(f, "the outcomes differ"),
-        Mismatch::Trace { index, c, rust } => {
-            writeln!(
-                f,
-                "first differing call into the kernel (call {index} of the operation):"
-            )?;
-            let show = |event: &Option<sim::Event>| {
-                event
-                    .as_ref()
-                    .map_or("(no call)".to_string(), ToString::to_string)
-            };
-            writeln!(f, "  C     {}", show(c))?;
-            writeln!(f, "  Rust  {}", show(rust))
-        }
-        Mismatch::MapCount { c, rust } => writeln!(f, "user maps: C has {c}, Rust has {rust}"),
-        Mismatch::Map { map, field, .. } => {
-            writeln!(f, "map {map}: `{field}` differs (tables below)")
-        }
-        Mismatch::PmapList { c, rust } => writeln!(f, "pmaps: C {c:?}, Rust {rust:?}"),
-        Mismatch::PageTable {
-            pmap,
-            c_only,
-            rust_only,
-        } => {
-            writeln!(f, "page table of pmap {} differs:", pmap.0)?;
-            for (side, entries) in [("C   ", c_only), ("Rust", rust_only)] {
-                for entry in entries {
-                    writeln!(
-                        f,
-                        "  {side} only: level {} va {:#014x} entry {:#018x}",
-                        entry.level, entry.va, entry.raw
-                    )?;
-                }
+impl Display for Mismatch {
+    /// What differs, in one or more lines (no final line break).
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Mismatch::Outcome { .. } => write!(f, "the outcomes differ"),
+            Mismatch::Trace { index, c, rust } => {
+                writeln!(
+                    f,
+                    "first differing call into the kernel (call {index} of the operation):"
+                )?;
+                let show = |event: &Option<sim::Event>| {
+                    event
+                        .as_ref()
+                        .map_or("(no call)".to_string(), ToString::to_string)
+                };
+                writeln!(f, "  C     {}", show(c))?;
+                write!(f, "  Rust  {}", show(rust))
             }
-            Ok(())
+            Mismatch::MapCount { c, rust } => write!(f, "user maps: C has {c}, Rust has {rust}"),
+            Mismatch::Map { map, field, .. } => write!(f, "map {map}: `{field}` differs"),
+            Mismatch::PmapList { c, rust } => write!(f, "pmaps: C {c:?}, Rust {rust:?}"),
+            Mismatch::PageTable {
+                pmap,
+                c_only,
+                rust_only,
+            } => {
+                write!(f, "page table of pmap {} differs:", pmap.0)?;
+                for (side, entries) in [("C   ", c_only), ("Rust", rust_only)] {
+                    for entry in entries {
+                        write!(
+                            f,
+                            "\n  {side} only: level {} va {:#014x} entry {:#018x}",
+                            entry.level, entry.va, entry.raw
+                        )?;
+                    }
+                }
+                Ok(())
+            }
+            Mismatch::Invariant { side, name, detail } => {
+                write!(f, "invariant `{name}` broken on the {side} side: {detail}")
+            }
+            Mismatch::Spec(finding) => write_spec_finding(f, finding),
         }
-        Mismatch::Invariant { side, name, detail } => {
-            writeln!(f, "invariant `{name}` broken on the {side} side: {detail}")
-        }
-        Mismatch::Spec(finding) => write_spec_finding(f, finding),
     }
 }
 
-/// The rule, the model's expectation, and what each side did.
+/// The rule, the model's expectation, and what each side did (no final
+/// line break).
 fn write_spec_finding(f: &mut Formatter<'_>, finding: &SpecFinding) -> fmt::Result {
     let rule = finding.rule();
-    writeln!(f, "specification: {rule} broken: {}", rule.describe())?;
+    write!(f, "specification: {rule} broken: {}", rule.describe())?;
     let expected = finding
         .c
         .as_ref()
         .or(finding.rust.as_ref())
         .map_or("", |broken| broken.expected.as_str());
-    writeln!(f, "  model expects  {expected}")?;
+    write!(f, "\n  model expects  {expected}")?;
     for (side, broken) in [("C", &finding.c), ("Rust", &finding.rust)] {
         match broken {
             Some(broken) if broken.rule == rule => {
-                writeln!(f, "  {side:<4} did      {}", broken.observed)?
+                write!(f, "\n  {side:<4} did      {}", broken.observed)?
             }
-            Some(broken) => writeln!(f, "  {side:<4} broke    {broken}")?,
-            None => writeln!(f, "  {side:<4} keeps the promise")?,
+            Some(broken) => write!(f, "\n  {side:<4} broke    {broken}")?,
+            None => write!(f, "\n  {side:<4} keeps the promise")?,
         }
     }
     if finding.inherited() {
-        writeln!(
+        write!(
             f,
-            "  both sides break it the same way: a bug of the C that the port inherited"
+            "\n  both sides break it the same way: a bug of the C that the port inherited"
         )?;
     }
     Ok(())

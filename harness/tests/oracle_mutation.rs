@@ -229,7 +229,7 @@ fn every_mutation_that_breaks_a_promise_is_caught_by_the_model_alone() {
                     &divergence.mismatch,
                     Mismatch::Spec(finding) if finding.c.is_none() && finding.rust.is_some()
                 );
-                if found != signature
+                if found.to_string() != signature
                     || divergence.op_index != Some(op_index)
                     || !blamed_on_the_mutant_alone
                 {
@@ -268,7 +268,7 @@ fn every_mutation_is_caught_by_its_oracle_at_its_operation() {
     for &(mutation, signature, op_index) in EXPECTED {
         match verdict_for(mutation) {
             Verdict::Divergence(divergence) => {
-                let found = divergence.mismatch.signature();
+                let found = divergence.mismatch.signature().to_string();
                 if !found.starts_with(signature) || divergence.op_index != Some(op_index) {
                     escaped.push(format!(
                         "{mutation:?}: expected {signature} at operation {op_index}, got {found} at {:?}",
@@ -293,7 +293,10 @@ fn a_mutation_on_both_sides_is_caught_by_the_invariants() {
     );
     match runner.run(&program()) {
         Verdict::Divergence(divergence) => {
-            assert_eq!(divergence.mismatch.signature(), "invariant:C:list-order");
+            assert_eq!(
+                divergence.mismatch.signature().to_string(),
+                "invariant:C:list-order"
+            );
             assert_eq!(divergence.op_index, Some(3));
         }
         other => panic!("not caught: {other:?}"),

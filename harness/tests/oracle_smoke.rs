@@ -7,6 +7,7 @@
 //! bare `sim::Machine`, so these tests run anywhere the workspace builds.
 
 use harness::corpus::{self, Expectation};
+use harness::invariants::Invariant;
 use harness::known;
 use harness::mismatch::{Mismatch, SideName};
 use harness::observe::Outcome;
@@ -205,7 +206,7 @@ fn compare_maps_names_each_differing_field() {
         else {
             panic!("changing {field} went unnoticed: {mismatch:?}");
         };
-        assert_eq!((map, named), (MapRef(2), *field));
+        assert_eq!((map, named.name()), (MapRef(2), *field));
         assert_eq!((*c, *shown), (valid_map(), rust));
     }
 }
@@ -218,7 +219,10 @@ fn compare_maps_names_the_first_field_in_oracle_order() {
         change(&mut rust);
     }
     let mismatch = oracle::compare_maps(MapRef(0), &valid_map(), &rust);
-    assert_eq!(mismatch.map(|m| m.signature()), Some("map:entries".into()));
+    assert_eq!(
+        mismatch.map(|m| m.signature().to_string()),
+        Some("map:entries".into())
+    );
 }
 
 // ------------------------------------------------------------- page tables
@@ -388,7 +392,7 @@ fn invariant_mismatch(
     let (c, rust) = (FakeSide::new(), FakeSide::new());
     let mismatch = oracle::check_invariants(&c, c_maps, &rust, rust_maps, deep);
     mismatch.map(|mismatch| match mismatch {
-        Mismatch::Invariant { side, name, .. } => (side, name),
+        Mismatch::Invariant { side, name, .. } => (side, name.name()),
         other => panic!("check_invariants returned {other:?}"),
     })
 }
@@ -434,7 +438,7 @@ fn check_invariants_reports_misuse_of_the_machine() {
             mismatch,
             Some(Mismatch::Invariant {
                 side: SideName::Rust,
-                name: "machine-use",
+                name: Invariant::MachineUse,
                 ..
             })
         ),
@@ -458,7 +462,7 @@ fn deep_invariants_find_a_leaf_on_a_free_frame() {
             mismatch,
             Some(Mismatch::Invariant {
                 side: SideName::Rust,
-                name: "leaf-frame-allocated",
+                name: Invariant::LeafFrameAllocated,
                 ..
             })
         ),
@@ -478,7 +482,7 @@ fn deep_invariants_find_a_kentry_descriptor_without_its_slab() {
             mismatch,
             Some(Mismatch::Invariant {
                 side: SideName::C,
-                name: "kentry-descriptors",
+                name: Invariant::KentryDescriptors,
                 ..
             })
         ),

@@ -41,7 +41,7 @@ fn the_minimal_program_shows_the_canary() {
     let Verdict::Divergence(divergence) = commands::new_runner().run(&program) else {
         panic!("the canary build does not diverge on the minimal program");
     };
-    assert_eq!(divergence.mismatch.signature(), "map:size");
+    assert_eq!(divergence.mismatch.signature().to_string(), "map:size");
     assert_eq!(divergence.op_index, Some(1));
 }
 
@@ -55,7 +55,7 @@ fn a_noisy_finding_shrinks_to_at_most_three_ops_and_exports_a_failing_regression
     let noisy = Program::parse_text(NOISY).unwrap();
     let mut runner = commands::new_runner();
     let keep = Keep::of(&runner.run(&noisy)).expect("the noisy program is a finding");
-    assert_eq!(keep, Keep::Signature("map:size".to_string()));
+    assert_eq!(keep, Keep::Signature("map:size".parse().unwrap()));
     let mut log = Vec::new();
     let result =
         commands::shrink_program(&mut runner, &noisy, &keep, Budget::unlimited(), &mut log)

@@ -31,6 +31,11 @@ enum Command {
         /// Print every operation with its arguments and both outcomes.
         #[arg(short, long)]
         verbose: bool,
+        /// Print one JSON object per program instead of reports, for
+        /// scripts: file, verdict (equivalent, known, divergence,
+        /// unreadable), signature, op_index, op_kind, op, known_id.
+        #[arg(long, conflicts_with = "verbose")]
+        json: bool,
     },
     /// Print a program as readable text.
     Show {
@@ -97,7 +102,10 @@ fn main() -> ExitCode {
     let mut out = io::stdout().lock();
     let mut log = io::stderr().lock();
     let result = match &cli.command {
-        Command::Replay { path, verbose } => commands::replay(path, *verbose, &mut out),
+        Command::Replay {
+            path, json: true, ..
+        } => commands::replay_json(path, &mut out),
+        Command::Replay { path, verbose, .. } => commands::replay(path, *verbose, &mut out),
         Command::Show { file } => commands::show(file, &mut out),
         Command::Encode { file, output } => commands::encode(file, output, &mut out),
         Command::Shrink {

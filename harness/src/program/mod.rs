@@ -34,7 +34,7 @@ pub use ops::{
     MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES, PROT_ALL,
 };
 pub use resolve::{MapRef, ResolvedOp, SkipReason, StateView, Violation, FLAG_FIXED, FLAG_NOMERGE};
-pub use text::ParseError;
+pub use text::{HeaderLine, ParseError};
 
 /// The version of the byte encoding this code writes (the first byte).
 pub const CURRENT_VERSION: u8 = 1;

@@ -270,29 +270,72 @@ impl Display for Op {
     }
 }
 
+/// A line of a program's text before its operations: the format line,
+/// then the configuration (only what differs from the defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderLine {
+    /// `# vm-diff program v1`.
+    Format,
+    /// `machine tiny`.
+    Machine(MachinePreset),
+    /// `fail phys N`.
+    FailPhys(u32),
+    /// `fail cache N`.
+    FailCache(u32),
+    /// `swarm create-map enter ...`, the enabled kinds.
+    Swarm(KindMask),
+}
+
+impl Display for HeaderLine {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match *self {
+            HeaderLine::Format => write!(f, "# vm-diff program v{CURRENT_VERSION}"),
+            HeaderLine::Machine(preset) => {
+                let machine = match preset {
+                    MachinePreset::Tiny => "tiny",
+                    MachinePreset::Normal => "normal",
+                };
+                write!(f, "machine {machine}")
+            }
+            HeaderLine::FailPhys(number) => write!(f, "fail phys {number}"),
+            HeaderLine::FailCache(number) => write!(f, "fail cache {number}"),
+            HeaderLine::Swarm(mask) => {
+                f.write_str("swarm")?;
+                for kind in OpKind::ALL.into_iter().filter(|&kind| mask.contains(kind)) {
+                    write!(f, " {}", kind.name())?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Program {
+    /// The lines of the text form before the operations, in order.
+    pub fn header_lines(&self) -> Vec<HeaderLine> {
+        let mut lines = vec![HeaderLine::Format, HeaderLine::Machine(self.machine)];
+        let plan = &self.fault_plan;
+        lines.extend(
+            plan.failing_phys_allocs
+                .iter()
+                .map(|&n| HeaderLine::FailPhys(n)),
+        );
+        lines.extend(
+            plan.failing_cache_allocs
+                .iter()
+                .map(|&n| HeaderLine::FailCache(n)),
+        );
+        if self.swarm != KindMask::ALL {
+            lines.push(HeaderLine::Swarm(self.swarm));
+        }
+        lines
+    }
+}
+
 impl Display for Program {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        writeln!(f, "# vm-diff program v{CURRENT_VERSION}")?;
-        let machine = match self.machine {
-            MachinePreset::Tiny => "tiny",
-            MachinePreset::Normal => "normal",
-        };
-        writeln!(f, "machine {machine}")?;
-        for number in self.fault_plan.failing_phys_allocs.iter() {
-            writeln!(f, "fail phys {number}")?;
-        }
-        for number in self.fault_plan.failing_cache_allocs.iter() {
-            writeln!(f, "fail cache {number}")?;
-        }
-        if self.swarm != KindMask::ALL {
-            f.write_str("swarm")?;
-            for kind in OpKind::ALL
-                .into_iter()
-                .filter(|&kind| self.swarm.contains(kind))
-            {
-                write!(f, " {}", kind.name())?;
-            }
-            writeln!(f)?;
+        for line in self.header_lines() {
+            writeln!(f, "{line}")?;
         }
         for op in &self.ops {
             writeln!(f, "{op}")?;
