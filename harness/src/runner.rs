@@ -164,6 +164,9 @@ pub struct Runner<C: Side, R: Side> {
     config: MachineConfig,
     /// Which oracles judge programs.
     pub oracles: Oracles,
+    /// Whether the specification walks whole page tables after every
+    /// operation (set while a finding is re-run step by step).
+    whole_tables: bool,
     /// Counters over every run.
     pub stats: RunStats,
     /// When set, every step of the next runs is recorded here (for
@@ -212,6 +215,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             spec: SpecOracle::default(),
             config: MachineConfig::normal(),
             oracles: Oracles::ALL,
+            whole_tables: false,
             stats: RunStats::default(),
             log: None,
         }
@@ -248,6 +252,7 @@ impl<C: Side, R: Side> Runner<C, R> {
         }
         let config = machine_config(program.machine);
         self.config = config.clone();
+        self.whole_tables = deep_every_step;
         let plan = FaultPlan {
             failing_phys_allocs: program.fault_plan.failing_phys_allocs.as_slice().to_vec(),
             failing_cache_allocs: program.fault_plan.failing_cache_allocs.as_slice().to_vec(),
@@ -410,7 +415,7 @@ impl<C: Side, R: Side> Runner<C, R> {
         };
         let finding = match &step.op {
             None => self.spec.setup(&self.config, &c, &rust),
-            Some(op) => self.spec.check(op, scope, &c, &rust),
+            Some(op) => self.spec.check(op, scope, self.whole_tables, &c, &rust),
         }?;
         Some(Mismatch::Spec(Box::new(finding)))
     }

@@ -6,6 +6,7 @@
 //! since the C side calls these methods through FFI). The policies are
 //! described in the crate documentation.
 
+use std::collections::BTreeMap;
 use vm_rs::env::{
     CacheId, EmptySlab, Environment, NoPageForPageTable, ObjectId, PhysAddr, PmapId, SlabBackEnd,
     SlabTake,
@@ -41,13 +42,27 @@ pub struct SlabInfo {
     pub back_end: SlabBackEnd,
 }
 
-/// A physical map: its root table and a running digest of its entries.
-#[derive(Debug, Clone, Copy)]
+/// A physical map: its root table, a running digest of its entries, and
+/// an index of its present leaves.
+#[derive(Debug, Clone)]
 struct Pmap {
     /// The frame of the level-4 table.
     root: u32,
     /// Wrapping sum of `entry_hash` over every present entry.
     digest: u64,
+    /// Every present leaf by virtual address (its raw entry), kept with
+    /// the tables so that the leaves of a range are found without a walk.
+    leaves: BTreeMap<u64, u64>,
+}
+
+impl Pmap {
+    fn new(root: u32) -> Pmap {
+        Pmap {
+            root,
+            digest: 0,
+            leaves: BTreeMap::new(),
+        }
+    }
 }
 
 /// An anonymous object's page cache: (offset, page) pairs in insertion order.
@@ -134,7 +149,7 @@ impl Machine {
         // Presets always have room for the boot tables; a configuration that
         // does not simply boots with fewer tables (kenter then violates).
         let root = root.unwrap_or(0);
-        self.pmaps.push(Pmap { root, digest: 0 });
+        self.pmaps.push(Pmap::new(root));
         let boot_end = self.config.boot_space().1;
         let _ = self.grow_kernel_tables(kgrow_limit(boot_end));
     }
@@ -224,6 +239,24 @@ impl Machine {
         entries
     }
 
+    /// Replaces `out` with the present leaves of `pmap` whose page lies in
+    /// `[start, end)`, in address order, from the pmap's index of leaves
+    /// (kept with every write, so this costs the leaves found, not a walk).
+    /// Empty for an unknown pmap or an empty range.
+    pub fn leaves_in(&self, pmap: PmapId, start: u64, end: u64, out: &mut Vec<TableEntry>) {
+        out.clear();
+        let Some(pmap) = self.pmaps.get(pmap.0 as usize) else {
+            return;
+        };
+        if start < end {
+            out.extend(pmap.leaves.range(start..end).map(|(&va, &raw)| TableEntry {
+                level: 1,
+                va,
+                raw,
+            }));
+        }
+    }
+
     /// A digest of the same entries as [`Machine::page_table_entries`],
     /// kept up to date on every write, so this costs nothing. 0 for a pmap
     /// without entries or an unknown pmap.
@@ -301,9 +334,11 @@ impl Machine {
             if old & PTE_PRESENT != 0 {
                 self.frames
                     .leaf_removed((old & PTE_ADDRESS_MASK) / PAGE_SIZE);
+                self.pmaps[pmap].leaves.remove(&entry_va);
             }
             if raw & PTE_PRESENT != 0 {
                 self.frames.leaf_added((raw & PTE_ADDRESS_MASK) / PAGE_SIZE);
+                self.pmaps[pmap].leaves.insert(entry_va, raw);
             }
         }
         self.memory.write(table, index, raw);
@@ -689,7 +724,7 @@ impl Environment for Machine {
         });
         let result = match self.phys_alloc(0).map(|pa| self.take_table_frame(pa)) {
             Some(root) => {
-                self.pmaps.push(Pmap { root, digest: 0 });
+                self.pmaps.push(Pmap::new(root));
                 Ok(PmapId(self.pmaps.len() as u32 - 1))
             }
             None => Err(Error::NoMem),

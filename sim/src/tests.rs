@@ -491,6 +491,51 @@ fn pmap_enter_flags_for_kernel_and_user_pmaps() {
 }
 
 #[test]
+fn leaves_in_a_range_are_the_walks_leaves_there() {
+    let mut machine = normal();
+    let user = machine.pmap_create().unwrap();
+    let kernel_va = KERNEL_START + 4 * MIB;
+    machine.pmap_kgrow(kernel_va + 4 * PAGE_SIZE);
+    for (index, va) in [0x40_0000u64, 0x40_1000, 0x80_0000, 0x7fff_ffff_f000]
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(
+            machine.pmap_enter(user, va, pa(100 + index as u64), 3),
+            Ok(())
+        );
+    }
+    for page in 0..4 {
+        machine.pmap_kenter(kernel_va + page * PAGE_SIZE, pa(200 + page), 3);
+    }
+    machine.pmap_kremove(kernel_va + PAGE_SIZE, kernel_va + 2 * PAGE_SIZE);
+    let mut found = Vec::new();
+    // (pmap, start, end) ranges, from everything to one page and nothing.
+    let ranges = [
+        (user, 0, u64::MAX),
+        (user, 0x40_1000, 0x80_0001),
+        (user, 0x40_1000, 0x40_1000),
+        (PmapId::KERNEL, 0, u64::MAX),
+        (
+            PmapId::KERNEL,
+            kernel_va + PAGE_SIZE,
+            kernel_va + 3 * PAGE_SIZE,
+        ),
+    ];
+    for (pmap, start, end) in ranges {
+        machine.leaves_in(pmap, start, end, &mut found);
+        let walked: Vec<TableEntry> = machine
+            .page_table_entries(pmap)
+            .into_iter()
+            .filter(|entry| entry.level == 1 && start <= entry.va && entry.va < end)
+            .collect();
+        assert_eq!(found, walked, "pmap {} [{start:#x}, {end:#x})", pmap.0);
+    }
+    machine.leaves_in(user, 0, u64::MAX, &mut found);
+    assert_eq!(found.len(), 4);
+}
+
+#[test]
 fn pmap_enter_without_frames_is_nomem_and_keeps_tables() {
     let mut machine = Machine::new(MachineConfig::tiny());
     let user = machine.pmap_create().unwrap();

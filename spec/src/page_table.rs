@@ -54,15 +54,57 @@ impl Model {
         sorted.sort_unstable_by_key(Leaf::page);
         check_leaves(state, &sorted)
     }
+
+    /// Checks the part of `map`'s page table in `[start, end)`: `present`
+    /// holds the leaves there in address order (leaves outside the range
+    /// are ignored). The same rules as [`Model::check_page_table`] apply to
+    /// the pages of the range, so that a caller who knows which pages an
+    /// operation can have changed need not walk the whole table.
+    pub fn check_page_table_in(
+        &self,
+        map: MapIndex,
+        start: u64,
+        end: u64,
+        present: &[Leaf],
+    ) -> Result<(), Broken> {
+        let Some(state) = self.map(map) else {
+            let expected = format_args!("no map {}", map.0);
+            let observed = format_args!("a page table of map {}", map.0);
+            return Err(Broken::new(Rule::MapExists, expected, observed));
+        };
+        if present
+            .windows(2)
+            .all(|pair| pair[0].page() <= pair[1].page())
+        {
+            return check_leaves_in(state, start, end, present);
+        }
+        let mut sorted: Vec<Leaf> = present.to_vec();
+        sorted.sort_unstable_by_key(Leaf::page);
+        check_leaves_in(state, start, end, &sorted)
+    }
 }
 
 /// Walks leaves sorted by page against the mapped and must-be-present
 /// ranges.
 fn check_leaves(state: &MapState, leaves: &[Leaf]) -> Result<(), Broken> {
-    let mut mapped = state.pages.iter().peekable();
-    let mut required = RequiredPages::new(state.present.iter().map(|span| (span.start, span.end)));
+    check_leaves_in(state, 0, u64::MAX, leaves)
+}
+
+/// Like [`check_leaves`] for the pages of `[start, end)` only: leaves
+/// outside it are ignored, and only pages inside it must be present.
+fn check_leaves_in(state: &MapState, start: u64, end: u64, leaves: &[Leaf]) -> Result<(), Broken> {
+    let mut mapped = state.pages.iter_from(start).peekable();
+    let required_spans = state
+        .present
+        .iter_from(start)
+        .take_while(|span| span.start < end)
+        .map(|span| (span.start.max(start), span.end.min(end)));
+    let mut required = RequiredPages::new(required_spans);
     for leaf in leaves {
         let page = leaf.page();
+        if page < start || page >= end {
+            continue;
+        }
         if let Some(missing) = required.next_page().filter(|&missing| missing < page) {
             return Err(not_present(missing));
         }

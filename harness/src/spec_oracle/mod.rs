@@ -13,8 +13,10 @@ pub mod translate;
 
 use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
-use sim::{Event, Machine, MachineConfig, PmapId};
-use spec::{Answer, Attributes, Broken, KernelLayout, Leaf, MapIndex, Mapping, Model, Rule};
+use sim::{Event, Machine, MachineConfig, PmapId, TableEntry};
+use spec::{
+    Answer, Attributes, Broken, KernelLayout, Leaf, MapIndex, Mapping, Model, Request, Rule,
+};
 use vm_rs::MapState;
 
 /// `VM_MAP_KENTRY_SIZE` plus the slab table at its end: 2048 slabs of one
@@ -80,16 +82,6 @@ pub struct SpecOracle {
     rust: SideModel,
 }
 
-/// One side's model, and what was last checked of its page tables.
-#[derive(Default)]
-struct SideModel {
-    model: Option<Model>,
-    /// The page-table digest of each map's pmap when last checked.
-    checked_digests: Vec<u64>,
-    mappings: Vec<Mapping>,
-    leaves: Vec<Leaf>,
-}
-
 impl SpecOracle {
     /// Starts both models from the kernel's boot layout and checks set-up.
     pub fn setup(
@@ -104,16 +96,21 @@ impl SpecOracle {
     }
 
     /// Judges one operation on both sides. `scope` limits the map checks
-    /// to the kernel map and that map (`None`: every map, every table).
+    /// to the kernel map and that map (`None`: every map). Page tables are
+    /// checked where the step wrote them or gave their pages a new meaning
+    /// (every leaf changes through a traced `pmap_enter`, `pmap_kenter` or
+    /// `pmap_kremove`, so this sees every change), or whole when
+    /// `whole_tables` is set.
     pub fn check(
         &mut self,
         op: &ResolvedOp,
         scope: Option<MapRef>,
+        whole_tables: bool,
         c: &SideStep<'_>,
         rust: &SideStep<'_>,
     ) -> Option<SpecFinding> {
-        let c_broken = self.c.check(op, scope, c).err();
-        let rust_broken = self.rust.check(op, scope, rust).err();
+        let c_broken = self.c.check(op, scope, whole_tables, c).err();
+        let rust_broken = self.rust.check(op, scope, whole_tables, rust).err();
         finding(c_broken, rust_broken)
     }
 
@@ -129,33 +126,58 @@ fn finding(c: Option<Broken>, rust: Option<Broken>) -> Option<SpecFinding> {
     (c.is_some() || rust.is_some()).then_some(SpecFinding { c, rust })
 }
 
+/// One side's model, and the buffers its checks reuse.
+#[derive(Default)]
+struct SideModel {
+    model: Option<Model>,
+    /// The page-table ranges of this step to check, as `(map, start, end)`.
+    dirty: Vec<(usize, u64, u64)>,
+    mappings: Vec<Mapping>,
+    entries: Vec<TableEntry>,
+    leaves: Vec<Leaf>,
+}
+
 impl SideModel {
     fn setup(&mut self, config: &MachineConfig, side: &SideStep<'_>) -> Result<(), Broken> {
-        self.checked_digests.clear();
         self.model = None;
         if side.outcome.is_terminal() {
             return Ok(());
         }
         let layout = kernel_layout(config, side.maps.first());
         self.model = Some(Model::new(layout));
-        self.check_state(None, None, side)
+        self.check_maps(None, true, side)?;
+        // The machine boots with no leaf: set-up's own writes are all there is.
+        self.dirty.clear();
+        self.dirty.extend(translate::written_ranges(side.events));
+        self.check_dirty_tables(side)
     }
 
     fn check(
         &mut self,
         op: &ResolvedOp,
         scope: Option<MapRef>,
+        whole_tables: bool,
         side: &SideStep<'_>,
     ) -> Result<(), Broken> {
         let Some(model) = self.model.as_mut() else {
             return Ok(());
         };
+        self.dirty.clear();
         for request in translate::kernel_requests(side.events) {
             model.step(&request, &Answer::Done)?;
+            self.dirty
+                .extend(translate::request_range(&request, &Answer::Done));
         }
         let request = translate::request_of(op);
         if let (Some(request), Some(answer)) = (request, translate::answer_of(side.outcome)) {
             model.step(&request, &answer)?;
+            self.dirty
+                .extend(translate::request_range(&request, &answer));
+            if request == Request::CreateMap && answer == Answer::Done {
+                // A new map's page table is checked whole (it is one root).
+                self.dirty
+                    .push((side.maps.len().saturating_sub(1), 0, u64::MAX));
+            }
         }
         // A panic or a refused precondition leaves the kernel where it
         // stopped: the program ends there and its state is not judged.
@@ -163,53 +185,99 @@ impl SideModel {
             self.model = None;
             return Ok(());
         }
-        self.check_state(Some(op), scope, side)
+        self.dirty.extend(translate::written_ranges(side.events));
+        // The kernel map changes only by the kernel's allocations and by
+        // operations on it: otherwise it is as last checked.
+        let kernel_changed =
+            scope.is_none_or(MapRef::is_kernel) || self.dirty.iter().any(|&(map, _, _)| map == 0);
+        self.check_maps(scope, kernel_changed, side)?;
+        if whole_tables {
+            self.check_every_table(side)
+        } else {
+            self.check_dirty_tables(side)
+        }
     }
 
-    /// Checks the maps in scope and the page tables that may have changed.
-    fn check_state(
+    /// Checks the maps in scope (every map when `scope` is `None`), the
+    /// kernel map only if `kernel_changed`.
+    fn check_maps(
         &mut self,
-        op: Option<&ResolvedOp>,
         scope: Option<MapRef>,
+        kernel_changed: bool,
         side: &SideStep<'_>,
     ) -> Result<(), Broken> {
-        let Some(model) = self.model.as_mut() else {
+        let Some(model) = self.model.as_ref() else {
             return Ok(());
         };
-        self.checked_digests.resize(side.maps.len(), 0);
         for (index, map) in side.maps.iter().enumerate() {
-            let in_scope = scope.is_none_or(|scope| index == 0 || index == scope.0 as usize);
-            if !in_scope {
+            let in_scope = match scope {
+                _ if index == 0 => kernel_changed,
+                None => true,
+                Some(scope) => index == scope.0 as usize,
+            };
+            if in_scope {
+                self.mappings.clear();
+                self.mappings
+                    .extend(map.entries.iter().map(translate::mapping_of));
+                model.check_map(MapIndex(index as u32), &self.mappings)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks every page table whole.
+    fn check_every_table(&mut self, side: &SideStep<'_>) -> Result<(), Broken> {
+        let Some(model) = self.model.as_ref() else {
+            return Ok(());
+        };
+        for index in 0..side.maps.len() {
+            side.machine
+                .leaves_in(PmapId(index as u32), 0, u64::MAX, &mut self.entries);
+            self.leaves.clear();
+            translate::leaves_of(&self.entries, &mut self.leaves);
+            model.check_page_table(MapIndex(index as u32), &self.leaves)?;
+        }
+        Ok(())
+    }
+
+    /// Checks the page-table ranges this step wrote or gave a new meaning:
+    /// the rest of every table is as it was when last checked, and so are
+    /// the pages it may hold.
+    fn check_dirty_tables(&mut self, side: &SideStep<'_>) -> Result<(), Broken> {
+        let Some(model) = self.model.as_ref() else {
+            return Ok(());
+        };
+        merge_ranges(&mut self.dirty);
+        for &(index, start, end) in &self.dirty {
+            if index >= side.maps.len() {
                 continue;
             }
-            let map_index = MapIndex(index as u32);
-            self.mappings.clear();
-            self.mappings
-                .extend(map.entries.iter().map(translate::mapping_of));
-            model.check_map(map_index, &self.mappings)?;
-            let pmap = PmapId(index as u32);
-            let digest = side.machine.page_table_digest(pmap);
-            let touched = op.is_none_or(|op| touches(op, index)) || scope.is_none();
-            if touched || digest != self.checked_digests[index] {
-                translate::leaves_of(&side.machine.page_table_entries(pmap), &mut self.leaves);
-                model.check_page_table(map_index, &self.leaves)?;
-                self.checked_digests[index] = digest;
-            }
+            side.machine
+                .leaves_in(PmapId(index as u32), start, end, &mut self.entries);
+            self.leaves.clear();
+            translate::leaves_of(&self.entries, &mut self.leaves);
+            model.check_page_table_in(MapIndex(index as u32), start, end, &self.leaves)?;
         }
         Ok(())
     }
 }
 
-/// Whether `op` names map `index` (its page table must be re-checked even
-/// if the table did not change: a remove changes which leaves are allowed).
-fn touches(op: &ResolvedOp, index: usize) -> bool {
-    match *op {
-        ResolvedOp::Enter { map, .. }
-        | ResolvedOp::Remove { map, .. }
-        | ResolvedOp::Fault { map, .. } => map.0 as usize == index,
-        ResolvedOp::CreateMap => true,
-        _ => false,
+/// Sorts `(map, start, end)` ranges and merges those of one map that
+/// touch or overlap, so that each page is checked once.
+fn merge_ranges(ranges: &mut Vec<(usize, u64, u64)>) {
+    ranges.sort_unstable();
+    let mut merged: usize = 0;
+    for index in 0..ranges.len() {
+        let (map, start, end) = ranges[index];
+        match merged.checked_sub(1).map(|last| &mut ranges[last]) {
+            Some(last) if last.0 == map && start <= last.2 => last.2 = last.2.max(end),
+            _ => {
+                ranges[merged] = (map, start, end);
+                merged += 1;
+            }
+        }
     }
+    ranges.truncate(merged);
 }
 
 /// The kernel map at boot: its bounds, the boot space (from the machine's

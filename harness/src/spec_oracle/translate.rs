@@ -12,6 +12,8 @@ use vm_rs::EntryState;
 
 /// The page-table level whose entries map pages.
 const LEAF_LEVEL: u8 = 1;
+/// A page, in bytes.
+const PAGE: u64 = 4096;
 /// The writable bit of a page-table entry.
 const PTE_WRITABLE: u64 = 0x2;
 
@@ -96,6 +98,38 @@ pub fn kernel_requests(events: &[Event]) -> impl Iterator<Item = Request> + '_ {
     })
 }
 
+/// The page-table ranges `events` (one operation's trace) wrote, as
+/// `(map, start, end)`: map 0's pmap is the kernel's, map `n`'s is pmap
+/// `n` (a user map and its pmap are created together).
+pub fn written_ranges(events: &[Event]) -> impl Iterator<Item = (usize, u64, u64)> + '_ {
+    events.iter().filter_map(|event| match *event {
+        Event::PmapEnter { pmap, va, .. } => Some((pmap.0 as usize, va, va.saturating_add(PAGE))),
+        Event::PmapKenter { va, .. } => Some((0, va, va.saturating_add(PAGE))),
+        Event::PmapKremove { start, end } => Some((0, start, end)),
+        _ => None,
+    })
+}
+
+/// The range of map pages a request (answered `answer`) changes the
+/// meaning of, as `(map, start, end)`: leaves there must be checked again
+/// even if the page table itself did not change.
+pub fn request_range(request: &Request, answer: &Answer) -> Option<(usize, u64, u64)> {
+    let page = |addr: u64| addr & !(PAGE - 1);
+    match (*request, *answer) {
+        (Request::Enter { map, size, .. }, Answer::Entered { start }) => {
+            Some((map.0 as usize, start, start.saturating_add(size)))
+        }
+        (Request::Remove { map, start, end }, _) => Some((map.0 as usize, start, end)),
+        (Request::Fault { map, addr, .. }, _) => {
+            Some((map.0 as usize, page(addr), page(addr).saturating_add(PAGE)))
+        }
+        (Request::KernelAllocate { start, size } | Request::KernelRelease { start, size }, _) => {
+            Some((0, start, start.saturating_add(size)))
+        }
+        _ => None,
+    }
+}
+
 /// One entry as a mapping: the attributes are the four nibbles of the
 /// entry's flags (the mapping flags above them are not page attributes).
 pub fn mapping_of(entry: &EntryState) -> Mapping {
@@ -114,9 +148,9 @@ pub fn mapping_of(entry: &EntryState) -> Mapping {
     }
 }
 
-/// The present leaves among a page table's entries, in address order.
+/// Appends the present leaves among a page table's entries, in address
+/// order.
 pub fn leaves_of(entries: &[TableEntry], out: &mut Vec<Leaf>) {
-    out.clear();
     out.extend(
         entries
             .iter()
