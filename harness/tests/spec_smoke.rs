@@ -176,7 +176,7 @@ fn machine_for(case: &Case) -> Machine {
 
 /// Runs set-up and one case on the C side only (the Rust side is dead by
 /// then), and returns the oracle's finding.
-fn finding_for(case: &Case) -> Option<SpecFinding> {
+fn finding_for(case: &Case, whole_tables: bool) -> Option<SpecFinding> {
     let config = MachineConfig::normal();
     let machine = machine_for(case);
     let quiet = Machine::new(config.clone());
@@ -198,19 +198,27 @@ fn finding_for(case: &Case) -> Option<SpecFinding> {
     let create = ResolvedOp::CreateMap;
     let empty_user = [kernel_map(&config), map(0, 1 << 47, vec![])];
     let created = step(&quiet, &empty_user, &[], &ok);
-    assert_eq!(oracle.check(&create, None, &created, &created), None);
+    assert_eq!(oracle.check(&create, None, false, &created, &created), None);
     let user = map(0, 1 << 47, case.user_entries.clone());
     let broken_maps = [kernel_map(&config), user];
-    let broken = step(&machine, &broken_maps, &case.events, &case.outcome);
+    // The step's trace: the machine's own calls (the leaf it entered), then
+    // the case's.
+    let mut events = machine.trace().to_vec();
+    events.extend(case.events.iter().cloned());
+    let broken = step(&machine, &broken_maps, &events, &case.outcome);
     // The Rust side has stopped before this step: nothing of it is judged.
     let stopped = step(&quiet, &empty_user, &[], &Outcome::Dead);
-    oracle.check(&case.op, None, &broken, &stopped)
+    oracle.check(&case.op, None, whole_tables, &broken, &stopped)
 }
 
 #[test]
 fn each_constructed_violation_is_reported_with_its_rule_on_its_side() {
-    for case in cases() {
-        let finding = finding_for(&case).unwrap_or_else(|| panic!("{}: not caught", case.name));
+    for (case, whole_tables) in cases()
+        .iter()
+        .flat_map(|case| [(case, false), (case, true)])
+    {
+        let finding = finding_for(case, whole_tables)
+            .unwrap_or_else(|| panic!("{} (whole tables {whole_tables}): not caught", case.name));
         let rule = finding.rule().to_string();
         assert_eq!(rule, case.rule, "{}: {finding:?}", case.name);
         assert!(
