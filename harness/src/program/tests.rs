@@ -287,6 +287,18 @@ fn parse_errors_point_at_the_offending_word() {
             "unknown inheritance",
         ),
         (&sixty_five_ops, 65, 1, "more than 64"),
+        (
+            "# vm-diff program v2\ncreate-map",
+            1,
+            1,
+            "`v2` is not supported",
+        ),
+        (
+            "reap\n  # vm-diff program vX",
+            2,
+            3,
+            "`vX` is not supported",
+        ),
     ];
     for &(text, line, column, fragment) in cases {
         let error = Program::parse_text(text).expect_err(text);
@@ -747,6 +759,18 @@ fn resolved_operations_print_readably() {
     for (resolved, expected) in cases {
         assert_eq!(&resolved.to_string(), expected);
     }
+}
+
+#[test]
+fn the_current_header_and_a_byte_order_mark_are_accepted() {
+    let plain = Program::parse_text("# vm-diff program v1\ncreate-map\nreap\n").unwrap();
+    assert_eq!(plain.ops, vec![Op::CreateMap, Op::Reap]);
+    let with_bom = Program::parse_text("\u{feff}# vm-diff program v1\ncreate-map\nreap\n");
+    assert_eq!(with_bom.unwrap(), plain);
+    let bom_then_op = Program::parse_text("\u{feff}create-map\nreap\n");
+    assert_eq!(bom_then_op.unwrap(), plain);
+    // Printing writes the header the parser accepts.
+    assert_eq!(Program::parse_text(&plain.to_string()).unwrap(), plain);
 }
 
 #[test]
