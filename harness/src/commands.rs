@@ -4,7 +4,8 @@
 //! expected, 1: a finding or an unmet expectation, or for the triage
 //! commands an input that is not a finding, 2: an input that cannot be read
 //! or an output that cannot be written) and writes its report to the given
-//! writer; the triage commands write their progress to a second one.
+//! writer, and its errors (each naming its file) and progress to a second
+//! one (`vm-diff` gives them stdout and stderr).
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -31,27 +32,70 @@ pub fn new_runner() -> Runner<CSide, RustSide> {
     Runner::new(CSide::new(), RustSide::new(&MachineConfig::normal()))
 }
 
-/// The files a path names: itself, or every file under a directory.
-fn inputs(path: &Path) -> Result<Vec<PathBuf>, String> {
+/// The files a path names: itself, or the programs under a directory
+/// ([`corpus::is_program_name`]; the other files are named on `log`).
+fn inputs(path: &Path, log: &mut dyn Write) -> io::Result<Result<Vec<PathBuf>, String>> {
     if path.is_dir() {
-        corpus::files_under(path)
-    } else if path.exists() {
-        Ok(vec![path.to_path_buf()])
+        let (programs, others) = match corpus::programs_under(path) {
+            Ok(found) => found,
+            Err(message) => return Ok(Err(message)),
+        };
+        for other in others {
+            writeln!(
+                log,
+                "vm-diff: skipping {}: not a program (`*.ops` text, or a fuzzer input named by its SHA-1)",
+                other.display()
+            )?;
+        }
+        Ok(Ok(programs))
     } else {
-        Err(format!("{}: no such file or directory", path.display()))
+        match std::fs::metadata(path) {
+            Ok(_) => Ok(Ok(vec![path.to_path_buf()])),
+            Err(error) => Ok(Err(format!("{}: {error}", path.display()))),
+        }
+    }
+}
+
+/// Writes `contents` to `path`; on failure says so on `log`, naming the
+/// file, and returns false.
+fn write_output(path: &Path, contents: &[u8], log: &mut dyn Write) -> io::Result<bool> {
+    match std::fs::write(path, contents) {
+        Ok(()) => Ok(true),
+        Err(error) => {
+            writeln!(log, "vm-diff: cannot write {}: {error}", path.display())?;
+            Ok(false)
+        }
+    }
+}
+
+/// "1 program", "2 programs".
+pub fn count(number: usize, noun: &str) -> String {
+    if number == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{number} {noun}s")
     }
 }
 
 /// `vm-diff replay PATH`: runs every program, prints each finding's report
 /// (and with `verbose`, every operation with both outcomes).
-pub fn replay(path: &Path, verbose: bool, out: &mut dyn Write) -> io::Result<i32> {
-    let files = match inputs(path) {
+pub fn replay(
+    path: &Path,
+    verbose: bool,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> io::Result<i32> {
+    let files = match inputs(path, log)? {
         Ok(files) => files,
         Err(message) => {
-            writeln!(out, "vm-diff: {message}")?;
+            writeln!(log, "vm-diff: {message}")?;
             return Ok(EXIT_BAD_INPUT);
         }
     };
+    if files.is_empty() {
+        writeln!(log, "vm-diff: {}: no programs found", path.display())?;
+        return Ok(EXIT_BAD_INPUT);
+    }
     let mut runner = new_runner();
     if verbose {
         runner.log = Some(Vec::new());
@@ -66,7 +110,7 @@ pub fn replay(path: &Path, verbose: bool, out: &mut dyn Write) -> io::Result<i32
             Ok(entry) => failed += usize::from(!replay_one(&mut runner, &entry, verbose, out)?),
             Err(message) => {
                 unreadable += 1;
-                writeln!(out, "vm-diff: {message}")?;
+                writeln!(log, "vm-diff: {message}")?;
             }
         }
     }
@@ -75,9 +119,9 @@ pub fn replay(path: &Path, verbose: bool, out: &mut dyn Write) -> io::Result<i32
     }
     writeln!(
         out,
-        "vm-diff: {} programs, {} operations: {} as expected, {failed} not, {unreadable} unreadable",
-        files.len(),
-        runner.stats.ops,
+        "vm-diff: {}, {}: {} as expected, {failed} not, {unreadable} unreadable",
+        count(files.len(), "program"),
+        count(runner.stats.ops as usize, "operation"),
         files.len() - failed - unreadable
     )?;
     Ok(if unreadable > 0 {
@@ -138,32 +182,24 @@ fn replay_one(
 }
 
 /// `vm-diff show FILE`: the program as readable text.
-pub fn show(path: &Path, out: &mut dyn Write) -> io::Result<i32> {
-    match corpus::load_file(path) {
-        Ok(entry) => {
-            write!(out, "{}", entry.program)?;
-            Ok(EXIT_OK)
-        }
-        Err(message) => {
-            writeln!(out, "vm-diff: {message}")?;
-            Ok(EXIT_BAD_INPUT)
-        }
-    }
+pub fn show(path: &Path, out: &mut dyn Write, log: &mut dyn Write) -> io::Result<i32> {
+    let Some(entry) = load_or_report(path, log)? else {
+        return Ok(EXIT_BAD_INPUT);
+    };
+    write!(out, "{}", entry.program)?;
+    Ok(EXIT_OK)
 }
 
 /// `vm-diff encode FILE OUT`: writes the program's bytes (for a fuzzer's
 /// corpus directory).
-pub fn encode(path: &Path, output: &Path, out: &mut dyn Write) -> io::Result<i32> {
-    match corpus::load_file(path) {
-        Ok(entry) => {
-            std::fs::write(output, entry.program.encode())?;
-            Ok(EXIT_OK)
-        }
-        Err(message) => {
-            writeln!(out, "vm-diff: {message}")?;
-            Ok(EXIT_BAD_INPUT)
-        }
+pub fn encode(path: &Path, output: &Path, log: &mut dyn Write) -> io::Result<i32> {
+    let Some(entry) = load_or_report(path, log)? else {
+        return Ok(EXIT_BAD_INPUT);
+    };
+    if !write_output(output, &entry.program.encode(), log)? {
+        return Ok(EXIT_BAD_INPUT);
     }
+    Ok(EXIT_OK)
 }
 
 // ------------------------------------------------------------------ triage
@@ -237,12 +273,13 @@ fn load_or_report(path: &Path, log: &mut dyn Write) -> io::Result<Option<CorpusE
     }
 }
 
-/// Writes a program as text when `path` ends in `.ops`, as bytes otherwise.
-fn write_program(path: &Path, program: &Program) -> io::Result<()> {
+/// Writes a program as text when `path` ends in `.ops`, as bytes otherwise;
+/// false (said on `log`) when it cannot.
+fn write_program(path: &Path, program: &Program, log: &mut dyn Write) -> io::Result<bool> {
     if path.extension().is_some_and(|extension| extension == "ops") {
-        std::fs::write(path, program.to_string())
+        write_output(path, program.to_string().as_bytes(), log)
     } else {
-        std::fs::write(path, program.encode())
+        write_output(path, &program.encode(), log)
     }
 }
 
@@ -311,7 +348,9 @@ pub fn shrink(
     )?;
     match output {
         Some(output) => {
-            write_program(output, &result.program)?;
+            if !write_program(output, &result.program, log)? {
+                return Ok(EXIT_BAD_INPUT);
+            }
             writeln!(log, "shrink: written to {}", output.display())?;
         }
         None => write!(out, "{}", result.program)?,
@@ -437,8 +476,17 @@ pub fn export(
         entry.program.clone()
     };
     let verdict = runner.run(&program);
-    std::fs::create_dir_all(&directory)?;
-    std::fs::write(&target, regression_text(&program, &verdict))?;
+    if let Err(error) = std::fs::create_dir_all(&directory) {
+        writeln!(
+            log,
+            "vm-diff: cannot create {}: {error}",
+            directory.display()
+        )?;
+        return Ok(EXIT_BAD_INPUT);
+    }
+    if !write_output(&target, regression_text(&program, &verdict).as_bytes(), log)? {
+        return Ok(EXIT_BAD_INPUT);
+    }
     let expectation = corpus::load_file(&target)
         .map(|saved| saved.expectation)
         .map_err(io::Error::other)?;
@@ -529,8 +577,13 @@ fn report_excerpt(divergence: &Divergence) -> Vec<String> {
 /// `vm-diff render FILE --svg OUT`: a picture of both sides' maps step by
 /// step, the first difference marked. Exit 0 when written, 2 when the
 /// input cannot be read.
-pub fn render(path: &Path, svg: &Path, out: &mut dyn Write) -> io::Result<i32> {
-    let Some(entry) = load_or_report(path, out)? else {
+pub fn render(
+    path: &Path,
+    svg: &Path,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> io::Result<i32> {
+    let Some(entry) = load_or_report(path, log)? else {
         return Ok(EXIT_BAD_INPUT);
     };
     let mut runner = new_runner();
@@ -545,7 +598,9 @@ pub fn render(path: &Path, svg: &Path, out: &mut dyn Write) -> io::Result<i32> {
         verdict_summary(&verdict)
     );
     let picture = render::render_svg(&title, &entry.program, &steps, mark.as_ref());
-    std::fs::write(svg, picture)?;
+    if !write_output(svg, picture.as_bytes(), log)? {
+        return Ok(EXIT_BAD_INPUT);
+    }
     writeln!(
         out,
         "render: wrote {} ({} steps; {})",

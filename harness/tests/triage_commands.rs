@@ -122,7 +122,7 @@ fn unreadable_inputs_and_bad_names_exit_2() {
     );
     let svg = corpus_dir.join("picture.svg");
     assert_eq!(
-        commands::render(&missing, &svg, &mut out).unwrap(),
+        commands::render(&missing, &svg, &mut out, &mut log).unwrap(),
         EXIT_BAD_INPUT
     );
     let garbled = corpus_dir.join("garbled.ops");
@@ -191,7 +191,7 @@ fn render_marks_the_known_divergence() {
     let svg_path = directory.join("clip.svg");
     let mut out = Vec::new();
     assert_eq!(
-        commands::render(&input, &svg_path, &mut out).unwrap(),
+        commands::render(&input, &svg_path, &mut out, &mut Vec::new()).unwrap(),
         EXIT_OK
     );
     let svg = fs::read_to_string(&svg_path).unwrap();

@@ -97,9 +97,9 @@ fn main() -> ExitCode {
     let mut out = io::stdout().lock();
     let mut log = io::stderr().lock();
     let result = match &cli.command {
-        Command::Replay { path, verbose } => commands::replay(path, *verbose, &mut out),
-        Command::Show { file } => commands::show(file, &mut out),
-        Command::Encode { file, output } => commands::encode(file, output, &mut out),
+        Command::Replay { path, verbose } => commands::replay(path, *verbose, &mut out, &mut log),
+        Command::Show { file } => commands::show(file, &mut out, &mut log),
+        Command::Encode { file, output } => commands::encode(file, output, &mut log),
         Command::Shrink {
             file,
             budget_seconds,
@@ -122,7 +122,7 @@ fn main() -> ExitCode {
             };
             commands::export(file, &options, &mut out, &mut log)
         }
-        Command::Render { file, svg } => commands::render(file, svg, &mut out),
+        Command::Render { file, svg } => commands::render(file, svg, &mut out, &mut log),
     };
     let _ = out.flush();
     match result {
