@@ -9,7 +9,6 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use crate::corpus::{self, CorpusEntry, Expectation};
 use crate::mismatch::Mismatch;
@@ -284,18 +283,18 @@ fn write_program(path: &Path, program: &Program, log: &mut dyn Write) -> io::Res
 }
 
 /// One line on how a search ended.
-fn shrink_summary(before: &Program, result: &ShrinkResult, budget_seconds: u64) -> String {
+fn shrink_summary(before: &Program, result: &ShrinkResult, budget: Budget) -> String {
     let cut = if result.cut_short {
-        format!("; cut short by the {budget_seconds} s budget (not a local minimum)")
+        format!("; cut short by the budget of {budget} (not a local minimum)")
     } else {
         "; a local minimum".to_string()
     };
     format!(
-        "shrink: {} -> {} ops, {} accepted steps in {} runs{cut}",
+        "shrink: {} -> {}, {} in {}{cut}",
         before.ops.len(),
-        result.program.ops.len(),
-        result.steps.len(),
-        result.tests
+        count(result.program.ops.len(), "op"),
+        count(result.steps.len(), "accepted step"),
+        count(result.tests as usize, "run")
     )
 }
 
@@ -305,7 +304,7 @@ fn shrink_summary(before: &Program, result: &ShrinkResult, budget_seconds: u64) 
 /// input is a finding, 1 when it is not, 2 when it cannot be read.
 pub fn shrink(
     path: &Path,
-    budget_seconds: u64,
+    budget: Budget,
     output: Option<&Path>,
     out: &mut dyn Write,
     log: &mut dyn Write,
@@ -329,10 +328,9 @@ pub fn shrink(
     };
     writeln!(
         log,
-        "shrink: {} ops, keeping {keep}, budget {budget_seconds} s",
-        entry.program.ops.len()
+        "shrink: {}, keeping {keep}, budget {budget}",
+        count(entry.program.ops.len(), "op")
     )?;
-    let budget = Budget::time(Duration::from_secs(budget_seconds));
     let Ok(result) = shrink_program(&mut runner, &entry.program, &keep, budget, log) else {
         writeln!(
             log,
@@ -341,11 +339,7 @@ pub fn shrink(
         )?;
         return Ok(EXIT_FINDING);
     };
-    writeln!(
-        log,
-        "{}",
-        shrink_summary(&entry.program, &result, budget_seconds)
-    )?;
+    writeln!(log, "{}", shrink_summary(&entry.program, &result, budget))?;
     match output {
         Some(output) => {
             if !write_program(output, &result.program, log)? {
@@ -387,8 +381,8 @@ pub struct ExportOptions {
     pub force: bool,
     /// Shrink first (otherwise take the program as it is).
     pub shrink: bool,
-    /// The shrink's time budget.
-    pub budget_seconds: u64,
+    /// When the shrink stops searching.
+    pub budget: Budget,
     /// The corpus directory; found from the current directory when `None`.
     pub corpus_dir: Option<PathBuf>,
 }
@@ -460,13 +454,12 @@ pub fn export(
         return Ok(EXIT_FINDING);
     };
     let program = if options.shrink {
-        let budget = Budget::time(Duration::from_secs(options.budget_seconds));
-        match shrink_program(&mut runner, &entry.program, &keep, budget, log) {
+        match shrink_program(&mut runner, &entry.program, &keep, options.budget, log) {
             Ok(result) => {
                 writeln!(
                     log,
                     "{}",
-                    shrink_summary(&entry.program, &result, options.budget_seconds)
+                    shrink_summary(&entry.program, &result, options.budget)
                 )?;
                 result.program
             }
@@ -492,9 +485,9 @@ pub fn export(
         .map_err(io::Error::other)?;
     writeln!(
         out,
-        "export: wrote {} ({} ops, now {}; expects {expectation})",
+        "export: wrote {} ({}, now {}; expects {expectation})",
         target.display(),
-        program.ops.len(),
+        count(program.ops.len(), "op"),
         verdict_summary(&verdict)
     )?;
     if expectation == Expectation::Equivalent {
@@ -592,9 +585,9 @@ pub fn render(
     let steps = runner.log.take().unwrap_or_default();
     let mark = mark_of(&verdict);
     let title = format!(
-        "{} ({} ops): {}",
+        "{} ({}): {}",
         path.display(),
-        entry.program.ops.len(),
+        count(entry.program.ops.len(), "op"),
         verdict_summary(&verdict)
     );
     let picture = render::render_svg(&title, &entry.program, &steps, mark.as_ref());
@@ -603,9 +596,9 @@ pub fn render(
     }
     writeln!(
         out,
-        "render: wrote {} ({} steps; {})",
+        "render: wrote {} ({}; {})",
         svg.display(),
-        steps.len(),
+        count(steps.len(), "step"),
         verdict_summary(&verdict)
     )?;
     Ok(EXIT_OK)
