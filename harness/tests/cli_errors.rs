@@ -1,4 +1,5 @@
-//! The `vm-diff` binary as a user meets it: every subcommand's errors go to
+//! The `vm-diff` binary as a user meets it: `--version` says which build it
+//! is (the canary says so); every subcommand's errors go to
 //! stderr (stdout stays empty) and name the file at fault; `replay DIR`
 //! reads only programs and says which files it skips; text programs of
 //! another format version are refused, a byte-order mark is accepted.
@@ -193,4 +194,19 @@ fn unknown_format_versions_are_refused_and_a_byte_order_mark_is_accepted() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\ncreate-map\nreap\n"), "{out}");
     let _ = fs::remove_dir_all(&directory);
+}
+
+#[test]
+fn the_version_says_which_build_it_is() {
+    let (code, out, _) = vm_diff(&[p("--version")]);
+    assert_eq!(code, 0);
+    let expected = if cfg!(feature = "canary") {
+        format!(
+            "vm-diff {} (canary: planted bug)\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    } else {
+        format!("vm-diff {}\n", env!("CARGO_PKG_VERSION"))
+    };
+    assert_eq!(out, expected);
 }

@@ -11,6 +11,15 @@ use clap::{Parser, Subcommand};
 use harness::commands::{self, ExportOptions};
 use harness::shrink::Budget;
 
+/// `--version`: which build this is. The canary build (feature `canary`,
+/// the port with its planted bug) says so, and lives in its own target
+/// directory (`target/canary`, see scripts/minimize).
+const VERSION: &str = if cfg!(feature = "canary") {
+    concat!(env!("CARGO_PKG_VERSION"), " (canary: planted bug)")
+} else {
+    env!("CARGO_PKG_VERSION")
+};
+
 /// Differential testing of X15's vm_map.c against its Rust port.
 ///
 /// Programs are files: readable text (`*.ops`, one operation per line, at
@@ -23,7 +32,7 @@ use harness::shrink::Budget;
 /// shrink and export, an input that is not a finding), 2 an unreadable
 /// input or an output that cannot be written.
 #[derive(Parser)]
-#[command(name = "vm-diff", version)]
+#[command(name = "vm-diff", version = VERSION)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
