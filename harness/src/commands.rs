@@ -4,12 +4,12 @@
 //! expected, 1: a finding or an unmet expectation, or for the triage
 //! commands an input that is not a finding, 2: an input that cannot be read
 //! or an output that cannot be written) and writes its report to the given
-//! writer; the triage commands write their progress to a second one.
+//! writer, and its errors (each naming its file) and progress to a second
+//! one (`vm-diff` gives them stdout and stderr).
 
 use std::fmt::{self, Write as _};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use crate::corpus::{self, CorpusEntry, Expectation};
 use crate::mismatch::{Mismatch, Signature};
@@ -32,27 +32,70 @@ pub fn new_runner() -> Runner<CSide, RustSide> {
     Runner::new(CSide::new(), RustSide::new(&MachineConfig::normal()))
 }
 
-/// The files a path names: itself, or every file under a directory.
-fn inputs(path: &Path) -> Result<Vec<PathBuf>, String> {
+/// The files a path names: itself, or the programs under a directory
+/// ([`corpus::is_program_name`]; the other files are named on `log`).
+fn inputs(path: &Path, log: &mut dyn Write) -> io::Result<Result<Vec<PathBuf>, String>> {
     if path.is_dir() {
-        corpus::files_under(path)
-    } else if path.exists() {
-        Ok(vec![path.to_path_buf()])
+        let (programs, others) = match corpus::programs_under(path) {
+            Ok(found) => found,
+            Err(message) => return Ok(Err(message)),
+        };
+        for other in others {
+            writeln!(
+                log,
+                "vm-diff: skipping {}: not a program (`*.ops` text, or a fuzzer input named by its SHA-1)",
+                other.display()
+            )?;
+        }
+        Ok(Ok(programs))
     } else {
-        Err(format!("{}: no such file or directory", path.display()))
+        match std::fs::metadata(path) {
+            Ok(_) => Ok(Ok(vec![path.to_path_buf()])),
+            Err(error) => Ok(Err(format!("{}: {error}", path.display()))),
+        }
+    }
+}
+
+/// Writes `contents` to `path`; on failure says so on `log`, naming the
+/// file, and returns false.
+fn write_output(path: &Path, contents: &[u8], log: &mut dyn Write) -> io::Result<bool> {
+    match std::fs::write(path, contents) {
+        Ok(()) => Ok(true),
+        Err(error) => {
+            writeln!(log, "vm-diff: cannot write {}: {error}", path.display())?;
+            Ok(false)
+        }
+    }
+}
+
+/// "1 program", "2 programs".
+pub fn count(number: usize, noun: &str) -> String {
+    if number == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{number} {noun}s")
     }
 }
 
 /// `vm-diff replay PATH`: runs every program, prints each finding's report
 /// (and with `verbose`, every operation with both outcomes).
-pub fn replay(path: &Path, verbose: bool, out: &mut dyn Write) -> io::Result<i32> {
-    let files = match inputs(path) {
+pub fn replay(
+    path: &Path,
+    verbose: bool,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> io::Result<i32> {
+    let files = match inputs(path, log)? {
         Ok(files) => files,
         Err(message) => {
-            writeln!(out, "vm-diff: {message}")?;
+            writeln!(log, "vm-diff: {message}")?;
             return Ok(EXIT_BAD_INPUT);
         }
     };
+    if files.is_empty() {
+        writeln!(log, "vm-diff: {}: no programs found", path.display())?;
+        return Ok(EXIT_BAD_INPUT);
+    }
     let mut runner = new_runner();
     if verbose {
         runner.log = Some(Vec::new());
@@ -67,7 +110,7 @@ pub fn replay(path: &Path, verbose: bool, out: &mut dyn Write) -> io::Result<i32
             Ok(entry) => failed += usize::from(!replay_one(&mut runner, &entry, verbose, out)?),
             Err(message) => {
                 unreadable += 1;
-                writeln!(out, "vm-diff: {message}")?;
+                writeln!(log, "vm-diff: {message}")?;
             }
         }
     }
@@ -76,9 +119,9 @@ pub fn replay(path: &Path, verbose: bool, out: &mut dyn Write) -> io::Result<i32
     }
     writeln!(
         out,
-        "vm-diff: {} programs, {} operations: {} as expected, {failed} not, {unreadable} unreadable",
-        files.len(),
-        runner.stats.ops,
+        "vm-diff: {}, {}: {} as expected, {failed} not, {unreadable} unreadable",
+        count(files.len(), "program"),
+        count(runner.stats.ops as usize, "operation"),
         files.len() - failed - unreadable
     )?;
     Ok(if unreadable > 0 {
@@ -278,32 +321,24 @@ fn push_json_string(out: &mut String, value: &str) {
 }
 
 /// `vm-diff show FILE`: the program as readable text.
-pub fn show(path: &Path, out: &mut dyn Write) -> io::Result<i32> {
-    match corpus::load_file(path) {
-        Ok(entry) => {
-            write!(out, "{}", entry.program)?;
-            Ok(EXIT_OK)
-        }
-        Err(message) => {
-            writeln!(out, "vm-diff: {message}")?;
-            Ok(EXIT_BAD_INPUT)
-        }
-    }
+pub fn show(path: &Path, out: &mut dyn Write, log: &mut dyn Write) -> io::Result<i32> {
+    let Some(entry) = load_or_report(path, log)? else {
+        return Ok(EXIT_BAD_INPUT);
+    };
+    write!(out, "{}", entry.program)?;
+    Ok(EXIT_OK)
 }
 
 /// `vm-diff encode FILE OUT`: writes the program's bytes (for a fuzzer's
 /// corpus directory).
-pub fn encode(path: &Path, output: &Path, out: &mut dyn Write) -> io::Result<i32> {
-    match corpus::load_file(path) {
-        Ok(entry) => {
-            std::fs::write(output, entry.program.encode())?;
-            Ok(EXIT_OK)
-        }
-        Err(message) => {
-            writeln!(out, "vm-diff: {message}")?;
-            Ok(EXIT_BAD_INPUT)
-        }
+pub fn encode(path: &Path, output: &Path, log: &mut dyn Write) -> io::Result<i32> {
+    let Some(entry) = load_or_report(path, log)? else {
+        return Ok(EXIT_BAD_INPUT);
+    };
+    if !write_output(output, &entry.program.encode(), log)? {
+        return Ok(EXIT_BAD_INPUT);
     }
+    Ok(EXIT_OK)
 }
 
 // ------------------------------------------------------------------ triage
@@ -377,28 +412,29 @@ fn load_or_report(path: &Path, log: &mut dyn Write) -> io::Result<Option<CorpusE
     }
 }
 
-/// Writes a program as text when `path` ends in `.ops`, as bytes otherwise.
-fn write_program(path: &Path, program: &Program) -> io::Result<()> {
+/// Writes a program as text when `path` ends in `.ops`, as bytes otherwise;
+/// false (said on `log`) when it cannot.
+fn write_program(path: &Path, program: &Program, log: &mut dyn Write) -> io::Result<bool> {
     if path.extension().is_some_and(|extension| extension == "ops") {
-        std::fs::write(path, program.to_string())
+        write_output(path, program.to_string().as_bytes(), log)
     } else {
-        std::fs::write(path, program.encode())
+        write_output(path, &program.encode(), log)
     }
 }
 
 /// One line on how a search ended.
-fn shrink_summary(before: &Program, result: &ShrinkResult, budget_seconds: u64) -> String {
+fn shrink_summary(before: &Program, result: &ShrinkResult, budget: Budget) -> String {
     let cut = if result.cut_short {
-        format!("; cut short by the {budget_seconds} s budget (not a local minimum)")
+        format!("; cut short by the budget of {budget} (not a local minimum)")
     } else {
         "; a local minimum".to_string()
     };
     format!(
-        "shrink: {} -> {} ops, {} accepted steps in {} runs{cut}",
+        "shrink: {} -> {}, {} in {}{cut}",
         before.ops.len(),
-        result.program.ops.len(),
-        result.steps.len(),
-        result.tests
+        count(result.program.ops.len(), "op"),
+        count(result.steps.len(), "accepted step"),
+        count(result.tests as usize, "run")
     )
 }
 
@@ -408,7 +444,7 @@ fn shrink_summary(before: &Program, result: &ShrinkResult, budget_seconds: u64) 
 /// input is a finding, 1 when it is not, 2 when it cannot be read.
 pub fn shrink(
     path: &Path,
-    budget_seconds: u64,
+    budget: Budget,
     output: Option<&Path>,
     out: &mut dyn Write,
     log: &mut dyn Write,
@@ -432,10 +468,9 @@ pub fn shrink(
     };
     writeln!(
         log,
-        "shrink: {} ops, keeping {keep}, budget {budget_seconds} s",
-        entry.program.ops.len()
+        "shrink: {}, keeping {keep}, budget {budget}",
+        count(entry.program.ops.len(), "op")
     )?;
-    let budget = Budget::time(Duration::from_secs(budget_seconds));
     let Ok(result) = shrink_program(&mut runner, &entry.program, &keep, budget, log) else {
         writeln!(
             log,
@@ -444,14 +479,12 @@ pub fn shrink(
         )?;
         return Ok(EXIT_FINDING);
     };
-    writeln!(
-        log,
-        "{}",
-        shrink_summary(&entry.program, &result, budget_seconds)
-    )?;
+    writeln!(log, "{}", shrink_summary(&entry.program, &result, budget))?;
     match output {
         Some(output) => {
-            write_program(output, &result.program)?;
+            if !write_program(output, &result.program, log)? {
+                return Ok(EXIT_BAD_INPUT);
+            }
             writeln!(log, "shrink: written to {}", output.display())?;
         }
         None => write!(out, "{}", result.program)?,
@@ -488,8 +521,8 @@ pub struct ExportOptions {
     pub force: bool,
     /// Shrink first (otherwise take the program as it is).
     pub shrink: bool,
-    /// The shrink's time budget.
-    pub budget_seconds: u64,
+    /// When the shrink stops searching.
+    pub budget: Budget,
     /// The corpus directory; found from the current directory when `None`.
     pub corpus_dir: Option<PathBuf>,
 }
@@ -561,13 +594,12 @@ pub fn export(
         return Ok(EXIT_FINDING);
     };
     let program = if options.shrink {
-        let budget = Budget::time(Duration::from_secs(options.budget_seconds));
-        match shrink_program(&mut runner, &entry.program, &keep, budget, log) {
+        match shrink_program(&mut runner, &entry.program, &keep, options.budget, log) {
             Ok(result) => {
                 writeln!(
                     log,
                     "{}",
-                    shrink_summary(&entry.program, &result, options.budget_seconds)
+                    shrink_summary(&entry.program, &result, options.budget)
                 )?;
                 result.program
             }
@@ -577,16 +609,25 @@ pub fn export(
         entry.program.clone()
     };
     let verdict = runner.run(&program);
-    std::fs::create_dir_all(&directory)?;
-    std::fs::write(&target, regression_text(&program, &verdict))?;
+    if let Err(error) = std::fs::create_dir_all(&directory) {
+        writeln!(
+            log,
+            "vm-diff: cannot create {}: {error}",
+            directory.display()
+        )?;
+        return Ok(EXIT_BAD_INPUT);
+    }
+    if !write_output(&target, regression_text(&program, &verdict).as_bytes(), log)? {
+        return Ok(EXIT_BAD_INPUT);
+    }
     let expectation = corpus::load_file(&target)
         .map(|saved| saved.expectation)
         .map_err(io::Error::other)?;
     writeln!(
         out,
-        "export: wrote {} ({} ops, now {}; expects {expectation})",
+        "export: wrote {} ({}, now {}; expects {expectation})",
         target.display(),
-        program.ops.len(),
+        count(program.ops.len(), "op"),
         verdict_summary(&verdict)
     )?;
     if expectation == Expectation::Equivalent {
@@ -666,8 +707,13 @@ impl fmt::Write for CommentLines<'_> {
 /// `vm-diff render FILE --svg OUT`: a picture of both sides' maps step by
 /// step, the first difference marked. Exit 0 when written, 2 when the
 /// input cannot be read.
-pub fn render(path: &Path, svg: &Path, out: &mut dyn Write) -> io::Result<i32> {
-    let Some(entry) = load_or_report(path, out)? else {
+pub fn render(
+    path: &Path,
+    svg: &Path,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> io::Result<i32> {
+    let Some(entry) = load_or_report(path, log)? else {
         return Ok(EXIT_BAD_INPUT);
     };
     let mut runner = new_runner();
@@ -676,18 +722,20 @@ pub fn render(path: &Path, svg: &Path, out: &mut dyn Write) -> io::Result<i32> {
     let steps = runner.log.take().unwrap_or_default();
     let mark = mark_of(&verdict);
     let title = format!(
-        "{} ({} ops): {}",
+        "{} ({}): {}",
         path.display(),
-        entry.program.ops.len(),
+        count(entry.program.ops.len(), "op"),
         verdict_summary(&verdict)
     );
     let picture = render::render_svg(&title, &entry.program, &steps, mark.as_ref());
-    std::fs::write(svg, picture)?;
+    if !write_output(svg, picture.as_bytes(), log)? {
+        return Ok(EXIT_BAD_INPUT);
+    }
     writeln!(
         out,
-        "render: wrote {} ({} steps; {})",
+        "render: wrote {} ({}; {})",
         svg.display(),
-        steps.len(),
+        count(steps.len(), "step"),
         verdict_summary(&verdict)
     )?;
     Ok(EXIT_OK)

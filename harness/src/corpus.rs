@@ -92,10 +92,32 @@ fn expectation_of(text: &str) -> Expectation {
         })
 }
 
-/// Every file under `root`, recursively, in path order (hidden files and
-/// `README*` skipped).
-pub fn files_under(root: &Path) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
+/// Whether a file found in a directory is a program: readable text
+/// (`*.ops`) or a fuzzer's binary input, which has no extension and is
+/// named by the SHA-1 of its content (40 hexadecimal digits), possibly after
+/// libFuzzer's artifact prefix (`crash-`, `leak-`, `timeout-`, ...). A file
+/// named on its own is always read; this rule only sorts directories.
+pub fn is_program_name(path: &Path) -> bool {
+    if path.extension().is_some_and(|extension| extension == "ops") {
+        return true;
+    }
+    let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+        return false;
+    };
+    let digest = name.rsplit('-').next().unwrap_or(name);
+    let prefix = &name[..name.len() - digest.len()];
+    digest.len() == 40
+        && digest.bytes().all(|byte| byte.is_ascii_hexdigit())
+        && prefix
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte == b'-')
+}
+
+/// The programs under `root`, recursively, in path order (see
+/// [`is_program_name`]), and the other files found there (hidden files and
+/// directories skipped without mention).
+pub fn programs_under(root: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
+    let (mut programs, mut others) = (Vec::new(), Vec::new());
     let mut pending = vec![root.to_path_buf()];
     while let Some(directory) = pending.pop() {
         let listing = fs::read_dir(&directory)
@@ -108,18 +130,26 @@ pub fn files_under(root: &Path) -> Result<Vec<PathBuf>, String> {
                 .file_name()
                 .map(|name| name.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if name.starts_with('.') || name.starts_with("README") {
+            if name.starts_with('.') {
                 continue;
             }
             if path.is_dir() {
                 pending.push(path);
+            } else if is_program_name(&path) {
+                programs.push(path);
             } else {
-                files.push(path);
+                others.push(path);
             }
         }
     }
-    files.sort();
-    Ok(files)
+    programs.sort();
+    others.sort();
+    Ok((programs, others))
+}
+
+/// The programs under `root` ([`programs_under`] without the others).
+pub fn files_under(root: &Path) -> Result<Vec<PathBuf>, String> {
+    programs_under(root).map(|(programs, _)| programs)
 }
 
 /// The repository's `corpus/` directory.

@@ -3,19 +3,43 @@
 //! panic with the report on a finding.
 //!
 //! One [`Runner`] lives for the whole fuzzing process (it owns the
-//! process's C instance), and a status line goes to stderr every
-//! [`STATUS_INTERVAL_PROGRAMS`] programs. Panicking is how a finding is
-//! reported: the fuzzer keeps the input.
+//! process's C instance). A status line goes to stderr early and then at a
+//! steady rhythm, counted in programs, not time (see [`is_status_point`]:
+//! after 1,000 programs, doubling up to 64,000, then every
+//! [`STATUS_INTERVAL_PROGRAMS`]), and [`print_summary_at_exit`] adds one
+//! when the process exits normally (libFuzzer's `-max_total_time`, `-runs`).
+//! Panicking is how a finding is reported: the fuzzer keeps the input.
 
 use std::cell::RefCell;
+use std::sync::Mutex;
 
 use crate::program::{OpKind, Program};
 use crate::runner::{RunStats, Runner, Verdict};
 use crate::side::{c::CSide, rust::RustSide};
 use sim::MachineConfig;
 
-/// How often the status line is printed, in programs.
+/// How often the status line is printed once the run is under way, in
+/// programs.
 pub const STATUS_INTERVAL_PROGRAMS: u64 = 100_000;
+
+/// The first status line comes after this many programs.
+pub const FIRST_STATUS_PROGRAMS: u64 = 1_000;
+
+/// Whether the status line is printed after `programs` programs: 1,000,
+/// 2,000, 4,000, ... while below [`STATUS_INTERVAL_PROGRAMS`], then every
+/// [`STATUS_INTERVAL_PROGRAMS`].
+pub fn is_status_point(programs: u64) -> bool {
+    if programs < STATUS_INTERVAL_PROGRAMS {
+        programs % FIRST_STATUS_PROGRAMS == 0
+            && (programs / FIRST_STATUS_PROGRAMS).is_power_of_two()
+    } else {
+        programs % STATUS_INTERVAL_PROGRAMS == 0
+    }
+}
+
+/// The counters as of the last program, for the summary at exit: thread
+/// locals are gone by the time exit handlers run.
+static LAST_STATS: Mutex<Option<RunStats>> = Mutex::new(None);
 
 thread_local! {
     /// The fuzzing thread's runner, created on first use. (It holds the
@@ -41,8 +65,11 @@ pub fn run_input(bytes: &[u8]) {
                 seen.id, seen.first_program
             );
         }
-        if runner.stats.programs % STATUS_INTERVAL_PROGRAMS == 0 {
+        if is_status_point(runner.stats.programs) {
             eprintln!("{}", status_line(&runner.stats));
+        }
+        if let Ok(mut last) = LAST_STATS.lock() {
+            *last = Some(runner.stats.clone());
         }
         verdict
     });
@@ -51,6 +78,30 @@ pub fn run_input(bytes: &[u8]) {
     if let Verdict::Divergence(divergence) = verdict {
         panic!("\n{divergence}");
     }
+}
+
+/// Prints `vm-diff: run ended: <the status line's counters>` on stderr when
+/// the process exits through `exit` (libFuzzer's `-max_total_time` and
+/// `-runs` do; a finding aborts and prints its report instead, and an
+/// interrupt skips exit handlers). Call it once, before fuzzing.
+pub fn print_summary_at_exit() {
+    extern "C" {
+        fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
+    }
+    extern "C" fn print_summary() {
+        let stats = LAST_STATS.lock().ok().and_then(|last| last.clone());
+        eprintln!("{}", summary_line(&stats.unwrap_or_default()));
+    }
+    // SAFETY: `atexit` only stores the function pointer; the function
+    // neither unwinds nor touches thread locals.
+    unsafe {
+        atexit(print_summary);
+    }
+}
+
+/// The summary of a run: the status line's counters after "run ended".
+pub fn summary_line(stats: &RunStats) -> String {
+    status_line(stats).replacen("vm-diff: ", "vm-diff: run ended: ", 1)
 }
 
 /// One line of counters: programs, the operation mix, and how operations
@@ -84,9 +135,9 @@ pub fn status_line(stats: &RunStats) -> String {
         format!(" [{}]", sightings.join(", "))
     };
     format!(
-        "vm-diff: {} programs, {} ops [{}]; ok {:.1}% errors {:.1}% panics {:.1}%; known divergences {}{sightings}; findings {}",
-        stats.programs,
-        stats.ops,
+        "vm-diff: {}, {} [{}]; ok {:.1}% errors {:.1}% panics {:.1}%; known divergences {}{sightings}; findings {}",
+        crate::commands::count(stats.programs as usize, "program"),
+        crate::commands::count(stats.ops as usize, "op"),
         mix.join(", "),
         percent(stats.successes),
         percent(stats.errors),
@@ -94,4 +145,38 @@ pub fn status_line(stats: &RunStats) -> String {
         stats.known_divergences,
         stats.divergences,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_line_comes_early_then_steadily() {
+        let points: Vec<u64> = (1..=400_000).filter(|&n| is_status_point(n)).collect();
+        assert_eq!(
+            points,
+            [
+                1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 100_000, 200_000, 300_000,
+                400_000
+            ]
+        );
+    }
+
+    #[test]
+    fn the_summary_and_status_lines_count_properly() {
+        let mut stats = RunStats {
+            programs: 1,
+            ops: 1,
+            ..RunStats::default()
+        };
+        stats.successes = 1;
+        let line = summary_line(&stats);
+        assert!(
+            line.starts_with("vm-diff: run ended: 1 program, 1 op ["),
+            "{line}"
+        );
+        stats.programs = 2;
+        assert!(status_line(&stats).starts_with("vm-diff: 2 programs, 1 op ["));
+    }
 }

@@ -166,13 +166,6 @@ fn write_map_pair(
         format!("map {index}")
     };
     writeln!(f, "{name}: {:#x}-{:#x}", c.start, c.end)?;
-    writeln!(f, "  {:<COLUMN_WIDTH$} | Rust", "C")?;
-    let rows = c.entries.len().max(rust.entries.len());
-    for row in 0..rows {
-        let (left, right) = (cell(c.entries.get(row)), cell(rust.entries.get(row)));
-        let marker = if left == right { ' ' } else { '*' };
-        writeln!(f, "{marker} {left:<COLUMN_WIDTH$} | {right}")?;
-    }
     let scalars = |map: &MapState| {
         let mut text = String::new();
         let _ = write!(
@@ -182,9 +175,24 @@ fn write_map_pair(
         );
         text
     };
-    let (left, right) = (scalars(c), scalars(rust));
-    let marker = if left == right { ' ' } else { '*' };
-    writeln!(f, "{marker} {left:<COLUMN_WIDTH$} | {right}")
+    let rows = c.entries.len().max(rust.entries.len());
+    let mut lines: Vec<(String, String)> = (0..rows)
+        .map(|row| (cell(c.entries.get(row)), cell(rust.entries.get(row))))
+        .collect();
+    lines.push((scalars(c), scalars(rust)));
+    // The C column is as wide as its widest cell, so that `|` lines up.
+    let width = lines
+        .iter()
+        .map(|(left, _)| left.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(COLUMN_WIDTH);
+    writeln!(f, "  {:<width$} | Rust", "C")?;
+    for (left, right) in &lines {
+        let marker = if left == right { ' ' } else { '*' };
+        writeln!(f, "{marker} {left:<width$} | {right}")?;
+    }
+    Ok(())
 }
 
 fn cell(entry: Option<&EntryState>) -> String {

@@ -13,7 +13,8 @@
 //! Every candidate is strictly simpler
 //! by a fixed measure ([`program_cost`]), so the search ends; it uses no
 //! randomness and no clock except to stop early, so with the budget left
-//! unspent the result depends only on the input and the predicate.
+//! unspent, or a budget in runs only ([`Budget::tests`], what tests use),
+//! the result depends only on the input and the predicate.
 //!
 //! Failure reporting: [`shrink`] returns [`NotInteresting`] when the
 //! predicate does not hold for the input; a search cut short by its
@@ -28,11 +29,14 @@ use crate::program::{
     Op, OpKind, Program, SizeSel, ValueSel, MAX_ALIGN_SHIFT, MAX_PAGES, PAGE_SIZE_BYTES, PROT_ALL,
 };
 
-/// When to stop searching, whatever is left to try.
-#[derive(Debug, Clone, Copy, Default)]
+/// When to stop searching, whatever is left to try: after a number of
+/// evaluations of the predicate (deterministic: what tests use), or after a
+/// time from the start of the search (`vm-diff shrink --budget-seconds`, a
+/// convenience that depends on the machine's speed), whichever comes first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Budget {
-    /// Stop once this instant has passed.
-    pub deadline: Option<Instant>,
+    /// Stop once this much time has passed since the search started.
+    pub time: Option<Duration>,
     /// Stop after this many evaluations of the predicate.
     pub max_tests: Option<u64>,
 }
@@ -43,10 +47,10 @@ impl Budget {
         Budget::default()
     }
 
-    /// Stop `duration` from now.
+    /// Stop `duration` after the search starts.
     pub fn time(duration: Duration) -> Budget {
         Budget {
-            deadline: Instant::now().checked_add(duration),
+            time: Some(duration),
             max_tests: None,
         }
     }
@@ -54,8 +58,38 @@ impl Budget {
     /// Stop after `count` evaluations of the predicate.
     pub fn tests(count: u64) -> Budget {
         Budget {
-            deadline: None,
+            time: None,
             max_tests: Some(count),
+        }
+    }
+}
+
+impl fmt::Display for Budget {
+    /// "30 s", "5000 runs", "30 s or 5000 runs", "no limit".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.time, self.max_tests) {
+            (None, None) => f.write_str("no limit"),
+            (Some(time), None) => write!(f, "{} s", time.as_secs_f64()),
+            (None, Some(tests)) => write!(f, "{tests} runs"),
+            (Some(time), Some(tests)) => write!(f, "{} s or {tests} runs", time.as_secs_f64()),
+        }
+    }
+}
+
+/// A [`Budget`] being spent: the clock starts with the search.
+#[derive(Debug, Clone, Copy)]
+struct Spending {
+    deadline: Option<Instant>,
+    max_tests: Option<u64>,
+}
+
+impl Spending {
+    fn start(budget: Budget) -> Spending {
+        Spending {
+            deadline: budget
+                .time
+                .and_then(|time| Instant::now().checked_add(time)),
+            max_tests: budget.max_tests,
         }
     }
 
@@ -106,7 +140,7 @@ where
     let mut shrinker = Shrinker {
         best: program.clone(),
         predicate,
-        budget,
+        budget: Spending::start(budget),
         tests: 0,
         cut_short: false,
         tried: HashSet::new(),
@@ -138,7 +172,7 @@ where
 struct Shrinker<'a, P> {
     best: Program,
     predicate: P,
-    budget: Budget,
+    budget: Spending,
     tests: u64,
     cut_short: bool,
     tried: HashSet<Program>,
@@ -306,9 +340,16 @@ pub fn neighbours(program: &Program) -> Vec<Program> {
 fn describe_drop(start: usize, end: usize, before: usize) -> String {
     let after = before - (end - start);
     if end - start == 1 {
-        format!("dropped op {start} ({before} -> {after} ops)")
+        format!(
+            "dropped op {start} ({before} -> {})",
+            crate::commands::count(after, "op")
+        )
     } else {
-        format!("dropped ops {start}-{} ({before} -> {after} ops)", end - 1)
+        format!(
+            "dropped ops {start}-{} ({before} -> {})",
+            end - 1,
+            crate::commands::count(after, "op")
+        )
     }
 }
 

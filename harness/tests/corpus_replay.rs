@@ -105,3 +105,31 @@ fn replays_are_deterministic() {
         );
     }
 }
+
+#[test]
+fn no_text_program_repeats_its_header() {
+    let root = corpus::default_root();
+    let mut repeated = Vec::new();
+    for path in corpus::files_under(&root).expect("corpus/ is readable") {
+        if path.extension().is_none_or(|extension| extension != "ops") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let headers = text
+            .lines()
+            .filter(|line| line.trim_start().starts_with("# vm-diff program v"))
+            .count();
+        let first_is_header = text.lines().next().is_some_and(|line| {
+            line.trim_start_matches('\u{feff}')
+                .starts_with("# vm-diff program v")
+        });
+        if headers != 1 || !first_is_header {
+            repeated.push(format!("{}: {headers} header lines", path.display()));
+        }
+    }
+    assert!(
+        repeated.is_empty(),
+        "each text program starts with one `# vm-diff program vN` line:\n{}",
+        repeated.join("\n")
+    );
+}

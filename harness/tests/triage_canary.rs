@@ -80,7 +80,7 @@ fn a_noisy_finding_shrinks_to_at_most_three_ops_and_exports_a_failing_regression
         name: "canary-merge-size".to_string(),
         force: false,
         shrink: true,
-        budget_seconds: 30,
+        budget: Budget::tests(20_000),
         corpus_dir: Some(directory.clone()),
     };
     let (mut out, mut log) = (Vec::new(), Vec::new());

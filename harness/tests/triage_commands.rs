@@ -17,6 +17,14 @@ use harness::mismatch::Mismatch;
 use harness::observe::Outcome;
 use harness::program::{Program, ResolvedOp};
 use harness::runner::{Divergence, Verdict};
+use harness::shrink::Budget;
+
+/// The shrinks' budget: in runs, never in time, so that a loaded machine
+/// gives the same results (these shrinks end well before it).
+const BUDGET: Budget = Budget {
+    time: None,
+    max_tests: Some(20_000),
+};
 
 /// A fresh, empty directory for one test.
 fn scratch(name: &str) -> PathBuf {
@@ -36,7 +44,7 @@ fn options(name: &str, corpus_dir: &Path) -> ExportOptions {
         name: name.to_string(),
         force: false,
         shrink: true,
-        budget_seconds: 30,
+        budget: BUDGET,
         corpus_dir: Some(corpus_dir.to_path_buf()),
     }
 }
@@ -102,11 +110,11 @@ fn what_is_not_a_finding_is_not_exported_or_shrunk() {
     assert_eq!(code, EXIT_FINDING, "{log}");
     assert!(!corpus_dir.join("regressions/nothing.ops").exists());
     let (mut out, mut log) = (Vec::new(), Vec::new());
-    let code = commands::shrink(&seed, 5, None, &mut out, &mut log).unwrap();
+    let code = commands::shrink(&seed, BUDGET, None, &mut out, &mut log).unwrap();
     assert_eq!(code, EXIT_FINDING);
     assert!(out.is_empty());
     let known = repository_file("regressions/remove-unaligned-end.ops");
-    let code = commands::shrink(&known, 5, None, &mut out, &mut log).unwrap();
+    let code = commands::shrink(&known, BUDGET, None, &mut out, &mut log).unwrap();
     assert_eq!(code, EXIT_FINDING, "a known divergence is not a finding");
     let _ = fs::remove_dir_all(&corpus_dir);
 }
@@ -117,12 +125,12 @@ fn unreadable_inputs_and_bad_names_exit_2() {
     let missing = corpus_dir.join("missing.ops");
     let (mut out, mut log) = (Vec::new(), Vec::new());
     assert_eq!(
-        commands::shrink(&missing, 5, None, &mut out, &mut log).unwrap(),
+        commands::shrink(&missing, BUDGET, None, &mut out, &mut log).unwrap(),
         EXIT_BAD_INPUT
     );
     let svg = corpus_dir.join("picture.svg");
     assert_eq!(
-        commands::render(&missing, &svg, &mut out).unwrap(),
+        commands::render(&missing, &svg, &mut out, &mut log).unwrap(),
         EXIT_BAD_INPUT
     );
     let garbled = corpus_dir.join("garbled.ops");
@@ -191,7 +199,7 @@ fn render_marks_the_known_divergence() {
     let svg_path = directory.join("clip.svg");
     let mut out = Vec::new();
     assert_eq!(
-        commands::render(&input, &svg_path, &mut out).unwrap(),
+        commands::render(&input, &svg_path, &mut out, &mut Vec::new()).unwrap(),
         EXIT_OK
     );
     let svg = fs::read_to_string(&svg_path).unwrap();

@@ -11,7 +11,9 @@
 //!   with the concrete arguments the runner resolved, and nothing observed
 //!   or compared.
 //!
-//! It prints programs and operations per second for both and their ratio.
+//! It prints programs and operations per second for both and their ratio,
+//! and for pseudo-random programs, the time decoding takes per operation
+//! (what the unit tests used to assert: no clock in tests).
 //!
 //! Usage: `bench-overhead [PROGRAMS] [SEED]` (default 20000 programs, seed
 //! 1), or `bench-overhead --corpus DIR [PROGRAMS]` to measure the programs of
@@ -50,16 +52,23 @@ impl XorShift {
     }
 }
 
-/// `count` programs decoded from pseudo-random bytes.
-fn programs(count: usize, seed: u64) -> Vec<Program> {
+/// `count` pseudo-random inputs.
+fn inputs(count: usize, seed: u64) -> Vec<Vec<u8>> {
     let mut random = XorShift(seed.max(1));
     (0..count)
         .map(|_| {
             let span = (INPUT_BYTES.1 - INPUT_BYTES.0) as u64;
             let length = INPUT_BYTES.0 + (random.next() % span) as usize;
-            let bytes: Vec<u8> = (0..length).map(|_| random.next() as u8).collect();
-            Program::decode(&bytes)
+            (0..length).map(|_| random.next() as u8).collect()
         })
+        .collect()
+}
+
+/// `count` programs decoded from pseudo-random bytes.
+fn programs(count: usize, seed: u64) -> Vec<Program> {
+    inputs(count, seed)
+        .iter()
+        .map(|bytes| Program::decode(bytes))
         .collect()
 }
 
@@ -237,5 +246,18 @@ fn main() -> ExitCode {
         "overhead ratio (a)/(b): {:.2}",
         runner_time.as_secs_f64() / sides_time.as_secs_f64().max(1e-9)
     );
+    if let Source::Random { seed } = source {
+        let inputs = inputs(count, seed);
+        let started = Instant::now();
+        let decoded: usize = inputs
+            .iter()
+            .map(|bytes| black_box(Program::decode(black_box(bytes))).ops.len())
+            .sum();
+        let elapsed = started.elapsed();
+        println!(
+            "decoding: {:.1} ns per operation",
+            elapsed.as_secs_f64() * 1e9 / decoded.max(1) as f64
+        );
+    }
     ExitCode::SUCCESS
 }

@@ -4,19 +4,35 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+
 use harness::commands::{self, ExportOptions};
+use harness::shrink::Budget;
+
+/// `--version`: which build this is. The canary build (feature `canary`,
+/// the port with its planted bug) says so, and lives in its own target
+/// directory (`target/canary`, see scripts/minimize).
+const VERSION: &str = if cfg!(feature = "canary") {
+    concat!(env!("CARGO_PKG_VERSION"), " (canary: planted bug)")
+} else {
+    env!("CARGO_PKG_VERSION")
+};
 
 /// Differential testing of X15's vm_map.c against its Rust port.
 ///
-/// Programs are files: readable text (`*.ops`, one operation per line) or
-/// the fuzzer's binary inputs (any other name). Exit codes: 0 as expected,
+/// Programs are files: readable text (`*.ops`, one operation per line, at
+/// most 64 operations) or the fuzzer's binary inputs (any other name; bytes
+/// past the 64th operation are ignored). In a directory, replay reads
+/// `*.ops` files and inputs named by their SHA-1 (40 hexadecimal digits,
+/// optionally after `crash-` and the like) and names the files it skips.
+/// Errors go to stderr. Exit codes: 0 as expected,
 /// 1 a divergence (or a corpus file whose `# expect:` line is not met; for
 /// shrink and export, an input that is not a finding), 2 an unreadable
 /// input or an output that cannot be written.
 #[derive(Parser)]
-#[command(name = "vm-diff", version)]
+#[command(name = "vm-diff", version = VERSION)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,9 +71,13 @@ enum Command {
         /// A program file (text or binary) that diverges.
         file: PathBuf,
         /// Stop searching after this many seconds (the result is then not
-        /// necessarily a local minimum).
+        /// necessarily a local minimum); 0: no time limit.
         #[arg(long, default_value_t = 30)]
         budget_seconds: u64,
+        /// Stop searching after this many runs of candidate programs (the
+        /// same result on every machine, unlike --budget-seconds).
+        #[arg(long)]
+        max_runs: Option<u64>,
         /// Write the program here instead: text if it ends in `.ops`,
         /// bytes otherwise.
         #[arg(long)]
@@ -78,9 +98,12 @@ enum Command {
         /// Save the program as it is, without shrinking it.
         #[arg(long)]
         no_shrink: bool,
-        /// The shrink's time budget in seconds.
+        /// The shrink's time budget in seconds; 0: no time limit.
         #[arg(long, default_value_t = 30)]
         budget_seconds: u64,
+        /// The shrink's budget in runs of candidate programs.
+        #[arg(long)]
+        max_runs: Option<u64>,
         /// The corpus directory (default: the `corpus/` of the current
         /// directory or a parent, else the repository's).
         #[arg(long)]
@@ -97,6 +120,14 @@ enum Command {
     },
 }
 
+/// The shrink's budget from the command line's flags.
+fn budget(seconds: u64, max_runs: Option<u64>) -> Budget {
+    Budget {
+        time: (seconds > 0).then(|| Duration::from_secs(seconds)),
+        max_tests: max_runs,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut out = io::stdout().lock();
@@ -105,32 +136,42 @@ fn main() -> ExitCode {
         Command::Replay {
             path, json: true, ..
         } => commands::replay_json(path, &mut out),
-        Command::Replay { path, verbose, .. } => commands::replay(path, *verbose, &mut out),
-        Command::Show { file } => commands::show(file, &mut out),
-        Command::Encode { file, output } => commands::encode(file, output, &mut out),
+        Command::Replay { path, verbose, .. } => {
+            commands::replay(path, *verbose, &mut out, &mut log)
+        }
+        Command::Show { file } => commands::show(file, &mut out, &mut log),
+        Command::Encode { file, output } => commands::encode(file, output, &mut log),
         Command::Shrink {
             file,
             budget_seconds,
+            max_runs,
             out: output,
-        } => commands::shrink(file, *budget_seconds, output.as_deref(), &mut out, &mut log),
+        } => commands::shrink(
+            file,
+            budget(*budget_seconds, *max_runs),
+            output.as_deref(),
+            &mut out,
+            &mut log,
+        ),
         Command::Export {
             file,
             name,
             force,
             no_shrink,
             budget_seconds,
+            max_runs,
             corpus,
         } => {
             let options = ExportOptions {
                 name: name.clone(),
                 force: *force,
                 shrink: !*no_shrink,
-                budget_seconds: *budget_seconds,
+                budget: budget(*budget_seconds, *max_runs),
                 corpus_dir: corpus.clone(),
             };
             commands::export(file, &options, &mut out, &mut log)
         }
-        Command::Render { file, svg } => commands::render(file, svg, &mut out),
+        Command::Render { file, svg } => commands::render(file, svg, &mut out, &mut log),
     };
     let _ = out.flush();
     match result {

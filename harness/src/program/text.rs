@@ -16,6 +16,7 @@
 //! The grammar (words are separated by blanks; a value has no blanks):
 //!
 //! ```text
+//! header   = "# vm-diff program v" N         (optional; the first line; N must be 1)
 //! line     = setting | op                      ('#' to the end of a line is a comment)
 //! setting  = "machine" ("tiny" | "normal")     (default normal)
 //!          | "fail" ("phys" | "cache") N       (N in 1..=64; at most 4 of each)
@@ -46,6 +47,9 @@
 //! with I an index in 0..=31, P a page count in 0..=127 and D a page delta
 //! in -128..=127. Fields may come in any order; settings come before the
 //! operations; at most 64 operations, each of a kind the swarm line enables.
+//! A header naming another version than this build's is rejected (the text
+//! of a later format may mean something else); a UTF-8 byte-order mark at
+//! the start is ignored.
 //!
 //! The form does not depend on the byte layout, so regression files stay
 //! valid when the encoding changes. Printing always writes every field and
@@ -1003,13 +1007,38 @@ fn parse_fail(line: usize, words: &[Word], plan: &mut FaultPlanSpec) -> ParseRes
     expect_no_more(line, words, 3)
 }
 
+/// The header line's prefix; the format version follows it.
+pub const HEADER_PREFIX: &str = "# vm-diff program v";
+
+/// Rejects a `# vm-diff program vN` header of a version this build does not
+/// read.
+fn check_header(line: usize, raw_line: &str) -> Result<(), ParseError> {
+    let Some(version) = raw_line.trim_start().strip_prefix(HEADER_PREFIX) else {
+        return Ok(());
+    };
+    let version = version.split_whitespace().next().unwrap_or("");
+    if version == CURRENT_VERSION.to_string() {
+        return Ok(());
+    }
+    Err(ParseError {
+        line,
+        column: raw_line.len() - raw_line.trim_start().len() + 1,
+        message: format!(
+            "format version `v{version}` is not supported: this vm-diff reads `{HEADER_PREFIX}{CURRENT_VERSION}`"
+        ),
+    })
+}
+
 impl Program {
     /// Parses the text form (see the module documentation of `text.rs`).
     pub fn parse_text(text: &str) -> Result<Program, ParseError> {
         let mut program = Program::new();
         let mut settings = Settings::default();
+        // Editors on some systems start UTF-8 files with a byte-order mark.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (line_index, raw_line) in text.lines().enumerate() {
             let line = line_index + 1;
+            check_header(line, raw_line)?;
             let content = raw_line.split('#').next().unwrap_or("");
             let words = split_words(content);
             let Some(&keyword) = words.first() else {
