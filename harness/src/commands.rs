@@ -192,8 +192,8 @@ fn replay_one(
 /// `signature`) or `unreadable` (with `error`); `op_index`, `op_kind` and
 /// `op` name the operation where comparison stopped (`null` for set-up or
 /// when equivalent). Exit codes as for [`replay`].
-pub fn replay_json(path: &Path, out: &mut dyn Write) -> io::Result<i32> {
-    let files = match inputs(path) {
+pub fn replay_json(path: &Path, out: &mut dyn Write, log: &mut dyn Write) -> io::Result<i32> {
+    let files = match inputs(path, log)? {
         Ok(files) => files,
         Err(message) => {
             let line = JsonObject::new()

@@ -3,19 +3,20 @@
 //! (`size ... n ... cache ... thr ...`) included, however wide the cells.
 
 use harness::mismatch::Mismatch;
-use harness::observe::{EntryView, MapView, Outcome};
+use harness::observe::Outcome;
 use harness::program::{Program, ResolvedOp};
 use harness::runner::Divergence;
+use vm_rs::{EntryState, MapState};
 
-fn kernel_like_map(size: u64) -> MapView {
-    let entry = EntryView {
+fn kernel_like_map(size: u64) -> MapState {
+    let entry = EntryState {
         start: 0xffff_8000_0000_0000,
         end: 0xffff_8000_0040_0000,
         object: None,
         offset: 0,
         flags: 0x1_0077,
     };
-    MapView {
+    MapState {
         start: 0xffff_8000_0000_0000,
         end: 0xffff_ffff_ffff_f000,
         size,

@@ -495,7 +495,7 @@ fn leaves_in_a_range_are_the_walks_leaves_there() {
     let mut machine = normal();
     let user = machine.pmap_create().unwrap();
     let kernel_va = KERNEL_START + 4 * MIB;
-    machine.pmap_kgrow(kernel_va + 4 * PAGE_SIZE);
+    assert!(machine.pmap_kgrow(kernel_va + 4 * PAGE_SIZE).is_ok());
     for (index, va) in [0x40_0000u64, 0x40_1000, 0x80_0000, 0x7fff_ffff_f000]
         .into_iter()
         .enumerate()

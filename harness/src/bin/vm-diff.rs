@@ -135,7 +135,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Replay {
             path, json: true, ..
-        } => commands::replay_json(path, &mut out),
+        } => commands::replay_json(path, &mut out, &mut log),
         Command::Replay { path, verbose, .. } => {
             commands::replay(path, *verbose, &mut out, &mut log)
         }
