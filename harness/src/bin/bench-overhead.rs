@@ -112,6 +112,29 @@ fn time_runner(runner: &mut Runner<CSide, RustSide>, programs: &[Program]) -> (D
     (start.elapsed(), findings)
 }
 
+/// Programs per block when (a) and (a') alternate.
+const BLOCK_PROGRAMS: usize = 250;
+
+/// (a) and (a'), block by block in turn, so that a change in the machine's
+/// load during the run weighs on both alike: the time with every oracle,
+/// the time without the specification model, and the findings.
+fn time_with_and_without_model(
+    runner: &mut Runner<CSide, RustSide>,
+    programs: &[Program],
+) -> (Duration, Duration, usize) {
+    let (mut with_model, mut without_model, mut findings) = (Duration::ZERO, Duration::ZERO, 0);
+    for block in programs.chunks(BLOCK_PROGRAMS) {
+        runner.oracles = Oracles::ALL;
+        let (time, found) = time_runner(runner, block);
+        with_model += time;
+        findings += found;
+        runner.oracles = Oracles::DIFFERENTIAL;
+        without_model += time_runner(runner, block).0;
+    }
+    runner.oracles = Oracles::ALL;
+    (with_model, without_model, findings)
+}
+
 /// (b): both sides alone on the recorded steps.
 fn time_sides(runner: &mut Runner<CSide, RustSide>, steps: &[Steps]) -> Duration {
     let start = Instant::now();
@@ -210,10 +233,8 @@ fn main() -> ExitCode {
     time_sides(&mut runner, &steps[..warm_up.len()]);
 
     runner.stats = Default::default();
-    let (runner_time, findings) = time_runner(&mut runner, &programs);
-    runner.oracles = Oracles::DIFFERENTIAL;
-    let (differential_time, _) = time_runner(&mut runner, &programs);
-    runner.oracles = Oracles::ALL;
+    let (runner_time, differential_time, findings) =
+        time_with_and_without_model(&mut runner, &programs);
     let sides_time = time_sides(&mut runner, &steps);
     let ops: usize = steps.iter().map(|program| program.ops.len()).sum();
     let decoded_ops: usize = programs.iter().map(|program| program.ops.len()).sum();
