@@ -189,6 +189,9 @@ pub struct StepRecord {
     pub c_maps: Vec<MapState>,
     /// The port's maps after the step.
     pub rust_maps: Vec<MapState>,
+    /// What the specification expects of each map after the step (the C
+    /// side's model, else the port's; empty when neither judged it).
+    pub expected: Vec<Vec<spec::Mapping>>,
 }
 
 /// The outcome of one step (setup or an operation) on both sides.
@@ -330,6 +333,9 @@ impl<C: Side, R: Side> Runner<C, R> {
                 rust_outcome: step.rust_outcome.clone(),
                 c_maps: self.c_maps.clone(),
                 rust_maps: self.rust_maps.clone(),
+                expected: (0..self.c_maps.len().max(self.rust_maps.len()))
+                    .map(|map| self.spec.expected_mappings(MapRef(map as u32)))
+                    .collect(),
             });
         }
         let mismatch = mismatch?;

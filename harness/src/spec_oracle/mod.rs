@@ -114,11 +114,16 @@ impl SpecOracle {
         finding(c_broken, rust_broken)
     }
 
-    /// What the C side's model expects of `map`, for reports and pictures.
+    /// What the C side's model expects of `map` (the port's model once the
+    /// C's has stopped), for pictures; empty when neither judges any more.
     pub fn expected_mappings(&self, map: MapRef) -> Vec<Mapping> {
-        self.c.model.as_ref().map_or_else(Vec::new, |model| {
-            model.expected_mappings(translate::map_index(map))
-        })
+        self.c
+            .model
+            .as_ref()
+            .or(self.rust.model.as_ref())
+            .map_or_else(Vec::new, |model| {
+                model.expected_mappings(translate::map_index(map))
+            })
     }
 }
 
