@@ -99,6 +99,16 @@ pub enum Event {
         /// The mapped physical address, or 0.
         result: PhysAddr,
     },
+    /// `pmap_remove(pmap, start, end)`: only the fixed port calls it (X15's
+    /// interface has no such call).
+    PmapRemove {
+        /// The physical map.
+        pmap: PmapId,
+        /// First address.
+        start: u64,
+        /// End (exclusive).
+        end: u64,
+    },
     /// `pmap_update(pmap, start, end)`.
     PmapUpdate {
         /// The physical map.
@@ -234,6 +244,8 @@ pub enum EventKind {
     PmapEnter,
     /// [`Event::PmapExtract`].
     PmapExtract,
+    /// [`Event::PmapRemove`].
+    PmapRemove,
     /// [`Event::PmapUpdate`].
     PmapUpdate,
     /// [`Event::PmapCreate`].
@@ -266,7 +278,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in the order of [`Event`]'s variants.
-    pub const ALL: [EventKind; 24] = [
+    pub const ALL: [EventKind; 25] = [
         EventKind::BootSpace,
         EventKind::PhysAlloc,
         EventKind::PhysFree,
@@ -277,6 +289,7 @@ impl EventKind {
         EventKind::PmapKlimit,
         EventKind::PmapEnter,
         EventKind::PmapExtract,
+        EventKind::PmapRemove,
         EventKind::PmapUpdate,
         EventKind::PmapCreate,
         EventKind::KmemCacheInit,
@@ -306,6 +319,7 @@ impl EventKind {
             EventKind::PmapKlimit => "pmap_klimit",
             EventKind::PmapEnter => "pmap_enter",
             EventKind::PmapExtract => "pmap_extract",
+            EventKind::PmapRemove => "pmap_remove",
             EventKind::PmapUpdate => "pmap_update",
             EventKind::PmapCreate => "pmap_create",
             EventKind::KmemCacheInit => "kmem_cache_init",
@@ -349,6 +363,7 @@ impl Event {
             Event::PmapKlimit { .. } => EventKind::PmapKlimit,
             Event::PmapEnter { .. } => EventKind::PmapEnter,
             Event::PmapExtract { .. } => EventKind::PmapExtract,
+            Event::PmapRemove { .. } => EventKind::PmapRemove,
             Event::PmapUpdate { .. } => EventKind::PmapUpdate,
             Event::PmapCreate { .. } => EventKind::PmapCreate,
             Event::KmemCacheInit { .. } => EventKind::KmemCacheInit,
@@ -449,7 +464,7 @@ impl fmt::Display for Event {
             Event::PmapExtract { pmap, va, result } => {
                 write!(f, "(pmap={}, {va:#x}) -> {:#x}", pmap.0, result.0)
             }
-            Event::PmapUpdate { pmap, start, end } => {
+            Event::PmapRemove { pmap, start, end } | Event::PmapUpdate { pmap, start, end } => {
                 write!(f, "(pmap={}, {start:#x}, {end:#x})", pmap.0)
             }
             Event::PmapCreate { result } => match result {

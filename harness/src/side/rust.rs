@@ -7,7 +7,7 @@ use super::Side;
 use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
 use sim::{FaultPlan, Machine, MachineConfig, ObjectId};
-use vm_rs::{Failure, KentryState, MapFlags, MapId, MapState, Protection, Vm};
+use vm_rs::{CBugs, Failure, KentryState, MapFlags, MapId, MapState, Protection, Vm};
 
 /// The port and its machine.
 pub struct RustSide {
@@ -106,7 +106,7 @@ impl Side for RustSide {
         self.machine.switch_config(config, &mut self.spare_machines);
         self.machine.reset(plan);
         self.objects = 0;
-        match Vm::setup(&mut self.machine) {
+        match Vm::setup_with(&mut self.machine, CBugs::BUG_FOR_BUG) {
             Ok(vm) => {
                 self.vm = Some(vm);
                 Outcome::Ok(None)

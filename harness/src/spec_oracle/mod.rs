@@ -98,9 +98,9 @@ impl SpecOracle {
     /// Judges one operation on both sides. `scope` limits the map checks
     /// to the kernel map and that map (`None`: every map). Page tables are
     /// checked where the step wrote them or gave their pages a new meaning
-    /// (every leaf changes through a traced `pmap_enter`, `pmap_kenter` or
-    /// `pmap_kremove`, so this sees every change), or whole when
-    /// `whole_tables` is set.
+    /// (every leaf changes through a traced `pmap_enter`, `pmap_kenter`,
+    /// `pmap_kremove` or `pmap_remove`, so this sees every change), or
+    /// whole when `whole_tables` is set.
     pub fn check(
         &mut self,
         op: &ResolvedOp,

@@ -106,6 +106,7 @@ pub fn written_ranges(events: &[Event]) -> impl Iterator<Item = (usize, u64, u64
         Event::PmapEnter { pmap, va, .. } => Some((pmap.0 as usize, va, va.saturating_add(PAGE))),
         Event::PmapKenter { va, .. } => Some((0, va, va.saturating_add(PAGE))),
         Event::PmapKremove { start, end } => Some((0, start, end)),
+        Event::PmapRemove { pmap, start, end } => Some((pmap.0 as usize, start, end)),
         _ => None,
     })
 }
