@@ -1,7 +1,9 @@
 //! The Rust port as a [`Side`]: a [`vm_rs::Vm`] on a [`sim::Machine`].
 //!
 //! The port's failures map onto [`Outcome`]: preconditions by the port's own
-//! assertion table, fatal outcomes by their C message.
+//! assertion table, fatal outcomes by their C message. The port reproduces
+//! the C bug for bug ([`CBugs::BUG_FOR_BUG`]) unless the side is built with
+//! other switches ([`RustSide::with_bugs`]).
 
 use super::Side;
 use crate::observe::Outcome;
@@ -17,17 +19,32 @@ pub struct RustSide {
     spare_machines: Vec<Machine>,
     vm: Option<Vm>,
     objects: u32,
+    /// The bugs of the C the port reproduces, from set-up on.
+    bugs: CBugs,
 }
 
 impl RustSide {
-    /// A side on a machine of the given configuration (not yet set up).
+    /// A side on a machine of the given configuration (not yet set up),
+    /// whose port reproduces the C bug for bug.
     pub fn new(config: &MachineConfig) -> RustSide {
+        RustSide::with_bugs(config, CBugs::BUG_FOR_BUG)
+    }
+
+    /// A side whose port reproduces the bugs of the C that `bugs` switches
+    /// on ([`CBugs::FIXED`]: none).
+    pub fn with_bugs(config: &MachineConfig, bugs: CBugs) -> RustSide {
         RustSide {
             machine: Machine::new(config.clone()),
             spare_machines: Vec::new(),
             vm: None,
             objects: 0,
+            bugs,
         }
+    }
+
+    /// The bugs of the C the port reproduces.
+    pub fn bugs(&self) -> CBugs {
+        self.bugs
     }
 
     /// The port's state, when setup succeeded.
@@ -106,7 +123,7 @@ impl Side for RustSide {
         self.machine.switch_config(config, &mut self.spare_machines);
         self.machine.reset(plan);
         self.objects = 0;
-        match Vm::setup_with(&mut self.machine, CBugs::BUG_FOR_BUG) {
+        match Vm::setup_with(&mut self.machine, self.bugs) {
             Ok(vm) => {
                 self.vm = Some(vm);
                 Outcome::Ok(None)

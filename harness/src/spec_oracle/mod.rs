@@ -219,7 +219,19 @@ impl SideModel {
         self.passed.resize_with(side.maps.len(), || None);
         for (index, map) in side.maps.iter().enumerate() {
             let in_scope = scope.is_none_or(|scope| index == 0 || index == scope.0 as usize);
-            if !in_scope || self.passed[index].as_ref() == Some(&map.entries) {
+            if !in_scope {
+                continue;
+            }
+            // The entry list is what every walk of the map follows (search,
+            // remove, info): when it is not the address-ordered entries, it
+            // is judged as the map too, and is then out of order or wrong.
+            if map.list != map.entries {
+                self.mappings.clear();
+                self.mappings
+                    .extend(map.list.iter().map(translate::mapping_of));
+                model.check_map(MapIndex(index as u32), &self.mappings)?;
+            }
+            if self.passed[index].as_ref() == Some(&map.entries) {
                 continue;
             }
             self.mappings.clear();
