@@ -10,11 +10,9 @@
 use crate::invariants::Invariant;
 use crate::mismatch::{Mismatch, SideName};
 use crate::observe::Outcome;
-use crate::program::{ResolvedOp, FLAG_FIXED};
+use crate::program::ResolvedOp;
 use spec::Rule;
-
-/// A page, in bytes.
-const PAGE_SIZE_BYTES: u64 = 4096;
+use vm_rs::PAGE_SIZE;
 
 /// A registered bug of the C original.
 #[derive(Debug)]
@@ -43,7 +41,8 @@ pub static REGISTRY: &[KnownDivergence] = &[
         c_behaviour: "returns success with a start beyond map->end and links the entry",
         rust_behaviour: "reproduces the C exactly (same address, same entry)",
         recognise: |op, c, _, mismatch| {
-            let aligned_enter = matches!(op, Some(ResolvedOp::Enter { align, .. }) if *align != 0);
+            let aligned_enter =
+                matches!(op, Some(ResolvedOp::Enter(request)) if request.align != 0);
             // The entry lands outside the map, or, when the wrapped range
             // also wraps its own end, the link asserts on it.
             let wrapped_end = *c == Outcome::Precondition("entry->start < entry->end".into())
@@ -76,7 +75,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
         c_behaviour: "clips at the unaligned end and keeps the unaligned remainder",
         rust_behaviour: "reproduces the C exactly",
         recognise: |op, c, _, mismatch| {
-            matches!(op, Some(ResolvedOp::Remove { end, .. }) if end % PAGE_SIZE_BYTES != 0)
+            matches!(op, Some(ResolvedOp::Remove { end, .. }) if end % PAGE_SIZE != 0)
                 && (invariant_is(mismatch, Invariant::EntryPageAligned)
                     || (*c == Outcome::Ok(None)
                         && spec_rule_is(mismatch, Rule::InvalidRequestRefused)))
@@ -92,19 +91,13 @@ pub static REGISTRY: &[KnownDivergence] = &[
         c_behaviour: "returns the unaligned hint as the start",
         rust_behaviour: "reproduces the C exactly",
         recognise: |op, c, _, mismatch| {
-            let Some(ResolvedOp::Enter {
-                start,
-                align,
-                flags,
-                ..
-            }) = *op
-            else {
+            let Some(ResolvedOp::Enter(request)) = *op else {
                 return false;
             };
-            flags & FLAG_FIXED == 0
-                && align != 0
-                && start % align != 0
-                && *c == Outcome::Ok(Some(start))
+            !request.is_fixed()
+                && request.align != 0
+                && request.start % request.align != 0
+                && *c == Outcome::Ok(Some(request.start))
                 && spec_rule_is(mismatch, Rule::EnterAligned)
         },
     },
@@ -149,11 +142,11 @@ pub static REGISTRY: &[KnownDivergence] = &[
         c_behaviour: "enters the mapping with the undefined values in its flags",
         rust_behaviour: "reproduces the C exactly",
         recognise: |op, c, _, mismatch| {
-            let Some(ResolvedOp::Enter { flags, .. }) = *op else {
+            let Some(ResolvedOp::Enter(request)) = *op else {
                 return false;
             };
-            let (inherit, advice) = ((flags >> 8) & 0xf, (flags >> 12) & 0xf);
-            (inherit > 2 || advice > 4)
+            let flags = request.map_flags();
+            (flags.inheritance.raw() > 2 || flags.advice.raw() > 4)
                 && matches!(c, Outcome::Ok(Some(_)))
                 && spec_rule_is(mismatch, Rule::InvalidRequestRefused)
         },

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use crate::program::{
     AddrSel, AlignSel, Anchor, EnterArgs, FailureList, KindMask, MachinePreset, MapSel, ObjectSel,
-    Op, OpKind, Program, SizeSel, ValueSel, MAX_ALIGN_SHIFT, MAX_PAGES, PAGE_SIZE_BYTES, PROT_ALL,
+    Op, OpKind, Program, SizeSel, ValueSel, MAX_ALIGN_SHIFT, MAX_PAGES, PAGE_SIZE, PROT_ALL,
 };
 
 /// When to stop searching, whatever is left to try: after a number of
@@ -639,21 +639,7 @@ fn simplest_of_kind(kind: OpKind) -> Op {
             map: MapSel::Kernel,
         },
         OpKind::CreateObject => Op::CreateObject,
-        OpKind::Enter => Op::Enter(EnterArgs {
-            map: MapSel::Kernel,
-            object: ObjectSel::None,
-            offset: ValueSel::Pages(0),
-            start: AddrSel::Zero,
-            size: SizeSel::Pages(1),
-            align: AlignSel::None,
-            prot: PROT_ALL,
-            maxprot: PROT_ALL,
-            inherit: 0,
-            advice: 0,
-            fixed: false,
-            nomerge: false,
-            invalid: false,
-        }),
+        OpKind::Enter => Op::Enter(EnterArgs::default()),
         OpKind::CreateMap => Op::CreateMap,
         OpKind::Remove => Op::Remove {
             map: MapSel::User(1),
@@ -776,7 +762,7 @@ fn prot_variants(prot: u8) -> Vec<u8> {
 /// the lowest set bit cleared, only the top bit or the top half of the
 /// bits kept, halved.
 fn raw_variants(value: u64) -> Vec<u64> {
-    let page_mask = PAGE_SIZE_BYTES - 1;
+    let page_mask = PAGE_SIZE - 1;
     let mut variants = vec![0, value & !page_mask];
     if let Some(rounded) = value.checked_add(page_mask) {
         variants.push(rounded & !page_mask);
@@ -801,8 +787,8 @@ fn pages_variants(pages: u8) -> [u8; 3] {
 
 /// A raw byte count as whole pages, when it is one the selector can hold.
 fn as_pages(value: u64) -> Option<u8> {
-    let pages = value / PAGE_SIZE_BYTES;
-    (value % PAGE_SIZE_BYTES == 0 && pages <= u64::from(MAX_PAGES)).then_some(pages as u8)
+    let pages = value / PAGE_SIZE;
+    (value % PAGE_SIZE == 0 && pages <= u64::from(MAX_PAGES)).then_some(pages as u8)
 }
 
 fn size_variants(size: SizeSel) -> Vec<SizeSel> {
@@ -847,7 +833,7 @@ fn align_variants(align: AlignSel) -> Vec<AlignSel> {
             variants.extend([shift / 2, shift.saturating_sub(1)].map(AlignSel::PageShift))
         }
         AlignSel::Raw(value) => {
-            let is_page_power = value.is_power_of_two() && value >= PAGE_SIZE_BYTES;
+            let is_page_power = value.is_power_of_two() && value >= PAGE_SIZE;
             let shift = value.trailing_zeros().saturating_sub(12);
             if is_page_power && shift <= u32::from(MAX_ALIGN_SHIFT) {
                 variants.push(AlignSel::PageShift(shift as u8));

@@ -12,7 +12,7 @@ use crate::entry::SlotId;
 use crate::env::ObjectId;
 use crate::error::Error;
 use crate::failure::Failure;
-use crate::map_flags::VM_MAP_FIXED;
+use crate::map_flags::{MapFlags, VM_MAP_FIXED};
 use crate::precondition::Precondition;
 use crate::vm::Vm;
 use crate::PAGE_SIZE;
@@ -53,8 +53,8 @@ impl Request {
 
     /// `vm_map_request_assert_valid`: the first failing check, in C order.
     fn check(&self) -> Result<(), Precondition> {
-        let prot = self.flags & 0xf;
-        let max_prot = (self.flags & 0xf0) >> 4;
+        let flags = MapFlags::from_raw(self.flags);
+        let (prot, max_prot) = (flags.protection, flags.max_protection);
         let checks = [
             (
                 self.object.is_some() || self.offset == 0,
@@ -76,7 +76,7 @@ impl Request {
                 Precondition::RequestAlignAtLeastPage,
             ),
             (is_p2(self.align), Precondition::RequestAlignPowerOfTwo),
-            (prot & max_prot == prot, Precondition::RequestProtWithinMax),
+            (max_prot.contains(prot), Precondition::RequestProtWithinMax),
             (
                 self.flags & VM_MAP_FIXED == 0
                     || self.align == 0

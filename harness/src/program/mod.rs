@@ -33,7 +33,7 @@ pub use ops::{
     AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
     MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES, PROT_ALL,
 };
-pub use resolve::{MapRef, ResolvedOp, SkipReason, StateView, Violation, FLAG_FIXED, FLAG_NOMERGE};
+pub use resolve::{EnterRequest, MapRef, ResolvedOp, SkipReason, StateView, Violation};
 pub use text::{HeaderLine, ParseError};
 
 /// The version of the byte encoding this code writes (the first byte).
@@ -48,8 +48,9 @@ pub const MAX_PLANNED_FAILURES: usize = 4;
 /// The largest allocation number a fault plan can name (numbers start at 1).
 pub const MAX_FAILING_ALLOC: u32 = 64;
 
-/// The size of a page in bytes (X15's `PAGE_SIZE` on x86_64).
-pub const PAGE_SIZE_BYTES: u64 = 4096;
+/// The size of a page in bytes (X15's `PAGE_SIZE` on x86_64, as the port
+/// states it).
+pub use vm_rs::PAGE_SIZE;
 
 /// A machine configuration both sides start from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -4,6 +4,11 @@
 
 use super::*;
 
+/// `VM_MAP_FIXED`, as the C's `int`.
+const FLAG_FIXED: i32 = vm_rs::map_flags::VM_MAP_FIXED as i32;
+/// `VM_MAP_NOMERGE`, as the C's `int`.
+const FLAG_NOMERGE: i32 = vm_rs::map_flags::VM_MAP_NOMERGE as i32;
+
 /// A fixed-seed xorshift64 generator, so that every run tests the same inputs.
 struct XorShift(u64);
 
@@ -402,7 +407,7 @@ fn enter(
     align: u64,
     flags: i32,
 ) -> ResolvedOp {
-    ResolvedOp::Enter {
+    ResolvedOp::Enter(EnterRequest {
         map: MapRef(map),
         object,
         offset: 0,
@@ -410,7 +415,7 @@ fn enter(
         size,
         align,
         flags,
-    }
+    })
 }
 
 fn remove(map: u32, start: u64, end: u64) -> ResolvedOp {
@@ -638,12 +643,12 @@ fn repairs_make_raw_operands_valid_and_invalid_ops_keep_them() {
         );
     }
     let offset_line = "enter map=1 object=1 offset=raw(0x1fff) size=pages(1)";
-    let ResolvedOp::Enter { offset, .. } = resolve_text(offset_line, &view) else {
+    let ResolvedOp::Enter(EnterRequest { offset, .. }) = resolve_text(offset_line, &view) else {
         unreachable!()
     };
     assert_eq!(offset, 0x1000);
     let null_line = "enter map=1 object=none offset=pages(3) size=pages(1)";
-    let ResolvedOp::Enter { offset, .. } = resolve_text(null_line, &view) else {
+    let ResolvedOp::Enter(EnterRequest { offset, .. }) = resolve_text(null_line, &view) else {
         unreachable!()
     };
     assert_eq!(offset, 0, "a null mapping has offset 0");
@@ -739,7 +744,7 @@ fn valid_operations_resolve_within_every_precondition() {
             );
             assert_eq!(resolved.kind(), op.kind());
             match resolved {
-                ResolvedOp::Enter { map, object, .. } => {
+                ResolvedOp::Enter(EnterRequest { map, object, .. }) => {
                     assert!(object.is_none() || !map.is_kernel())
                 }
                 ResolvedOp::Fault { map, .. } => assert!(!map.is_kernel()),

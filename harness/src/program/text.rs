@@ -63,7 +63,7 @@ use super::ops::{
     AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
     MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES, PROT_ALL,
 };
-use super::resolve::{MapRef, ResolvedOp, FLAG_FIXED, FLAG_NOMERGE};
+use super::resolve::{EnterRequest, MapRef, ResolvedOp};
 use super::{
     FaultPlanSpec, KindMask, MachinePreset, Program, CURRENT_VERSION, MAX_FAILING_ALLOC, MAX_OPS,
     MAX_PLANNED_FAILURES,
@@ -351,32 +351,35 @@ impl Display for Program {
 impl Display for ResolvedOp {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match *self {
-            ResolvedOp::Enter {
-                map,
-                object,
-                offset,
-                start,
-                size,
-                align,
-                flags,
-            } => {
+            ResolvedOp::Enter(ref request) => {
+                let EnterRequest {
+                    map,
+                    object,
+                    offset,
+                    start,
+                    size,
+                    align,
+                    flags,
+                } = *request;
                 write!(f, "enter map={map} object=")?;
                 match object {
                     Some(index) => write!(f, "{index}")?,
                     None => f.write_str("none")?,
                 }
                 write!(f, " offset={offset:#x} start={start:#x} size={size:#x} align={align:#x} flags={flags:#x}")?;
-                let field = |shift: i32| ((flags >> shift) & 0xf) as u8;
+                let fields = request.map_flags();
+                // Each field comes out of its own nibble, so it fits a byte.
+                let nibble = |raw: u32| raw as u8;
                 write!(
                     f,
                     " (prot={} maxprot={} inherit={} advice={}",
-                    ProtText(field(0)),
-                    ProtText(field(4)),
-                    NamedText(field(8), &INHERIT_NAMES),
-                    NamedText(field(12), &ADVICE_NAMES),
+                    ProtText(nibble(fields.protection.raw())),
+                    ProtText(nibble(fields.max_protection.raw())),
+                    NamedText(nibble(fields.inheritance.raw()), &INHERIT_NAMES),
+                    NamedText(nibble(fields.advice.raw()), &ADVICE_NAMES),
                 )?;
-                write_flag(f, flags & FLAG_FIXED != 0, "fixed")?;
-                write_flag(f, flags & FLAG_NOMERGE != 0, "nomerge")?;
+                write_flag(f, fields.fixed, "fixed")?;
+                write_flag(f, fields.no_merge, "nomerge")?;
                 f.write_str(")")
             }
             ResolvedOp::Remove { map, start, end } => {
@@ -814,19 +817,20 @@ impl<'a> Fields<'a> {
 }
 
 fn parse_enter(fields: &Fields) -> ParseResult<Op> {
+    let defaults = EnterArgs::default();
     Ok(Op::Enter(EnterArgs {
         map: fields.get("map", None, parse_map)?,
-        object: fields.get("object", Some(ObjectSel::None), parse_object)?,
-        offset: fields.get("offset", Some(ValueSel::Pages(0)), parse_offset)?,
-        start: fields.get("start", Some(AddrSel::Zero), parse_addr)?,
+        object: fields.get("object", Some(defaults.object), parse_object)?,
+        offset: fields.get("offset", Some(defaults.offset), parse_offset)?,
+        start: fields.get("start", Some(defaults.start), parse_addr)?,
         size: fields.get("size", None, parse_size)?,
-        align: fields.get("align", Some(AlignSel::None), parse_align)?,
-        prot: fields.get("prot", Some(PROT_ALL), parse_prot)?,
-        maxprot: fields.get("maxprot", Some(PROT_ALL), parse_prot)?,
-        inherit: fields.get("inherit", Some(0), |r| {
+        align: fields.get("align", Some(defaults.align), parse_align)?,
+        prot: fields.get("prot", Some(defaults.prot), parse_prot)?,
+        maxprot: fields.get("maxprot", Some(defaults.maxprot), parse_prot)?,
+        inherit: fields.get("inherit", Some(defaults.inherit), |r| {
             parse_named(r, &INHERIT_NAMES, MAX_INHERIT, "inheritance")
         })?,
-        advice: fields.get("advice", Some(0), |r| {
+        advice: fields.get("advice", Some(defaults.advice), |r| {
             parse_named(r, &ADVICE_NAMES, MAX_ADVICE, "advice")
         })?,
         fixed: fields.flag("fixed"),

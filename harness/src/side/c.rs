@@ -84,23 +84,15 @@ impl Side for CSide {
                 }
                 outcome.map(|_| None)
             }
-            ResolvedOp::Enter {
-                map,
-                object,
-                offset,
-                start,
-                size,
-                align,
-                flags,
-            } => reference
+            ResolvedOp::Enter(request) => reference
                 .enter(
-                    MapHandle(map.0),
-                    object.map(ObjectId),
-                    offset,
-                    start,
-                    size,
-                    align,
-                    flags,
+                    MapHandle(request.map.0),
+                    request.object.map(ObjectId),
+                    request.offset,
+                    request.start,
+                    request.size,
+                    request.align,
+                    request.flags,
                 )
                 .map(Some),
             ResolvedOp::Remove { map, start, end } => reference

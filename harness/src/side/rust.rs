@@ -7,7 +7,7 @@ use super::Side;
 use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
 use sim::{FaultPlan, Machine, MachineConfig, ObjectId};
-use vm_rs::{Failure, KentryState, MapFlags, MapId, MapState, Protection, Vm};
+use vm_rs::{Failure, KentryState, MapId, MapState, Protection, Vm};
 
 /// The port and its machine.
 pub struct RustSide {
@@ -47,24 +47,16 @@ impl RustSide {
                 self.objects += 1;
                 Ok(None)
             }
-            ResolvedOp::Enter {
-                map,
-                object,
-                offset,
-                start,
-                size,
-                align,
-                flags,
-            } => vm
+            ResolvedOp::Enter(request) => vm
                 .enter(
                     env,
-                    MapId(map.0),
-                    object.map(ObjectId),
-                    offset,
-                    start,
-                    size,
-                    align,
-                    MapFlags::from_i32(flags),
+                    MapId(request.map.0),
+                    request.object.map(ObjectId),
+                    request.offset,
+                    request.start,
+                    request.size,
+                    request.align,
+                    request.map_flags(),
                 )
                 .map(Some),
             ResolvedOp::Remove { map, start, end } => {
