@@ -18,18 +18,24 @@ use crate::runner::Runner;
 use crate::side::{c::CSide, rust::RustSide};
 use sim::MachineConfig;
 
+mod digest;
 mod encode;
 mod export;
 mod json;
+mod migrate;
 mod render;
 mod replay;
+mod seeds;
 mod show;
 mod shrink;
 
+pub use digest::digest;
 pub use encode::encode;
 pub use export::{export, find_corpus_dir, regression_text, ExportOptions};
+pub use migrate::migrate;
 pub use render::{mark_of, render};
 pub use replay::{replay, replay_json};
+pub use seeds::seeds;
 pub use show::show;
 pub use shrink::{shrink, shrink_program, verdict_summary, Keep};
 

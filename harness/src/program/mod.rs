@@ -36,8 +36,22 @@ pub use ops::{
 pub use resolve::{EnterRequest, MapRef, ResolvedOp, SkipReason, StateView, Violation};
 pub use text::{HeaderLine, ParseError};
 
-/// The version of the byte encoding this code writes (the first byte).
+/// The version of the byte encoding this code writes (as the first byte)
+/// and reads. Change it whenever a byte string would decode to another
+/// program than before: `corpus/fuzz.digest` records the version its inputs
+/// were saved in, and `vm-diff migrate` rewrites them from an older one (see
+/// `codec.rs` on how a version adds a field).
 pub const CURRENT_VERSION: u8 = 1;
+
+/// The oldest byte-encoding version [`Program::decode_version`] still
+/// reads, for `vm-diff migrate`.
+pub const OLDEST_READABLE_VERSION: u8 = 1;
+
+/// The version of the text form (`# vm-diff program v1`), apart from the
+/// byte encoding's: a configuration setting added with a default (a line
+/// that may be left out) keeps the text version, so regression files stay
+/// valid; only a change of meaning of existing text bumps it.
+pub const TEXT_VERSION: u8 = 1;
 
 /// The largest number of operations in one program.
 pub const MAX_OPS: usize = 64;

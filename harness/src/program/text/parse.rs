@@ -7,8 +7,8 @@ use crate::program::ops::{
     MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES,
 };
 use crate::program::{
-    FaultPlanSpec, KindMask, MachinePreset, Program, CURRENT_VERSION, MAX_FAILING_ALLOC, MAX_OPS,
-    MAX_PLANNED_FAILURES,
+    FaultPlanSpec, KindMask, MachinePreset, Program, MAX_FAILING_ALLOC, MAX_OPS,
+    MAX_PLANNED_FAILURES, TEXT_VERSION,
 };
 
 /// A reader over one value (the part after `key=`), which knows where it
@@ -629,14 +629,14 @@ fn check_header(line: usize, raw_line: &str) -> Result<(), ParseError> {
         return Ok(());
     };
     let version = version.split_whitespace().next().unwrap_or("");
-    if version == CURRENT_VERSION.to_string() {
+    if version == TEXT_VERSION.to_string() {
         return Ok(());
     }
     Err(ParseError {
         line,
         column: raw_line.len() - raw_line.trim_start().len() + 1,
         message: format!(
-            "format version `v{version}` is not supported: this vm-diff reads `{HEADER_PREFIX}{CURRENT_VERSION}`"
+            "format version `v{version}` is not supported: this vm-diff reads `{HEADER_PREFIX}{TEXT_VERSION}`"
         ),
     })
 }

@@ -10,7 +10,7 @@ use crate::program::ops::{
     PROT_ALL,
 };
 use crate::program::resolve::{EnterRequest, MapRef, ResolvedOp};
-use crate::program::{KindMask, MachinePreset, Program, CURRENT_VERSION};
+use crate::program::{KindMask, MachinePreset, Program, TEXT_VERSION};
 
 /// Protection bits as letters (`r`, `w`, `x`) or `none`.
 struct ProtText(u8);
@@ -206,7 +206,7 @@ pub enum HeaderLine {
 impl Display for HeaderLine {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match *self {
-            HeaderLine::Format => write!(f, "# vm-diff program v{CURRENT_VERSION}"),
+            HeaderLine::Format => write!(f, "# vm-diff program v{TEXT_VERSION}"),
             HeaderLine::Machine(preset) => {
                 let machine = match preset {
                     MachinePreset::Tiny => "tiny",
