@@ -25,9 +25,10 @@ pub struct KnownDivergence {
     pub c_behaviour: &'static str,
     /// What the port does.
     pub rust_behaviour: &'static str,
-    /// Whether a mismatch at an operation is this bug.
-    pub recognise:
-        fn(op: &Option<ResolvedOp>, c: &Outcome, rust: &Outcome, mismatch: &Mismatch) -> bool,
+    /// Whether a mismatch at an operation (`None`: set-up) is this bug,
+    /// given what the C returned there. Every registered bug shows on the
+    /// C's side; the port's outcome is the C's or the mismatch says how not.
+    pub recognise: fn(op: &Option<ResolvedOp>, c: &Outcome, mismatch: &Mismatch) -> bool,
 }
 
 /// Every registered divergence.
@@ -40,7 +41,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
             'fits', and the map gets an entry outside its own bounds.",
         c_behaviour: "returns success with a start beyond map->end and links the entry",
         rust_behaviour: "reproduces the C exactly (same address, same entry)",
-        recognise: |op, c, _, mismatch| {
+        recognise: |op, c, mismatch| {
             let aligned_enter =
                 matches!(op, Some(ResolvedOp::Enter(request)) if request.align != 0);
             // The entry lands outside the map, or, when the wrapped range
@@ -60,7 +61,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
             order, so the search can hand out ranges that overlap existing entries.",
         c_behaviour: "the upper part of the clipped entry ends up last in the list",
         rust_behaviour: "reproduces the C's list order exactly",
-        recognise: |op, _, _, mismatch| {
+        recognise: |op, _, mismatch| {
             matches!(op, Some(ResolvedOp::Remove { .. }))
                 && invariant_is(mismatch, Invariant::ListOrder)
         },
@@ -74,7 +75,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
             whole number of pages.",
         c_behaviour: "clips at the unaligned end and keeps the unaligned remainder",
         rust_behaviour: "reproduces the C exactly",
-        recognise: |op, c, _, mismatch| {
+        recognise: |op, c, mismatch| {
             matches!(op, Some(ResolvedOp::Remove { end, .. }) if end % PAGE_SIZE != 0)
                 && (invariant_is(mismatch, Invariant::EntryPageAligned)
                     || (*c == Outcome::Ok(None)
@@ -90,7 +91,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
             aligned start. (A fixed start is asserted aligned; a hint is not.)",
         c_behaviour: "returns the unaligned hint as the start",
         rust_behaviour: "reproduces the C exactly",
-        recognise: |op, c, _, mismatch| {
+        recognise: |op, c, mismatch| {
             let Some(ResolvedOp::Enter(request)) = *op else {
                 return false;
             };
@@ -110,7 +111,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
             points at the object's frame.",
         c_behaviour: "leaves the range's page-table leaves present after the remove",
         rust_behaviour: "reproduces the C exactly",
-        recognise: |op, c, _, mismatch| {
+        recognise: |op, c, mismatch| {
             matches!(op, Some(ResolvedOp::Remove { .. }))
                 && *c == Outcome::Ok(None)
                 && spec_rule_is(mismatch, Rule::PmapLeafUnmapped)
@@ -126,7 +127,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
             refused.",
         c_behaviour: "succeeds and maps the page",
         rust_behaviour: "reproduces the C exactly",
-        recognise: |op, c, _, mismatch| {
+        recognise: |op, c, mismatch| {
             matches!(op, Some(ResolvedOp::Fault { access: 0, .. }))
                 && *c == Outcome::Ok(None)
                 && spec_rule_is(mismatch, Rule::InvalidRequestRefused)
@@ -141,7 +142,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
             misread.",
         c_behaviour: "enters the mapping with the undefined values in its flags",
         rust_behaviour: "reproduces the C exactly",
-        recognise: |op, c, _, mismatch| {
+        recognise: |op, c, mismatch| {
             let Some(ResolvedOp::Enter(request)) = *op else {
                 return false;
             };
@@ -160,7 +161,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
             map's own and could be protected; nothing refuses the request.",
         c_behaviour: "removes the kernel's own ranges; frees static entries into a cache",
         rust_behaviour: "reproduces the C exactly (same calls, same addresses)",
-        recognise: |op, c, _, mismatch| {
+        recognise: |op, c, mismatch| {
             matches!(op, Some(ResolvedOp::Remove { map, .. }) if map.is_kernel())
                 && *c == Outcome::Ok(None)
                 && (invariant_is(mismatch, Invariant::MachineUse)
@@ -184,10 +185,9 @@ fn invariant_is(mismatch: &Mismatch, invariant: Invariant) -> bool {
 pub fn recognise(
     op: &Option<ResolvedOp>,
     c: &Outcome,
-    rust: &Outcome,
     mismatch: &Mismatch,
 ) -> Option<&'static KnownDivergence> {
     REGISTRY
         .iter()
-        .find(|known| (known.recognise)(op, c, rust, mismatch))
+        .find(|known| (known.recognise)(op, c, mismatch))
 }

@@ -333,9 +333,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             });
         }
         let mismatch = mismatch?;
-        if let Some(divergence) =
-            known::recognise(&step.op, &step.c_outcome, &step.rust_outcome, &mismatch)
-        {
+        if let Some(divergence) = known::recognise(&step.op, &step.c_outcome, &mismatch) {
             return Some(Verdict::Known {
                 divergence,
                 op_index: step.op_index,

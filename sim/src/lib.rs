@@ -51,8 +51,6 @@
 //! it; 40 frames leave about twenty pages after setup, so physical
 //! exhaustion comes within a handful of faults or map creations.
 
-#![warn(missing_docs)]
-
 mod event;
 mod frames;
 mod machine;

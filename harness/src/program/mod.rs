@@ -221,11 +221,6 @@ impl Program {
         }
     }
 
-    /// Resolves `op` against the current state; see [`Op::resolve`].
-    pub fn resolve(&self, op: &Op, view: &dyn StateView) -> ResolvedOp {
-        op.resolve(view)
-    }
-
     /// Checks that every value is one the byte encoding can carry: at most
     /// [`MAX_OPS`] operations, each of an enabled kind, a fault plan of at
     /// most [`MAX_PLANNED_FAILURES`] numbers of each kind in

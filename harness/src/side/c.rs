@@ -54,10 +54,6 @@ fn outcome_of(outcome: c_reference::Outcome<Option<u64>>) -> Outcome {
 }
 
 impl Side for CSide {
-    fn name(&self) -> &'static str {
-        "C"
-    }
-
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
         self.objects = 0;
         let outcome = match self.reference.as_mut() {

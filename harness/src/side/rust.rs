@@ -30,11 +30,6 @@ impl RustSide {
         }
     }
 
-    /// The port's state, when setup succeeded.
-    pub fn vm(&self) -> Option<&Vm> {
-        self.vm.as_ref()
-    }
-
     fn run(&mut self, op: &ResolvedOp) -> Result<Option<u64>, Failure> {
         let Some(vm) = self.vm.as_mut() else {
             return Err(Failure::Dead);
@@ -90,10 +85,6 @@ fn outcome_of(result: Result<Option<u64>, Failure>) -> Outcome {
 }
 
 impl Side for RustSide {
-    fn name(&self) -> &'static str {
-        "Rust"
-    }
-
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
         self.machine.switch_config(config, &mut self.spare_machines);
         self.machine.reset(plan);
