@@ -642,7 +642,7 @@ fn check_header(line: usize, raw_line: &str) -> Result<(), ParseError> {
 }
 
 impl Program {
-    /// Parses the text form (see the module documentation of `text.rs`).
+    /// Parses the text form (see the module documentation of `text/mod.rs`).
     pub fn parse_text(text: &str) -> Result<Program, ParseError> {
         let mut program = Program::new();
         let mut settings = Settings::default();
