@@ -19,7 +19,7 @@
 use crate::invariants::Invariant;
 use crate::mismatch::{Mismatch, SideName};
 use crate::observe::Outcome;
-use crate::program::{ResolvedOp, FLAG_FIXED};
+use crate::program::ResolvedOp;
 use spec::{Broken, Invalid, Rule};
 
 /// A page, in bytes.
@@ -61,10 +61,11 @@ pub static REGISTRY: &[KnownDivergence] = &[
         fixed_behaviour: "a rounding past the end (or a wrap) ends the search from there: it \
             retries from the map start and answers ERROR_NOMEM only when no aligned range fits",
         recognise: |op, c, rust, mismatch| {
-            let Some(ResolvedOp::Enter { align, flags, .. }) = *op else {
+            let Some(ResolvedOp::Enter(enter)) = *op else {
                 return false;
             };
-            if flags & FLAG_FIXED != 0 || align == 0 || rust != c {
+            let align = enter.align;
+            if enter.is_fixed() || align == 0 || rust != c {
                 return false;
             }
             // The entry lands outside the map at an aligned start, or, when
@@ -135,16 +136,11 @@ pub static REGISTRY: &[KnownDivergence] = &[
         fixed_behaviour: "uses the hint only when it is a multiple of the alignment, and \
             searches otherwise",
         recognise: |op, c, rust, mismatch| {
-            let Some(ResolvedOp::Enter {
-                start,
-                align,
-                flags,
-                ..
-            }) = *op
-            else {
+            let Some(ResolvedOp::Enter(enter)) = *op else {
                 return false;
             };
-            flags & FLAG_FIXED == 0
+            let (start, align) = (enter.start, enter.align);
+            !enter.is_fixed()
                 && align != 0
                 && start % align != 0
                 && *c == Outcome::Ok(Some(start))
@@ -209,10 +205,11 @@ pub static REGISTRY: &[KnownDivergence] = &[
         fixed_behaviour: "refuses the enter (Precondition::RequestInheritanceDefined or \
             RequestAdviceDefined, after the C's request checks)",
         recognise: |op, c, rust, mismatch| {
-            let Some(ResolvedOp::Enter { flags, .. }) = *op else {
+            let Some(ResolvedOp::Enter(enter)) = *op else {
                 return false;
             };
-            let (inherit, advice) = ((flags >> 8) & 0xf, (flags >> 12) & 0xf);
+            let flags = enter.map_flags();
+            let (inherit, advice) = (flags.inheritance.raw(), flags.advice.raw());
             let undefined = [
                 Invalid::EnterInheritUndefined,
                 Invalid::EnterAdviceUndefined,

@@ -5,6 +5,7 @@
 
 pub mod commands;
 pub mod corpus;
+pub mod digest;
 pub mod fuzz;
 pub mod invariants;
 pub mod known;

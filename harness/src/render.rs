@@ -124,13 +124,7 @@ fn row_height(panel_count: usize) -> f64 {
 /// The map an operation names; the kernel map for the others (a
 /// create-map, create-object or reap shows up there as slab memory).
 fn op_map(op: Option<&ResolvedOp>) -> usize {
-    match op {
-        Some(ResolvedOp::Enter { map, .. })
-        | Some(ResolvedOp::Remove { map, .. })
-        | Some(ResolvedOp::Fault { map, .. })
-        | Some(ResolvedOp::Info { map }) => map.0 as usize,
-        _ => 0,
-    }
+    op.and_then(ResolvedOp::map).map_or(0, |map| map.0 as usize)
 }
 
 /// The maps a row draws: the operation's, the kernel map too when the step

@@ -4,7 +4,7 @@
 //! bytes every time.
 
 use harness::observe::Outcome;
-use harness::program::{MapRef, Program, ResolvedOp};
+use harness::program::{EnterRequest, MapRef, Program, ResolvedOp};
 use harness::render::{render_svg, Mark};
 use harness::runner::StepRecord;
 use vm_rs::env::ObjectId;
@@ -72,14 +72,16 @@ fn fixture() -> (Program, Vec<StepRecord>) {
     let empty_user = map(0, USER_END, Vec::new());
     let low = entry(0x1000, 0x2000, Some(0));
     let high = entry(USER_END - 0x1000, USER_END, None);
-    let enter = |start| ResolvedOp::Enter {
-        map: MapRef(1),
-        object: None,
-        offset: 0,
-        start,
-        size: 0x1000,
-        align: 0,
-        flags: 0x20077,
+    let enter = |start| {
+        ResolvedOp::Enter(EnterRequest {
+            map: MapRef(1),
+            object: None,
+            offset: 0,
+            start,
+            size: 0x1000,
+            align: 0,
+            flags: 0x20077,
+        })
     };
     let mut last = step(
         Some(2),

@@ -416,20 +416,8 @@ impl fmt::Display for ErrorResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             Ok(()) => f.write_str("0"),
-            Err(error) => write!(f, "{}", error_name(error)),
+            Err(error) => write!(f, "{}", error.name()),
         }
-    }
-}
-
-/// The C name of an X15 error code.
-pub(crate) fn error_name(error: Error) -> &'static str {
-    match error {
-        Error::NoMem => "ERROR_NOMEM",
-        Error::Again => "ERROR_AGAIN",
-        Error::Inval => "ERROR_INVAL",
-        Error::Busy => "ERROR_BUSY",
-        Error::Fault => "ERROR_FAULT",
-        Error::Acces => "ERROR_ACCES",
     }
 }
 
@@ -469,7 +457,7 @@ impl fmt::Display for Event {
             }
             Event::PmapCreate { result } => match result {
                 Ok(pmap) => write!(f, "() -> pmap={}", pmap.0),
-                Err(error) => write!(f, "() -> {}", error_name(*error)),
+                Err(error) => write!(f, "() -> {}", error.name()),
             },
             Event::KmemCacheInit { name, obj_size_bytes, align_bytes, flags, back_end, result } => write!(
                 f,
@@ -515,7 +503,7 @@ impl fmt::Display for Event {
                     f,
                     "(object={}, {offset:#x}) -> {}",
                     object.0,
-                    error_name(*error)
+                    error.name()
                 ),
             },
             Event::Console { text } => write!(f, "({text:?})"),

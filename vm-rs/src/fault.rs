@@ -12,6 +12,7 @@ use crate::env::Environment;
 use crate::error::Error;
 use crate::failure::Failure;
 use crate::fatal::Fatal;
+use crate::map_flags::MapFlags;
 use crate::precondition::Precondition;
 use crate::protection::Protection;
 use crate::vm::{Vm, KERNEL_MAP};
@@ -41,8 +42,8 @@ impl Vm {
             _ => return Err(Error::Fault.into()),
         };
         let entry = self.arena[slot];
-        let prot = entry.flags & 0xf;
-        if access.raw() & prot != access.raw() {
+        let prot = MapFlags::from_raw(entry.flags).protection;
+        if !prot.contains(access) {
             return Err(Error::Acces.into());
         }
         // Null mappings are reserved for the kernel and always wired.
@@ -61,7 +62,7 @@ impl Vm {
             }
         };
         let pmap = self.maps[map].pmap;
-        if env.pmap_enter(pmap, addr, page, prot).is_err() {
+        if env.pmap_enter(pmap, addr, page, prot.raw()).is_err() {
             return Err(Fatal::PhysicalMappingFailed.into());
         }
         self.maps[map].record_entered_page(addr);

@@ -17,7 +17,6 @@
 //! The port assumes a 64-bit target, as the C (`unsigned long`, `size_t`)
 //! does on x86_64.
 #![no_std]
-#![warn(missing_docs)]
 
 extern crate alloc;
 

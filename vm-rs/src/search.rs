@@ -17,7 +17,7 @@ use crate::entry::SlotId;
 use crate::env::ObjectId;
 use crate::error::Error;
 use crate::failure::Failure;
-use crate::map_flags::VM_MAP_FIXED;
+use crate::map_flags::{MapFlags, VM_MAP_FIXED};
 use crate::precondition::Precondition;
 use crate::vm::Vm;
 use crate::PAGE_SIZE;
@@ -75,8 +75,8 @@ impl Request {
     /// comes after the C's checks, so that a request the C refuses is
     /// refused with the C's precondition.
     fn check_attributes_defined(&self) -> Result<(), Precondition> {
-        let inheritance = (self.flags >> 8) & 0xf;
-        let advice = (self.flags >> 12) & 0xf;
+        let flags = MapFlags::from_raw(self.flags);
+        let (inheritance, advice) = (flags.inheritance.raw(), flags.advice.raw());
         if inheritance > LAST_DEFINED_INHERITANCE {
             return Err(Precondition::RequestInheritanceDefined);
         }
@@ -88,8 +88,8 @@ impl Request {
 
     /// The C's own checks, in its order.
     fn check_as_the_c_does(&self) -> Result<(), Precondition> {
-        let prot = self.flags & 0xf;
-        let max_prot = (self.flags & 0xf0) >> 4;
+        let flags = MapFlags::from_raw(self.flags);
+        let (prot, max_prot) = (flags.protection, flags.max_protection);
         let checks = [
             (
                 self.object.is_some() || self.offset == 0,
@@ -111,7 +111,7 @@ impl Request {
                 Precondition::RequestAlignAtLeastPage,
             ),
             (is_p2(self.align), Precondition::RequestAlignPowerOfTwo),
-            (prot & max_prot == prot, Precondition::RequestProtWithinMax),
+            (max_prot.contains(prot), Precondition::RequestProtWithinMax),
             (
                 self.flags & VM_MAP_FIXED == 0
                     || self.align == 0

@@ -9,7 +9,7 @@ use super::Side;
 use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
 use sim::{FaultPlan, Machine, MachineConfig, ObjectId};
-use vm_rs::{CBugs, Failure, KentryState, MapFlags, MapId, MapState, Protection, Vm};
+use vm_rs::{CBugs, Failure, KentryState, MapId, MapState, Protection, Vm};
 
 /// The port and its machine.
 pub struct RustSide {
@@ -47,11 +47,6 @@ impl RustSide {
         self.bugs
     }
 
-    /// The port's state, when setup succeeded.
-    pub fn vm(&self) -> Option<&Vm> {
-        self.vm.as_ref()
-    }
-
     fn run(&mut self, op: &ResolvedOp) -> Result<Option<u64>, Failure> {
         let Some(vm) = self.vm.as_mut() else {
             return Err(Failure::Dead);
@@ -64,24 +59,16 @@ impl RustSide {
                 self.objects += 1;
                 Ok(None)
             }
-            ResolvedOp::Enter {
-                map,
-                object,
-                offset,
-                start,
-                size,
-                align,
-                flags,
-            } => vm
+            ResolvedOp::Enter(request) => vm
                 .enter(
                     env,
-                    MapId(map.0),
-                    object.map(ObjectId),
-                    offset,
-                    start,
-                    size,
-                    align,
-                    MapFlags::from_i32(flags),
+                    MapId(request.map.0),
+                    request.object.map(ObjectId),
+                    request.offset,
+                    request.start,
+                    request.size,
+                    request.align,
+                    request.map_flags(),
                 )
                 .map(Some),
             ResolvedOp::Remove { map, start, end } => {
@@ -115,10 +102,6 @@ fn outcome_of(result: Result<Option<u64>, Failure>) -> Outcome {
 }
 
 impl Side for RustSide {
-    fn name(&self) -> &'static str {
-        "Rust"
-    }
-
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
         self.machine.switch_config(config, &mut self.spare_machines);
         self.machine.reset(plan);
