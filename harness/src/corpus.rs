@@ -2,7 +2,8 @@
 //! operation per line) and the fuzzer's binary inputs, with what each is
 //! expected to do when replayed.
 //!
-//! A text file may say `# expect: known <id>` to name the known divergence
+//! A text file may say `# expect: fixed <id>` (fixed mode: the C shows that
+//! bug, the port its fix, and the rest passes), or `# expect: known <id>` to name the known divergence
 //! it must show; other text programs must run equivalently. The fuzzer's
 //! binary inputs must show no finding (it keeps inputs that reach a known
 //! divergence too, for their coverage). Loading reports unreadable or
@@ -25,6 +26,10 @@ pub enum Expectation {
     NoFinding,
     /// The known divergence with this id shows.
     Known(String),
+    /// Fixed mode: the C shows the known divergence with this id, the port
+    /// does what the specification says there, and the rest of the program
+    /// passes on the port alone.
+    Fixed(String),
 }
 
 impl Expectation {
@@ -33,7 +38,9 @@ impl Expectation {
         match (self, verdict) {
             (Expectation::Equivalent | Expectation::NoFinding, Verdict::Equivalent) => true,
             (Expectation::NoFinding, Verdict::Known { .. }) => true,
-            (Expectation::Known(id), Verdict::Known { divergence, .. }) => divergence.id == id,
+            (Expectation::Known(id), Verdict::Known { divergence, .. })
+            | (Expectation::Fixed(id), Verdict::Fixed { divergence, .. }) => divergence.id == id,
+            (Expectation::NoFinding, Verdict::Fixed { .. }) => true,
             _ => false,
         }
     }
@@ -45,6 +52,7 @@ impl fmt::Display for Expectation {
             Expectation::Equivalent => f.write_str("equivalent"),
             Expectation::NoFinding => f.write_str("no finding"),
             Expectation::Known(id) => write!(f, "known divergence {id}"),
+            Expectation::Fixed(id) => write!(f, "the fixed port past known divergence {id}"),
         }
     }
 }
@@ -82,14 +90,22 @@ pub fn load_file(path: &Path) -> Result<CorpusEntry, String> {
     }
 }
 
-/// The `# expect:` line of a text program, if any.
+/// The `# expect:` line of a text program (`known <id>`, `fixed <id>`),
+/// if any; equivalence otherwise.
 fn expectation_of(text: &str) -> Expectation {
     text.lines()
         .filter_map(|line| line.trim().strip_prefix("# expect:"))
-        .find_map(|rest| rest.trim().strip_prefix("known "))
-        .map_or(Expectation::Equivalent, |id| {
-            Expectation::Known(id.trim().to_string())
+        .find_map(|rest| {
+            let rest = rest.trim();
+            let known = rest
+                .strip_prefix("known ")
+                .map(|id| Expectation::Known(id.trim().into()));
+            known.or_else(|| {
+                rest.strip_prefix("fixed ")
+                    .map(|id| Expectation::Fixed(id.trim().into()))
+            })
         })
+        .unwrap_or(Expectation::Equivalent)
 }
 
 /// Whether a file found in a directory is a program: readable text

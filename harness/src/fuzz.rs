@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 use std::sync::Mutex;
 
-use crate::program::{OpKind, Program};
+use crate::program::{OpKind, PortMode, Program};
 use crate::runner::{Oracles, RunStats, Runner, Verdict};
 use crate::side::{c::CSide, rust::RustSide};
 use sim::MachineConfig;
@@ -59,6 +59,23 @@ pub fn oracles_from_environment() -> Oracles {
     }
 }
 
+/// The environment variable that runs every input in one mode (`bug-for-bug`
+/// or `fixed`) whatever its mode byte says: for measuring each mode alone.
+pub const MODE_VARIABLE: &str = "VM_DIFF_MODE";
+
+/// The mode [`MODE_VARIABLE`] forces, read once; `None` (the input's own
+/// mode) when unset or unknown (said on stderr).
+static FORCED_MODE: std::sync::LazyLock<Option<PortMode>> = std::sync::LazyLock::new(|| {
+    let value = std::env::var(MODE_VARIABLE).ok()?;
+    let mode = PortMode::from_name(&value);
+    if mode.is_none() {
+        eprintln!(
+            "vm-diff: {MODE_VARIABLE}={value:?} is not bug-for-bug or fixed; each input's own mode"
+        );
+    }
+    mode
+});
+
 /// The counters as of the last program, for the summary at exit: thread
 /// locals are gone by the time exit handlers run.
 static LAST_STATS: Mutex<Option<RunStats>> = Mutex::new(None);
@@ -71,7 +88,10 @@ thread_local! {
 
 /// Runs one fuzz input; panics with the divergence report on a finding.
 pub fn run_input(bytes: &[u8]) {
-    let program = Program::decode(bytes);
+    let mut program = Program::decode(bytes);
+    if let Some(mode) = *FORCED_MODE {
+        program.mode = mode;
+    }
     let verdict = RUNNER.with(|cell| {
         let mut slot = cell.borrow_mut();
         let runner = slot.get_or_insert_with(|| {
@@ -159,7 +179,7 @@ pub fn status_line(stats: &RunStats) -> String {
         format!(" [{}]", sightings.join(", "))
     };
     format!(
-        "vm-diff: {}, {} [{}]; ok {:.1}% errors {:.1}% panics {:.1}%; known divergences {}{sightings}; findings {}",
+        "vm-diff: {}, {} [{}]; ok {:.1}% errors {:.1}% panics {:.1}%; known divergences {}{sightings}; fixed port past a bug of the C {}; findings {}",
         crate::commands::count(stats.programs as usize, "program"),
         crate::commands::count(stats.ops as usize, "op"),
         mix.join(", "),
@@ -167,6 +187,7 @@ pub fn status_line(stats: &RunStats) -> String {
         percent(stats.errors),
         percent(stats.panics),
         stats.known_divergences,
+        stats.continued_after_c_bug,
         stats.divergences,
     )
 }

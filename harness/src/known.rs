@@ -42,10 +42,61 @@ pub struct KnownDivergence {
     pub rust_behaviour: &'static str,
     /// What the fixed port does instead ([`vm_rs::CBugs::FIXED`]).
     pub fixed_behaviour: &'static str,
-    /// Whether a mismatch at an operation is this bug.
-    pub recognise:
-        fn(op: &Option<ResolvedOp>, c: &Outcome, rust: &Outcome, mismatch: &Mismatch) -> bool,
+    /// Whether the C shows this bug at an operation: the operation, the
+    /// C's outcome and what the C alone broke ([`CEvidence`]). The port's
+    /// part is judged by the mode: bug for bug it must do the same
+    /// ([`recognise`]), fixed it must keep every promise ([`recognise_on_c`]).
+    pub shows: fn(op: &Option<ResolvedOp>, c: &Outcome, evidence: &CEvidence<'_>) -> bool,
 }
+
+/// What the C alone broke at a step: an invariant of its own state, or a
+/// promise of the specification.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CEvidence<'a> {
+    /// The invariant the C's state broke, if any.
+    pub invariant: Option<Invariant>,
+    /// The promise the C broke, with the model's details, if any.
+    pub spec: Option<&'a Broken>,
+}
+
+impl<'a> CEvidence<'a> {
+    /// What a bug-for-bug mismatch says of the C: an invariant the C broke,
+    /// or a promise both sides broke the same way; `None` otherwise (a
+    /// difference between the sides is never a bug of the C alone).
+    pub fn shared_in(mismatch: &'a Mismatch) -> Option<CEvidence<'a>> {
+        match mismatch {
+            Mismatch::Invariant {
+                side: SideName::C,
+                name,
+                ..
+            } => Some(CEvidence {
+                invariant: Some(*name),
+                spec: None,
+            }),
+            Mismatch::Spec(finding) if finding.inherited() => Some(CEvidence {
+                invariant: None,
+                spec: finding.c.as_ref(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The rule the C broke, if any.
+    fn rule(&self) -> Option<Rule> {
+        self.spec.map(|broken| broken.rule)
+    }
+
+    /// Whether the C accepted a request that breaks one of `invalid`.
+    fn accepted_one_of(&self, invalid: &[Invalid]) -> bool {
+        self.spec.is_some_and(|broken| {
+            broken.rule == Rule::InvalidRequestRefused
+                && broken.invalid.is_some_and(|named| invalid.contains(&named))
+        })
+    }
+}
+
+/// The panic of `pmap_kgrow` when no page is left for a table.
+const KGROW_PANIC: &str = "pmap: no page available to grow kernel space";
 
 /// Every registered divergence.
 pub static REGISTRY: &[KnownDivergence] = &[
@@ -60,21 +111,24 @@ pub static REGISTRY: &[KnownDivergence] = &[
         rust_behaviour: "reproduces the C exactly (same address, same entry)",
         fixed_behaviour: "a rounding past the end (or a wrap) ends the search from there: it \
             retries from the map start and answers ERROR_NOMEM only when no aligned range fits",
-        recognise: |op, c, rust, mismatch| {
+        shows: |op, c, evidence| {
             let Some(ResolvedOp::Enter(enter)) = *op else {
                 return false;
             };
             let align = enter.align;
-            if enter.is_fixed() || align == 0 || rust != c {
+            if enter.is_fixed() || align == 0 {
                 return false;
             }
-            // The entry lands outside the map at an aligned start, or, when
-            // the wrapped range also wraps its own end, the link asserts on
-            // it although the request was valid.
-            let outside = matches!(c, Outcome::Ok(Some(start)) if start % align == 0)
-                && invariant_is(mismatch, Invariant::EntryInsideMap);
+            // The entry lands outside the map at an aligned start (in the
+            // kernel map, growing the page tables up to its end then runs
+            // out of pages and panics, with the entry already linked), or,
+            // when the wrapped range also wraps its own end, the link
+            // asserts on it although the request was valid.
+            let placed = matches!(c, Outcome::Ok(Some(start)) if start % align == 0)
+                || (enter.map.is_kernel() && *c == Outcome::Fatal(KGROW_PANIC.into()));
+            let outside = placed && evidence.invariant == Some(Invariant::EntryInsideMap);
             let wrapped_end = *c == Outcome::Precondition("entry->start < entry->end".into())
-                && inherited_rule(mismatch) == Some(Rule::ValidRequestAccepted);
+                && evidence.rule() == Some(Rule::ValidRequestAccepted);
             outside || wrapped_end
         },
     },
@@ -90,12 +144,11 @@ pub static REGISTRY: &[KnownDivergence] = &[
         c_behaviour: "the upper part of the clipped entry ends up last in the list",
         rust_behaviour: "reproduces the C's list order exactly",
         fixed_behaviour: "relinks the lower part in its place, before its old successor",
-        recognise: |op, c, rust, mismatch| {
+        shows: |op, c, evidence| {
             matches!(op, Some(ResolvedOp::Remove { .. }))
                 && *c == Outcome::Ok(None)
-                && rust == c
-                && (invariant_is(mismatch, Invariant::ListOrder)
-                    || inherited_rule(mismatch) == Some(Rule::MapEntriesWellFormed))
+                && (evidence.invariant == Some(Invariant::ListOrder)
+                    || evidence.rule() == Some(Rule::MapEntriesWellFormed))
         },
     },
     KnownDivergence {
@@ -110,7 +163,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
         rust_behaviour: "reproduces the C exactly",
         fixed_behaviour: "refuses the remove (Precondition::RemoveEndAligned, after the C's \
             own assertions)",
-        recognise: |op, c, rust, mismatch| {
+        shows: |op, c, evidence| {
             let Some(ResolvedOp::Remove { start, end, .. }) = *op else {
                 return false;
             };
@@ -118,9 +171,8 @@ pub static REGISTRY: &[KnownDivergence] = &[
             let only_the_end_unaligned = start % PAGE_SIZE_BYTES == 0 && end % PAGE_SIZE_BYTES != 0;
             only_the_end_unaligned
                 && *c == Outcome::Ok(None)
-                && rust == c
-                && (invariant_is(mismatch, Invariant::EntryPageAligned)
-                    || inherited_invalid(mismatch, &[Invalid::RemoveUnaligned]))
+                && (evidence.invariant == Some(Invariant::EntryPageAligned)
+                    || evidence.accepted_one_of(&[Invalid::RemoveUnaligned]))
         },
     },
     KnownDivergence {
@@ -135,7 +187,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
         rust_behaviour: "reproduces the C exactly",
         fixed_behaviour: "uses the hint only when it is a multiple of the alignment, and \
             searches otherwise",
-        recognise: |op, c, rust, mismatch| {
+        shows: |op, c, evidence| {
             let Some(ResolvedOp::Enter(enter)) = *op else {
                 return false;
             };
@@ -144,8 +196,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
                 && align != 0
                 && start % align != 0
                 && *c == Outcome::Ok(Some(start))
-                && rust == c
-                && inherited_rule(mismatch) == Some(Rule::EnterAligned)
+                && evidence.rule() == Some(Rule::EnterAligned)
         },
     },
     KnownDivergence {
@@ -160,16 +211,16 @@ pub static REGISTRY: &[KnownDivergence] = &[
         rust_behaviour: "reproduces the C exactly",
         fixed_behaviour: "takes the pages its faults entered in the range out of the page \
             table (pmap_remove, then pmap_update, per run of pages)",
-        recognise: |op, c, rust, mismatch| {
+        shows: |op, c, evidence| {
             let Some(ResolvedOp::Remove { start, end, .. }) = *op else {
                 return false;
             };
             // The leaf the model names lies in the range just removed.
-            let leaf_in_range = inherited(mismatch).is_some_and(|broken| {
+            let leaf_in_range = evidence.spec.is_some_and(|broken| {
                 broken.rule == Rule::PmapLeafUnmapped
                     && broken.page.is_some_and(|page| start <= page && page < end)
             });
-            *c == Outcome::Ok(None) && rust == c && leaf_in_range
+            *c == Outcome::Ok(None) && leaf_in_range
         },
     },
     KnownDivergence {
@@ -185,11 +236,10 @@ pub static REGISTRY: &[KnownDivergence] = &[
         rust_behaviour: "reproduces the C exactly",
         fixed_behaviour: "refuses the fault (Precondition::FaultAccessValid, also for bits \
             above execute), right after the C's kernel-map assertion",
-        recognise: |op, c, rust, mismatch| {
+        shows: |op, c, evidence| {
             matches!(op, Some(ResolvedOp::Fault { access: 0, .. }))
                 && *c == Outcome::Ok(None)
-                && rust == c
-                && inherited_invalid(mismatch, &[Invalid::FaultAccessInvalid])
+                && evidence.accepted_one_of(&[Invalid::FaultAccessInvalid])
         },
     },
     KnownDivergence {
@@ -204,7 +254,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
         rust_behaviour: "reproduces the C exactly",
         fixed_behaviour: "refuses the enter (Precondition::RequestInheritanceDefined or \
             RequestAdviceDefined, after the C's request checks)",
-        recognise: |op, c, rust, mismatch| {
+        shows: |op, c, evidence| {
             let Some(ResolvedOp::Enter(enter)) = *op else {
                 return false;
             };
@@ -216,8 +266,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
             ];
             (inherit > 2 || advice > 4)
                 && matches!(c, Outcome::Ok(Some(_)))
-                && rust == c
-                && inherited_invalid(mismatch, &undefined)
+                && evidence.accepted_one_of(&undefined)
         },
     },
     KnownDivergence {
@@ -232,42 +281,14 @@ pub static REGISTRY: &[KnownDivergence] = &[
         rust_behaviour: "reproduces the C exactly (same calls, same addresses)",
         fixed_behaviour: "refuses a kernel-map remove that meets a static entry or a live \
             kernel allocation (Precondition::RemoveKernelOwned, after the C's range checks)",
-        recognise: |op, c, rust, mismatch| {
+        shows: |op, c, evidence| {
             matches!(op, Some(ResolvedOp::Remove { map, .. }) if map.is_kernel())
                 && *c == Outcome::Ok(None)
-                && rust == c
-                && (invariant_is(mismatch, Invariant::MachineUse)
-                    || inherited_invalid(mismatch, &[Invalid::RemoveKernelOwned]))
+                && (evidence.invariant == Some(Invariant::MachineUse)
+                    || evidence.accepted_one_of(&[Invalid::RemoveKernelOwned]))
         },
     },
 ];
-
-/// The C's report when `mismatch` is a promise of the specification that
-/// both sides broke the same way (the port inherited the C's behaviour).
-fn inherited(mismatch: &Mismatch) -> Option<&Broken> {
-    match mismatch {
-        Mismatch::Spec(finding) if finding.inherited() => finding.c.as_ref(),
-        _ => None,
-    }
-}
-
-/// The rule of the specification both sides broke, if `mismatch` is one.
-fn inherited_rule(mismatch: &Mismatch) -> Option<Rule> {
-    inherited(mismatch).map(|broken| broken.rule)
-}
-
-/// Whether both sides accepted a request that breaks one of `invalid`.
-fn inherited_invalid(mismatch: &Mismatch, invalid: &[Invalid]) -> bool {
-    inherited(mismatch).is_some_and(|broken| {
-        broken.rule == Rule::InvalidRequestRefused
-            && broken.invalid.is_some_and(|named| invalid.contains(&named))
-    })
-}
-
-/// Whether `mismatch` is the C side breaking the named invariant.
-fn invariant_is(mismatch: &Mismatch, invariant: Invariant) -> bool {
-    matches!(mismatch, Mismatch::Invariant { side: SideName::C, name, .. } if *name == invariant)
-}
 
 /// The registered divergence whose port switch is `switch` (a
 /// [`vm_rs::CBugs::ids`] id), if any.
@@ -275,14 +296,27 @@ pub fn by_switch(switch: &str) -> Option<&'static KnownDivergence> {
     REGISTRY.iter().find(|known| known.switch == switch)
 }
 
-/// The registered divergence a mismatch shows, if any.
+/// The registered divergence a bug-for-bug mismatch shows, if any: the C
+/// shows the bug, and the port did exactly what the C did.
 pub fn recognise(
     op: &Option<ResolvedOp>,
     c: &Outcome,
     rust: &Outcome,
     mismatch: &Mismatch,
 ) -> Option<&'static KnownDivergence> {
-    REGISTRY
-        .iter()
-        .find(|known| (known.recognise)(op, c, rust, mismatch))
+    let evidence = CEvidence::shared_in(mismatch)?;
+    if rust != c {
+        return None;
+    }
+    recognise_on_c(op, c, &evidence)
+}
+
+/// The registered divergence the C alone shows at an operation, if any
+/// (what the fixed mode asks before it judges the port's part).
+pub fn recognise_on_c(
+    op: &Option<ResolvedOp>,
+    c: &Outcome,
+    evidence: &CEvidence<'_>,
+) -> Option<&'static KnownDivergence> {
+    REGISTRY.iter().find(|known| (known.shows)(op, c, evidence))
 }

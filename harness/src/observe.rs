@@ -30,6 +30,9 @@ pub enum Outcome {
     Undefined(String),
     /// An earlier operation killed this instance; nothing ran.
     Dead,
+    /// Fixed mode: the C showed a registered bug earlier and was retired;
+    /// nothing ran on it (the port goes on alone).
+    Retired,
 }
 
 impl Outcome {
@@ -37,7 +40,11 @@ impl Outcome {
     pub fn is_terminal(&self) -> bool {
         matches!(
             self,
-            Outcome::Precondition(_) | Outcome::Fatal(_) | Outcome::Undefined(_) | Outcome::Dead
+            Outcome::Precondition(_)
+                | Outcome::Fatal(_)
+                | Outcome::Undefined(_)
+                | Outcome::Dead
+                | Outcome::Retired
         )
     }
 }
@@ -52,6 +59,10 @@ impl fmt::Display for Outcome {
             Outcome::Fatal(message) => write!(f, "panic: {message}"),
             Outcome::Undefined(what) => write!(f, "undefined in C: {what}"),
             Outcome::Dead => write!(f, "dead (an earlier operation panicked)"),
+            Outcome::Retired => write!(
+                f,
+                "retired (it showed a registered bug; the fixed port goes on)"
+            ),
         }
     }
 }

@@ -7,13 +7,14 @@
 //! compared and passes, or a [`Divergence`] to report. The runner itself
 //! never panics; the fuzz target panics on a [`Verdict::Divergence`].
 
-use crate::known::{self, KnownDivergence};
-use crate::mismatch::Mismatch;
+use crate::invariants;
+use crate::known::{self, CEvidence, KnownDivergence};
+use crate::mismatch::{Mismatch, SideName};
 use crate::observe::Outcome;
 use crate::oracle;
-use crate::program::{MachinePreset, MapRef, OpKind, Program, ResolvedOp, StateView};
+use crate::program::{MachinePreset, MapRef, Op, OpKind, PortMode, Program, ResolvedOp, StateView};
 use crate::side::Side;
-use crate::spec_oracle::{SideStep, SpecOracle};
+use crate::spec_oracle::{SideStep, SpecFinding, SpecOracle};
 use sim::{FaultPlan, MachineConfig};
 use vm_rs::MapState;
 
@@ -27,6 +28,15 @@ pub enum Verdict {
         /// The registry entry.
         divergence: &'static KnownDivergence,
         /// The operation it showed at (`None`: setup).
+        op_index: Option<usize>,
+    },
+    /// Fixed mode: the C showed this registered bug at this operation, the
+    /// fixed port kept every promise there, and from there on the port
+    /// alone passed every oracle that does not need the C.
+    Fixed {
+        /// The registry entry the C showed.
+        divergence: &'static KnownDivergence,
+        /// The operation at which the C was retired.
         op_index: Option<usize>,
     },
     /// A finding.
@@ -52,6 +62,9 @@ pub struct Divergence {
     pub c_maps: Vec<MapState>,
     /// The port's maps at that point.
     pub rust_maps: Vec<MapState>,
+    /// In fixed mode, the bug of the C at which the C was retired before
+    /// this finding, and its operation (the port then ran alone).
+    pub retired_at: Option<(&'static KnownDivergence, Option<usize>)>,
 }
 
 /// Counters over the runs of one [`Runner`], for the fuzzer's status line.
@@ -71,6 +84,9 @@ pub struct RunStats {
     pub panics: u64,
     /// Programs stopped by a known divergence.
     pub known_divergences: u64,
+    /// Fixed-mode programs that went on after a registered bug of the C
+    /// (the port alone) and passed to their end.
+    pub continued_after_c_bug: u64,
     /// For each registered bug seen so far, in registry order: its id, the
     /// number of the program (from 1) that first showed it, and how many
     /// programs showed it.
@@ -164,6 +180,9 @@ pub struct Runner<C: Side, R: Side> {
     config: MachineConfig,
     /// Which oracles judge programs.
     pub oracles: Oracles,
+    /// In fixed mode, once the C showed a registered bug: the entry and its
+    /// operation; the C is then retired for the rest of the program.
+    retired: Option<(&'static KnownDivergence, Option<usize>)>,
     /// Whether the specification walks whole page tables after every
     /// operation (set while a finding is re-run step by step).
     whole_tables: bool,
@@ -218,6 +237,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             spec: SpecOracle::default(),
             config: MachineConfig::normal(),
             oracles: Oracles::ALL,
+            retired: None,
             whole_tables: false,
             stats: RunStats::default(),
             log: None,
@@ -243,6 +263,10 @@ impl<C: Side, R: Side> Runner<C, R> {
                 self.stats.known_divergences += 1;
                 self.stats.record_sighting(divergence.id);
             }
+            Verdict::Fixed { divergence, .. } => {
+                self.stats.continued_after_c_bug += 1;
+                self.stats.record_sighting(divergence.id);
+            }
             Verdict::Divergence(_) => self.stats.divergences += 1,
             Verdict::Equivalent => {}
         }
@@ -256,11 +280,14 @@ impl<C: Side, R: Side> Runner<C, R> {
         let config = machine_config(program.machine);
         self.config = config.clone();
         self.whole_tables = deep_every_step;
+        self.retired = None;
         let plan = FaultPlan {
             failing_phys_allocs: program.fault_plan.failing_phys_allocs.as_slice().to_vec(),
             failing_cache_allocs: program.fault_plan.failing_cache_allocs.as_slice().to_vec(),
         };
         self.kernel_ranges_of_program.clear();
+        self.c.choose_port_bugs(program.mode.bugs());
+        self.rust.choose_port_bugs(program.mode.bugs());
         let c_outcome = self.c.setup(&config, plan.clone());
         let rust_outcome = self.rust.setup(&config, plan);
         let step = Step {
@@ -274,41 +301,72 @@ impl<C: Side, R: Side> Runner<C, R> {
         };
         let setup_failed = step.c_outcome.is_terminal() && step.rust_outcome.is_terminal();
         let deep = deep_every_step || program.ops.is_empty();
-        if let Some(verdict) = self.judge(step, deep) {
+        if let Judgement::Verdict(verdict) = self.judge(step, deep) {
             return verdict;
         }
         if setup_failed {
             return Verdict::Equivalent;
         }
         for (index, op) in program.ops.iter().enumerate() {
-            let resolved = op.resolve(&self.view());
-            let c_trace_start = self.c.machine().trace().len();
-            let rust_trace_start = self.rust.machine().trace().len();
-            let c_outcome = self.c.apply(&resolved);
-            let rust_outcome = self.rust.apply(&resolved);
-            track_kernel_ranges(&mut self.kernel_ranges_of_program, &resolved, &c_outcome);
-            if !deep_every_step {
-                self.count(&resolved, &c_outcome);
-            }
-            let terminal = c_outcome.is_terminal() && rust_outcome.is_terminal();
-            let step = Step {
-                program,
-                op_index: Some(index),
-                op: Some(resolved),
-                c_outcome,
-                rust_outcome,
-                c_trace_start,
-                rust_trace_start,
+            let step = self.play(program, index, op, deep_every_step);
+            let terminal = match self.retired {
+                Some(_) => step.rust_outcome.is_terminal(),
+                None => step.c_outcome.is_terminal() && step.rust_outcome.is_terminal(),
             };
             let deep = deep_every_step || index + 1 == program.ops.len();
-            if let Some(verdict) = self.judge(step, deep) {
-                return verdict;
+            match self.judge(step, deep) {
+                Judgement::Pass => {}
+                Judgement::Retire(divergence) => self.retired = Some((divergence, Some(index))),
+                Judgement::Verdict(verdict) => return verdict,
             }
             if terminal {
                 break;
             }
         }
-        Verdict::Equivalent
+        match self.retired {
+            Some((divergence, op_index)) => Verdict::Fixed {
+                divergence,
+                op_index,
+            },
+            None => Verdict::Equivalent,
+        }
+    }
+
+    /// Resolves and runs one operation: on both sides, or on the port alone
+    /// once the C is retired (operands then resolve against the port).
+    fn play<'p>(
+        &mut self,
+        program: &'p Program,
+        index: usize,
+        op: &Op,
+        deep_every_step: bool,
+    ) -> Step<'p> {
+        let resolved = op.resolve(&self.view());
+        let c_trace_start = self.c.machine().trace().len();
+        let rust_trace_start = self.rust.machine().trace().len();
+        let c_outcome = match self.retired {
+            Some(_) => Outcome::Retired,
+            None => self.c.apply(&resolved),
+        };
+        let rust_outcome = self.rust.apply(&resolved);
+        let reference = match self.retired {
+            Some(_) => &rust_outcome,
+            None => &c_outcome,
+        };
+        track_kernel_ranges(&mut self.kernel_ranges_of_program, &resolved, reference);
+        if !deep_every_step {
+            let reference = reference.clone();
+            self.count(&resolved, &reference);
+        }
+        Step {
+            program,
+            op_index: Some(index),
+            op: Some(resolved),
+            c_outcome,
+            rust_outcome,
+            c_trace_start,
+            rust_trace_start,
+        }
     }
 
     fn count(&mut self, op: &ResolvedOp, outcome: &Outcome) {
@@ -318,13 +376,13 @@ impl<C: Side, R: Side> Runner<C, R> {
             Outcome::Ok(_) => self.stats.successes += 1,
             Outcome::Error(_) => self.stats.errors += 1,
             Outcome::Precondition(_) | Outcome::Fatal(_) => self.stats.panics += 1,
-            Outcome::Undefined(_) | Outcome::Dead => {}
+            Outcome::Undefined(_) | Outcome::Dead | Outcome::Retired => {}
         }
     }
 
-    /// Applies the oracles in order; `None` when the step is equivalent.
-    fn judge(&mut self, step: Step<'_>, deep: bool) -> Option<Verdict> {
-        let mismatch = self.first_mismatch(&step, deep);
+    /// Applies the oracles in order and decides what the step means.
+    fn judge(&mut self, step: Step<'_>, deep: bool) -> Judgement {
+        let (differential, spec) = self.mismatches(&step, deep);
         if let Some(log) = self.log.as_mut() {
             log.push(StepRecord {
                 op_index: step.op_index,
@@ -338,16 +396,29 @@ impl<C: Side, R: Side> Runner<C, R> {
                     .collect(),
             });
         }
-        let mismatch = mismatch?;
-        if let Some(divergence) =
-            known::recognise(&step.op, &step.c_outcome, &step.rust_outcome, &mismatch)
-        {
-            return Some(Verdict::Known {
-                divergence,
-                op_index: step.op_index,
-            });
+        let Some(mismatch) = differential.or_else(|| spec.clone().map(Mismatch::Spec)) else {
+            return Judgement::Pass;
+        };
+        if self.retired.is_none() {
+            match step.program.mode {
+                PortMode::BugForBug => {
+                    let known =
+                        known::recognise(&step.op, &step.c_outcome, &step.rust_outcome, &mismatch);
+                    if let Some(divergence) = known {
+                        return Judgement::Verdict(Verdict::Known {
+                            divergence,
+                            op_index: step.op_index,
+                        });
+                    }
+                }
+                PortMode::Fixed => {
+                    if let Some(divergence) = self.intended_fix(&step, spec.as_deref()) {
+                        return Judgement::Retire(divergence);
+                    }
+                }
+            }
         }
-        Some(Verdict::Divergence(Box::new(Divergence {
+        Judgement::Verdict(Verdict::Divergence(Box::new(Divergence {
             program: step.program.clone(),
             op_index: step.op_index,
             op: step.op,
@@ -356,22 +427,67 @@ impl<C: Side, R: Side> Runner<C, R> {
             mismatch,
             c_maps: self.c_maps.clone(),
             rust_maps: self.rust_maps.clone(),
+            retired_at: self.retired,
         })))
     }
 
-    fn first_mismatch(&mut self, step: &Step<'_>, deep: bool) -> Option<Mismatch> {
+    /// Fixed mode: the registered bug the C shows at this step, when the
+    /// port kept every promise there (its intended fix), else `None`. The C
+    /// shows a bug by what it alone broke: an invariant of its own state or
+    /// a promise of the specification.
+    fn intended_fix(
+        &self,
+        step: &Step<'_>,
+        spec: Option<&SpecFinding>,
+    ) -> Option<&'static KnownDivergence> {
+        let c_invariant = invariants::check(&self.c, &self.c_maps).map(|(name, _)| name);
+        let evidence = CEvidence {
+            invariant: c_invariant,
+            spec: spec.and_then(|finding| finding.c.as_ref()),
+        };
+        let divergence = known::recognise_on_c(&step.op, &step.c_outcome, &evidence)?;
+        let port_broke_a_promise = spec.is_some_and(|finding| finding.rust.is_some());
+        let port_broke_an_invariant = invariants::check(&self.rust, &self.rust_maps).is_some();
+        (!port_broke_a_promise && !port_broke_an_invariant).then_some(divergence)
+    }
+
+    /// What the oracles find at a step: the first differential mismatch
+    /// (oracles 1 to 5, or, once the C is retired, the port's own
+    /// invariants) and the specification's finding. The specification runs
+    /// at every step, so that its models follow every operation.
+    fn mismatches(
+        &mut self,
+        step: &Step<'_>,
+        deep: bool,
+    ) -> (Option<Mismatch>, Option<Box<SpecFinding>>) {
         let scope = if deep {
             None
         } else {
             step.op.as_ref().map(|op| self.touched_map(op))
         };
         self.refresh_maps(scope);
-        let differential = if self.oracles.differential {
-            self.differential_mismatch(step, scope, deep)
-        } else {
-            None
+        let differential = match (self.oracles.differential, self.retired) {
+            (false, _) => None,
+            (true, None) => self.differential_mismatch(step, scope, deep),
+            (true, Some(_)) => self.port_invariants(step, deep),
         };
-        differential.or_else(|| self.spec_mismatch(step, scope))
+        let spec = self.spec_finding(step, scope).map(Box::new);
+        (differential, spec)
+    }
+
+    /// Once the C is retired: the port's own invariants (oracle 5 on the
+    /// port alone).
+    fn port_invariants(&self, step: &Step<'_>, deep: bool) -> Option<Mismatch> {
+        if step.rust_outcome.is_terminal() {
+            return None;
+        }
+        let broken = invariants::check(&self.rust, &self.rust_maps)
+            .or_else(|| deep.then(|| invariants::check_deep(&self.rust)).flatten());
+        broken.map(|(name, detail)| Mismatch::Invariant {
+            side: SideName::Rust,
+            name,
+            detail,
+        })
     }
 
     /// Oracles 1 to 5, in order.
@@ -402,8 +518,9 @@ impl<C: Side, R: Side> Runner<C, R> {
             })
     }
 
-    /// Oracle 6: the specification, on each side alone.
-    fn spec_mismatch(&mut self, step: &Step<'_>, scope: Option<MapRef>) -> Option<Mismatch> {
+    /// Oracle 6: the specification, on each side alone (the C not at all
+    /// once it is retired).
+    fn spec_finding(&mut self, step: &Step<'_>, scope: Option<MapRef>) -> Option<SpecFinding> {
         if !self.oracles.specification {
             return None;
         }
@@ -419,11 +536,10 @@ impl<C: Side, R: Side> Runner<C, R> {
             events: &self.rust.machine().trace()[step.rust_trace_start..],
             outcome: &step.rust_outcome,
         };
-        let finding = match &step.op {
+        match &step.op {
             None => self.spec.setup(&self.config, &c, &rust),
             Some(op) => self.spec.check(op, scope, self.whole_tables, &c, &rust),
-        }?;
-        Some(Mismatch::Spec(Box::new(finding)))
+        }
     }
 
     /// The user map an operation can change besides the kernel map (the
@@ -431,8 +547,17 @@ impl<C: Side, R: Side> Runner<C, R> {
     fn touched_map(&self, op: &ResolvedOp) -> MapRef {
         match (op.map(), op) {
             (Some(map), _) => map,
-            (None, ResolvedOp::CreateMap) => MapRef(self.c.user_map_count()),
+            (None, ResolvedOp::CreateMap) => MapRef(self.reference_user_map_count()),
             (None, _) => MapRef::KERNEL,
+        }
+    }
+
+    /// The user maps of the side operands resolve against: the C, or the
+    /// port once the C is retired.
+    fn reference_user_map_count(&self) -> u32 {
+        match self.retired {
+            Some(_) => self.rust.user_map_count(),
+            None => self.c.user_map_count(),
         }
     }
 
@@ -456,16 +581,30 @@ impl<C: Side, R: Side> Runner<C, R> {
         }
     }
 
-    /// Re-reads maps of both sides into the reused buffers: every map
-    /// (`scope` `None`), or the kernel map, the one in `scope` and any map
-    /// not read before.
+    /// Re-reads maps into the reused buffers: every map (`scope` `None`), or
+    /// the kernel map, the one in `scope` and any map not read before; the
+    /// C's only while it is not retired. The entry ranges operands resolve
+    /// against come from the reference side (the C, else the port).
     fn refresh_maps(&mut self, scope: Option<MapRef>) {
-        let known_maps = self.c_maps.len();
-        fill(&self.c, &mut self.c_maps, scope);
+        let retired = self.retired.is_some();
+        let reference = if retired {
+            &self.rust_maps
+        } else {
+            &self.c_maps
+        };
+        let known_maps = reference.len();
+        if !retired {
+            fill(&self.c, &mut self.c_maps, scope);
+        }
         fill(&self.rust, &mut self.rust_maps, scope);
-        self.ranges.resize_with(self.c_maps.len(), Vec::new);
-        for (index, (ranges, map)) in self.ranges.iter_mut().zip(&self.c_maps).enumerate() {
-            if in_scope(index, scope, known_maps) {
+        let reference = if retired {
+            &self.rust_maps
+        } else {
+            &self.c_maps
+        };
+        self.ranges.resize_with(reference.len(), Vec::new);
+        for (index, (ranges, map)) in self.ranges.iter_mut().zip(reference).enumerate() {
+            if in_scope(index, scope, known_maps) || retired {
                 ranges.clear();
                 ranges.extend(map.entries.iter().map(|entry| (entry.start, entry.end)));
             }
@@ -473,14 +612,33 @@ impl<C: Side, R: Side> Runner<C, R> {
     }
 
     fn view(&self) -> MapsView<'_> {
+        let (maps, user_maps, objects) = match self.retired {
+            Some(_) => (
+                &self.rust_maps,
+                self.rust.user_map_count(),
+                self.rust.object_count(),
+            ),
+            None => (&self.c_maps, self.c.user_map_count(), self.c.object_count()),
+        };
         MapsView {
-            maps: &self.c_maps,
+            maps,
             ranges: &self.ranges,
             kernel_ranges_of_program: &self.kernel_ranges_of_program,
-            user_maps: self.c.user_map_count(),
-            objects: self.c.object_count(),
+            user_maps,
+            objects,
         }
     }
+}
+
+/// What a step means for the run.
+enum Judgement {
+    /// Nothing found: go on.
+    Pass,
+    /// Fixed mode: the C showed this registered bug and the port did what
+    /// the specification says; go on with the port alone.
+    Retire(&'static KnownDivergence),
+    /// The run ends with this verdict.
+    Verdict(Verdict),
 }
 
 /// Follows the kernel-map ranges the program owns: a successful enter on

@@ -3,8 +3,10 @@
 //! program the fixed port ([`CBugs::FIXED`]) breaks no promise of the
 //! model, and the fixed port with that one bug's switch turned back on (a
 //! mutant that re-breaks the fix) is caught by the model, on the port
-//! alone, under the rule the bug breaks. Also checks that the registry and
-//! the port's switches name each other one to one.
+//! alone, under the rule the bug breaks. Then the same against the C, in
+//! fixed mode: the C is retired at its bug with the fixed port, and a
+//! re-broken fix is a finding. Also checks that the registry and the port's
+//! switches name each other one to one.
 //!
 //! The reference side of each run is a fixed port too, so that operands
 //! resolve against a correct state and any finding is the mutant's doing.
@@ -14,7 +16,7 @@ use harness::known::{self, REGISTRY};
 use harness::mismatch::Mismatch;
 use harness::program::Program;
 use harness::runner::{Oracles, Runner, Verdict};
-use harness::side::rust::RustSide;
+use harness::side::{c::CSide, rust::RustSide};
 use sim::MachineConfig;
 use vm_rs::CBugs;
 
@@ -126,4 +128,43 @@ fn each_switch_alone_reverts_its_fix_and_the_model_catches_it() {
         }
     }
     assert!(escaped.is_empty(), "{}", escaped.join("\n"));
+}
+
+/// The fixed-mode regression program of bug `id` (`<id>.fixed.ops`).
+fn fixed_regression(id: &str) -> Program {
+    let path = corpus::default_root()
+        .join("regressions")
+        .join(format!("{id}.fixed.ops"));
+    corpus::load_file(&path)
+        .unwrap_or_else(|error| panic!("{error}"))
+        .program
+}
+
+#[test]
+fn in_fixed_mode_against_the_c_each_fix_is_recognised_and_each_re_break_is_a_finding() {
+    // The whole runner, C against port, in fixed mode: with the fixed port
+    // the C is retired at its bug and the rest passes; with that bug's
+    // switch back on, the port does what the C does, breaks the same
+    // promise, and that is a finding, not a known divergence.
+    let config = MachineConfig::normal();
+    for known in REGISTRY {
+        let program = fixed_regression(known.id);
+        let mut fixed = Runner::new(CSide::new(), RustSide::new(&config));
+        match fixed.run(&program) {
+            Verdict::Fixed { divergence, .. } => assert_eq!(divergence.id, known.id),
+            other => panic!("{}: the fixed port: {other:?}", known.id),
+        }
+        drop(fixed);
+        let mutant = CBugs::FIXED
+            .with(known.switch, true)
+            .unwrap_or_else(|| panic!("{}: no switch", known.id));
+        let mut rebroken = Runner::new(CSide::new(), RustSide::with_bugs(&config, mutant));
+        match rebroken.run(&program) {
+            Verdict::Divergence(_) => {}
+            other => panic!(
+                "{}: the re-broken fix was not a finding: {other:?}",
+                known.id
+            ),
+        }
+    }
 }

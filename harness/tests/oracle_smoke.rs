@@ -1,7 +1,8 @@
 //! Smoke tests of the oracles: each one fires on a constructed difference
 //! (naming what differs) and stays quiet on equal input. Also: a runner over
 //! two copies of the port never reports a divergence, and every entry of the
-//! known-divergence registry has its regression file.
+//! known-divergence registry has its regression files (bug for bug and
+//! fixed).
 //!
 //! No C is involved: the sides are `RustSide`s or a fake side built around a
 //! bare `sim::Machine`, so these tests run anywhere the workspace builds.
@@ -12,7 +13,7 @@ use harness::known;
 use harness::mismatch::{Mismatch, SideName};
 use harness::observe::Outcome;
 use harness::oracle;
-use harness::program::{MapRef, Program, ResolvedOp};
+use harness::program::{MapRef, PortMode, Program, ResolvedOp};
 use harness::runner::{Runner, Verdict};
 use harness::side::{rust::RustSide, Side};
 use sim::{Event, FaultPlan, Machine, MachineConfig, PhysAddr, KERNEL_START, PAGE_SIZE};
@@ -589,6 +590,23 @@ fn every_known_divergence_has_its_regression_file() {
             known.id
         );
         assert!(!entry.program.ops.is_empty(), "{}", path.display());
+        assert_eq!(
+            entry.program.mode,
+            PortMode::BugForBug,
+            "{}",
+            path.display()
+        );
+        // Its fixed-mode twin: the C shows the bug, the port its fix.
+        let path = root.join(format!("{}.fixed.ops", known.id));
+        let entry = corpus::load_file(&path).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(
+            entry.expectation,
+            Expectation::Fixed(known.id.to_string()),
+            "{} must say `# expect: fixed {}`",
+            path.display(),
+            known.id
+        );
+        assert_eq!(entry.program.mode, PortMode::Fixed, "{}", path.display());
     }
     ids.sort_unstable();
     ids.dedup();

@@ -43,6 +43,7 @@ fn the_column_separator_lines_up_on_every_table_row() {
         },
         c_maps: vec![kernel_like_map(0x40_0000)],
         rust_maps: vec![kernel_like_map(0x40_1000)],
+        retired_at: None,
     };
     let report = divergence.to_string();
     let table: Vec<&str> = report

@@ -165,6 +165,7 @@ fn a_finding_is_written_expecting_equivalence() {
         },
         c_maps: Vec::new(),
         rust_maps: Vec::new(),
+        retired_at: None,
     };
     let text = commands::regression_text(&program, &Verdict::Divergence(Box::new(divergence)));
     let lines: Vec<&str> = text.lines().collect();

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use harness::program::{Op, Program, SizeSel, PAGE_SIZE};
+use harness::program::{Op, PortMode, Program, SizeSel, PAGE_SIZE};
 use harness::shrink::{self, neighbours, program_cost, Budget, NotInteresting, ShrinkResult};
 
 /// A program with noise around the interesting part: an enter of more
@@ -77,6 +77,24 @@ fn the_result_keeps_the_property_and_is_a_local_minimum() {
             !big_enter_after_create_map(&candidate),
             "a simpler program keeps the property:\n{candidate}"
         );
+    }
+}
+
+#[test]
+fn the_mode_of_a_finding_is_kept() {
+    // A finding belongs to its mode: no candidate may switch it, even when
+    // the property would still hold in the other mode.
+    for mode in PortMode::ALL {
+        let noisy = Program {
+            mode,
+            ..Program::parse_text(NOISY).unwrap()
+        };
+        let result =
+            shrink_quietly(&noisy, big_enter_after_create_map, Budget::unlimited()).unwrap();
+        assert_eq!(result.program.mode, mode);
+        assert!(neighbours(&result.program)
+            .iter()
+            .all(|candidate| candidate.mode == mode));
     }
 }
 

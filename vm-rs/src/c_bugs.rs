@@ -69,10 +69,12 @@ pub struct CBugs {
     /// `fault-access-none`. `vm_map_fault` checks the access with
     /// `(access & prot) != access`, which an access of none always passes:
     /// a fault asking for nothing succeeds and maps the page, even under
-    /// `VM_PROT_NONE`. The fixed port refuses an access of none, or one
-    /// with bits above `VM_PROT_EXECUTE`, with
-    /// [`Precondition::FaultAccessValid`](crate::Precondition::FaultAccessValid),
-    /// right after the C's kernel-map assertion. Why: nothing faults
+    /// `VM_PROT_NONE`. The fixed port refuses an access of none with
+    /// [`Precondition::FaultAccessValid`](crate::Precondition::FaultAccessValid)
+    /// where the C would act (after the lookup, the protection check and the
+    /// null-entry assertion), so that wherever the C fails the fault first
+    /// the fixed port does the same; bits above `VM_PROT_EXECUTE` already
+    /// fail the protection check. Why: nothing faults
     /// without touching the page (`spec:invalid-request-refused`,
     /// `fault-access-invalid`).
     pub fault_access_none: bool,
@@ -82,8 +84,10 @@ pub struct CBugs {
     /// inheritance above `VM_INHERIT_COPY` (2) with
     /// [`Precondition::RequestInheritanceDefined`](crate::Precondition::RequestInheritanceDefined)
     /// and an advice above `VM_ADV_DONTNEED` (4) with
-    /// [`Precondition::RequestAdviceDefined`](crate::Precondition::RequestAdviceDefined),
-    /// after the C's request checks. Why: an enter's attributes must be
+    /// [`Precondition::RequestAdviceDefined`](crate::Precondition::RequestAdviceDefined)
+    /// once the C's request checks passed and a place was found, just before
+    /// the C would act (where the C fails the request, the fixed port does
+    /// the same). Why: an enter's attributes must be
     /// defined values (`spec:invalid-request-refused`).
     pub enter_accepts_undefined_attributes: bool,
     /// `remove-takes-kernel-memory`. `vm_map_remove` on the kernel map

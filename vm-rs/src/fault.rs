@@ -30,12 +30,6 @@ impl Vm {
         if map == KERNEL_MAP {
             return Err(Precondition::FaultNotKernelMap.into());
         }
-        // The C's check `(access & prot) != access` lets an access of none
-        // through; the fixed port refuses any access that is not a real one.
-        let real_access = access.raw() != 0 && Protection::ALL.contains(access);
-        if !real_access && !self.bugs.fault_access_none {
-            return Err(Precondition::FaultAccessValid.into());
-        }
         let addr = page_trunc(addr);
         let slot = match self.lookup_nearest(map, addr)? {
             Some(slot) if addr >= self.arena[slot].start => slot,
@@ -50,6 +44,14 @@ impl Vm {
         let Some(object) = entry.object else {
             return Err(Precondition::FaultObjectNotNull.into());
         };
+        // The C's check `(access & prot) != access` lets an access of none
+        // through, and the fault then maps the page. The fixed port refuses
+        // it here, where the C would act: wherever the C fails the fault
+        // first (no mapping, a null entry), the fixed port does the same.
+        // (Bits beyond execute fail the protection check above.)
+        if access.raw() == 0 && !self.bugs.fault_access_none {
+            return Err(Precondition::FaultAccessValid.into());
+        }
         let offset = entry.offset.wrapping_add(addr.wrapping_sub(entry.start));
         let page = match env.object_get(object, offset) {
             Some(page) => {

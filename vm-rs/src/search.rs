@@ -7,12 +7,12 @@
 //! `ERROR_NOMEM` when there is no room ([`Failure::Error`]) or with the
 //! precondition of the first failing assertion.
 //!
-//! Three bugs of the C live here, each behind its [`CBugs`] switch: the
-//! alignment rounding that passes the map's end, the hint that ignores the
-//! alignment, and the attributes no check looks at.
+//! Two bugs of the C live here, each behind its [`crate::CBugs`] switch:
+//! the alignment rounding that passes the map's end and the hint that
+//! ignores the alignment; the check of the attributes the C never looks at
+//! is here too, made by `vm_map_enter` just before it would act.
 
 use crate::arith::{is_p2, p2_aligned, p2_round, page_aligned};
-use crate::c_bugs::CBugs;
 use crate::entry::SlotId;
 use crate::env::ObjectId;
 use crate::error::Error;
@@ -61,20 +61,17 @@ impl Request {
         }
     }
 
-    /// `vm_map_request_assert_valid`: the first failing check, in C order,
-    /// then the checks the fixed port adds.
-    fn check(&self, bugs: CBugs) -> Result<(), Precondition> {
-        self.check_as_the_c_does()?;
-        if !bugs.enter_accepts_undefined_attributes {
-            self.check_attributes_defined()?;
-        }
-        Ok(())
+    /// `vm_map_request_assert_valid`: the first failing check, in C order.
+    fn check(&self) -> Result<(), Precondition> {
+        self.check_as_the_c_does()
     }
 
-    /// The fixed port's check of the attributes the C never looks at. It
-    /// comes after the C's checks, so that a request the C refuses is
-    /// refused with the C's precondition.
-    fn check_attributes_defined(&self) -> Result<(), Precondition> {
+    /// The fixed port's check of the attributes the C never looks at
+    /// ([`crate::CBugs::enter_accepts_undefined_attributes`]). `vm_map_enter`
+    /// makes it once the C's own checks passed and a place was found, just
+    /// before the C would act on the request: wherever the C refuses or
+    /// fails the request, the fixed port does the same.
+    pub(crate) fn check_attributes_defined(&self) -> Result<(), Precondition> {
         let flags = MapFlags::from_raw(self.flags);
         let (inheritance, advice) = (flags.inheritance.raw(), flags.advice.raw());
         if inheritance > LAST_DEFINED_INHERITANCE {
@@ -129,7 +126,7 @@ impl Request {
 impl Vm {
     /// `vm_map_prepare`: checks the request, then places it.
     pub(crate) fn prepare(&mut self, map: usize, request: &mut Request) -> Result<(), Failure> {
-        request.check(self.bugs)?;
+        request.check()?;
         if request.flags & VM_MAP_FIXED != 0 {
             self.find_fixed(map, request)
         } else {

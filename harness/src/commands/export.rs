@@ -150,6 +150,9 @@ pub fn regression_text(program: &Program, verdict: &Verdict) -> String {
         Verdict::Known { divergence, .. } => {
             text.push_str(&format!("# expect: known {}\n", divergence.id));
         }
+        Verdict::Fixed { divergence, .. } => {
+            text.push_str(&format!("# expect: fixed {}\n", divergence.id));
+        }
         _ => text.push_str("# expect: equivalent\n"),
     }
     text.push_str("#\n# Postmortem: TODO — what was wrong, where, the fix.\n#\n");
@@ -162,6 +165,11 @@ pub fn regression_text(program: &Program, verdict: &Verdict) -> String {
     let _ = match verdict {
         Verdict::Divergence(divergence) => write_excerpt(&mut comments, divergence),
         Verdict::Known { divergence, .. } => writeln!(comments, "{}", divergence.c_behaviour),
+        Verdict::Fixed { divergence, .. } => writeln!(
+            comments,
+            "The C: {}\nThe fixed port: {}",
+            divergence.c_behaviour, divergence.fixed_behaviour
+        ),
         Verdict::Equivalent => Ok(()),
     };
     for line in program.header_lines() {

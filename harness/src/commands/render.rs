@@ -60,6 +60,15 @@ pub fn mark_of(verdict: &Verdict) -> Option<Mark> {
             known: true,
             map: None,
         }),
+        Verdict::Fixed {
+            divergence,
+            op_index,
+        } => Some(Mark {
+            op_index: *op_index,
+            text: format!("C retired: known divergence {}", divergence.id),
+            known: true,
+            map: None,
+        }),
         Verdict::Divergence(divergence) => Some(Mark {
             op_index: divergence.op_index,
             text: divergence.mismatch.signature().to_string(),

@@ -104,6 +104,16 @@ fn replay_one(
             divergence.id,
             op_index.map_or("setup".to_string(), |index| index.to_string())
         )?,
+        Verdict::Fixed {
+            divergence,
+            op_index,
+        } if !met || verbose => writeln!(
+            out,
+            "{}: fixed port past known divergence {} (the C retired at operation {}), then passed",
+            entry.path.display(),
+            divergence.id,
+            op_index.map_or("setup".to_string(), |index| index.to_string())
+        )?,
         _ if !met => writeln!(
             out,
             "{}: expected {}, got {verdict:?}",
@@ -122,7 +132,8 @@ fn replay_one(
 /// {"file":"a.ops","verdict":"divergence","signature":"map:size","op_index":1,"op_kind":"enter","op":"enter map=0 ...","known_id":null}
 /// ```
 ///
-/// `verdict` is `equivalent`, `known` (with `known_id`), `divergence` (with
+/// `verdict` is `equivalent`, `known` (with `known_id`), `fixed` (with
+/// `known_id`: the fixed port went on past that bug of the C), `divergence` (with
 /// `signature`) or `unreadable` (with `error`); `op_index`, `op_kind` and
 /// `op` name the operation where comparison stopped (`null` for set-up or
 /// when equivalent). Exit codes as for [`replay`].
@@ -161,6 +172,10 @@ pub fn replay_json(path: &Path, out: &mut dyn Write, log: &mut dyn Write) -> io:
                 divergence,
                 op_index,
             } => ("known", *op_index, None, Some(divergence.id)),
+            Verdict::Fixed {
+                divergence,
+                op_index,
+            } => ("fixed", *op_index, None, Some(divergence.id)),
             Verdict::Divergence(divergence) => (
                 "divergence",
                 divergence.op_index,

@@ -21,6 +21,8 @@ pub enum Keep {
     Signature(Signature),
     /// The known divergence with this id.
     Known(&'static str),
+    /// Fixed mode past the known divergence with this id.
+    Fixed(&'static str),
 }
 
 impl Keep {
@@ -29,6 +31,7 @@ impl Keep {
         match verdict {
             Verdict::Equivalent => None,
             Verdict::Known { divergence, .. } => Some(Keep::Known(divergence.id)),
+            Verdict::Fixed { divergence, .. } => Some(Keep::Fixed(divergence.id)),
             Verdict::Divergence(divergence) => {
                 Some(Keep::Signature(divergence.mismatch.signature()))
             }
@@ -41,7 +44,8 @@ impl Keep {
             (Keep::Signature(signature), Verdict::Divergence(divergence)) => {
                 divergence.mismatch.signature() == *signature
             }
-            (Keep::Known(id), Verdict::Known { divergence, .. }) => divergence.id == *id,
+            (Keep::Known(id), Verdict::Known { divergence, .. })
+            | (Keep::Fixed(id), Verdict::Fixed { divergence, .. }) => divergence.id == *id,
             _ => false,
         }
     }
@@ -52,6 +56,7 @@ impl std::fmt::Display for Keep {
         match self {
             Keep::Signature(signature) => write!(f, "divergence {signature}"),
             Keep::Known(id) => write!(f, "known divergence {id}"),
+            Keep::Fixed(id) => write!(f, "the fixed port past known divergence {id}"),
         }
     }
 }
@@ -153,6 +158,14 @@ pub fn verdict_summary(verdict: &Verdict) -> String {
             divergence,
             op_index,
         } => format!("known divergence {} at {}", divergence.id, place(op_index)),
+        Verdict::Fixed {
+            divergence,
+            op_index,
+        } => format!(
+            "fixed port past known divergence {} at {}, then no finding",
+            divergence.id,
+            place(op_index)
+        ),
         Verdict::Divergence(divergence) => format!(
             "divergence at {} ({})",
             place(&divergence.op_index),

@@ -10,7 +10,11 @@
 //! direction fails; an out-of-bounds value encodes as some in-bounds one.
 //!
 //! Layout: version, machine, swarm mask, fault-plan counts, fault-plan
-//! numbers, then per operation a kind byte and the kind's operands.
+//! numbers, the port's mode (from version 2 on), then per operation a kind
+//! byte and the kind's operands.
+//!
+//! Version 2 added the mode byte (half of all inputs run the fixed port);
+//! version 1 inputs read as bug for bug.
 //!
 //! Versions. The encoder writes [`CURRENT_VERSION`] as the first byte, but
 //! the decoder does not obey that byte: libFuzzer mutates every byte, and
@@ -29,8 +33,8 @@ use super::ops::{
     AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
 };
 use super::{
-    FailureList, FaultPlanSpec, KindMask, MachinePreset, Program, CURRENT_VERSION, MAX_OPS,
-    OLDEST_READABLE_VERSION,
+    FailureList, FaultPlanSpec, KindMask, MachinePreset, PortMode, Program, CURRENT_VERSION,
+    MAX_OPS, OLDEST_READABLE_VERSION,
 };
 
 /// How often each kind is chosen, out of 32, before the swarm mask removes
@@ -153,6 +157,7 @@ impl Program {
         out.push(encode_machine(self.machine));
         out.push(encode_swarm(self.swarm));
         encode_fault_plan(&mut out, &self.fault_plan);
+        out.push(encode_mode(self.mode));
         let kinds = KindTable::new(self.swarm);
         for op in self.ops.iter().take(MAX_OPS) {
             out.push(kinds.encode(op.kind()));
@@ -171,6 +176,11 @@ fn decode_layout(bytes: &[u8], version: u8) -> Program {
     let machine = decode_machine(reader.byte());
     let swarm = decode_swarm(reader.byte());
     let fault_plan = decode_fault_plan(&mut reader);
+    let mode = if version >= MODE_VERSION {
+        decode_mode(reader.byte())
+    } else {
+        PortMode::BugForBug
+    };
     let kinds = KindTable::new(swarm);
     let mut ops = Vec::with_capacity(reader.remaining().min(MAX_OPS));
     while !reader.is_empty() && ops.len() < MAX_OPS {
@@ -180,9 +190,29 @@ fn decode_layout(bytes: &[u8], version: u8) -> Program {
     Program {
         version,
         machine,
+        mode,
         fault_plan,
         swarm,
         ops,
+    }
+}
+
+/// The first encoding version with a mode byte.
+const MODE_VERSION: u8 = 2;
+
+/// Half of all inputs run each mode.
+fn decode_mode(byte: u8) -> PortMode {
+    if byte & 1 == 1 {
+        PortMode::Fixed
+    } else {
+        PortMode::BugForBug
+    }
+}
+
+fn encode_mode(mode: PortMode) -> u8 {
+    match mode {
+        PortMode::BugForBug => 0,
+        PortMode::Fixed => 1,
     }
 }
 

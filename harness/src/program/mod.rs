@@ -1,6 +1,7 @@
 //! The program language: what the fuzzer's bytes mean.
 //!
-//! A [`Program`] is a machine preset, a lockstep fault plan, a swarm mask and
+//! A [`Program`] is a machine preset, the port's mode ([`PortMode`]), a
+//! lockstep fault plan, a swarm mask and
 //! up to [`MAX_OPS`] operations on the maps of one simulated machine. Its
 //! operands are selectors ([`AddrSel`], [`SizeSel`], ...) that name places
 //! relative to the current state (an entry's edge, a gap, the map's end, a
@@ -22,6 +23,7 @@
 //! outside the language's bounds are reported by [`Program::check_bounds`].
 
 mod codec;
+mod mode;
 mod ops;
 mod resolve;
 mod text;
@@ -29,6 +31,7 @@ mod text;
 #[cfg(test)]
 mod tests;
 
+pub use mode::PortMode;
 pub use ops::{
     AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
     MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES, PROT_ALL,
@@ -41,7 +44,7 @@ pub use text::{HeaderLine, ParseError};
 /// program than before: `corpus/fuzz.digest` records the version its inputs
 /// were saved in, and `vm-diff migrate` rewrites them from an older one (see
 /// `codec.rs` on how a version adds a field).
-pub const CURRENT_VERSION: u8 = 1;
+pub const CURRENT_VERSION: u8 = 2;
 
 /// The oldest byte-encoding version [`Program::decode_version`] still
 /// reads, for `vm-diff migrate`.
@@ -184,6 +187,8 @@ pub struct Program {
     pub version: u8,
     /// The machine both sides start from.
     pub machine: MachinePreset,
+    /// Which port runs against the C (encoding version 2 on).
+    pub mode: PortMode,
     /// Which allocations fail, on both sides alike.
     pub fault_plan: FaultPlanSpec,
     /// The operation kinds this program may contain.

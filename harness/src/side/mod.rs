@@ -14,7 +14,7 @@ pub mod rust;
 use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
 use sim::{FaultPlan, Machine, MachineConfig};
-use vm_rs::{KentryState, MapState};
+use vm_rs::{CBugs, KentryState, MapState};
 
 /// One implementation of vm_map on its own simulated machine.
 pub trait Side {
@@ -33,6 +33,9 @@ pub trait Side {
     fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool;
     /// The kentry allocator's table.
     fn kentry(&self) -> KentryState;
+    /// Chooses the port's switches for the next set-up (a program's mode).
+    /// Only a side that runs the port has any; the C ignores it.
+    fn choose_port_bugs(&mut self, _bugs: CBugs) {}
     /// How many kentry slab descriptors are marked allocated; sides
     /// override it with something cheaper than building [`Side::kentry`].
     fn kentry_allocated_count(&self) -> usize {

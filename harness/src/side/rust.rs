@@ -2,8 +2,10 @@
 //!
 //! The port's failures map onto [`Outcome`]: preconditions by the port's own
 //! assertion table, fatal outcomes by their C message. The port reproduces
-//! the C bug for bug ([`CBugs::BUG_FOR_BUG`]) unless the side is built with
-//! other switches ([`RustSide::with_bugs`]).
+//! the C bug for bug ([`CBugs::BUG_FOR_BUG`]) or as each program's mode
+//! chooses ([`Side::choose_port_bugs`]), unless the side is built with
+//! switches of its own ([`RustSide::with_bugs`], which a program's mode does
+//! not change: tests that pin a mutant keep it).
 
 use super::Side;
 use crate::observe::Outcome;
@@ -21,13 +23,18 @@ pub struct RustSide {
     objects: u32,
     /// The bugs of the C the port reproduces, from set-up on.
     bugs: CBugs,
+    /// Whether `bugs` was given at construction (programs do not change it).
+    pinned: bool,
 }
 
 impl RustSide {
     /// A side on a machine of the given configuration (not yet set up),
     /// whose port reproduces the C bug for bug.
     pub fn new(config: &MachineConfig) -> RustSide {
-        RustSide::with_bugs(config, CBugs::BUG_FOR_BUG)
+        RustSide {
+            pinned: false,
+            ..RustSide::with_bugs(config, CBugs::BUG_FOR_BUG)
+        }
     }
 
     /// A side whose port reproduces the bugs of the C that `bugs` switches
@@ -39,6 +46,7 @@ impl RustSide {
             vm: None,
             objects: 0,
             bugs,
+            pinned: true,
         }
     }
 
@@ -102,6 +110,12 @@ fn outcome_of(result: Result<Option<u64>, Failure>) -> Outcome {
 }
 
 impl Side for RustSide {
+    fn choose_port_bugs(&mut self, bugs: CBugs) {
+        if !self.pinned {
+            self.bugs = bugs;
+        }
+    }
+
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
         self.machine.switch_config(config, &mut self.spare_machines);
         self.machine.reset(plan);

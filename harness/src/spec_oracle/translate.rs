@@ -58,7 +58,7 @@ pub fn answer_of(outcome: &Outcome) -> Option<Answer> {
         // undefined; the outcome oracle already compares it with the C.
         Outcome::Precondition(_) | Outcome::Undefined(_) => Answer::Refused,
         Outcome::Fatal(_) => Answer::Stopped,
-        Outcome::Dead => return None,
+        Outcome::Dead | Outcome::Retired => return None,
     })
 }
 

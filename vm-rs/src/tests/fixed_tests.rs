@@ -14,7 +14,9 @@ use std::vec::Vec;
 
 use super::fake_env::{Event, FakeEnv, KERNEL_START};
 use super::*;
-use crate::{CBugs, Precondition, FIXED_PORT_PRECONDITIONS, FIXED_PORT_PREFIX, PRECONDITIONS};
+use crate::{
+    CBugs, Error, Precondition, FIXED_PORT_PRECONDITIONS, FIXED_PORT_PREFIX, PRECONDITIONS,
+};
 
 /// A scenario: what a port with these switches shows, as one line.
 type Scenario = fn(CBugs) -> String;
@@ -321,12 +323,35 @@ const FIXED_REFUSALS: &[(&str, Operation, Result<(), Failure>)] = &[
         Err(Failure::Precondition(Precondition::RequestAdviceDefined)),
     ),
     (
-        "an access above execute",
+        "an access above execute fails the C's own protection check",
         |vm, env, map| {
             enter(vm, env, map, OBJECT, 0x10000, 0x1000, true)?;
             vm.fault(env, map, 0x10000, Protection::from_raw(0x9))
         },
+        Err(Failure::Error(Error::Acces)),
+    ),
+    (
+        "an access of none where the C would map the page",
+        |vm, env, map| {
+            enter(vm, env, map, OBJECT, 0x10000, 0x1000, true)?;
+            vm.fault(env, map, 0x10000, Protection::from_raw(0))
+        },
         Err(Failure::Precondition(Precondition::FaultAccessValid)),
+    ),
+    (
+        "an access of none on an unmapped page is the C's ERROR_FAULT",
+        |vm, env, map| vm.fault(env, map, 0x10000, Protection::from_raw(0)),
+        Err(Failure::Error(Error::Fault)),
+    ),
+    (
+        "undefined attributes where the C finds no room are the C's ERROR_NOMEM",
+        |vm, env, map| {
+            let flags = MapFlags::from_raw(0x5073 | crate::map_flags::VM_MAP_FIXED);
+            enter(vm, env, map, OBJECT, 0x10000, 0x1000, true)?;
+            vm.enter(env, map, OBJECT, 0, 0x10000, 0x1000, 0, flags)
+                .map(|_| ())
+        },
+        Err(Failure::Error(Error::NoMem)),
     ),
     (
         "an unaligned start is still the C's assertion",

@@ -4,6 +4,7 @@
 //! ```text
 //! # vm-diff program v1
 //! machine tiny
+//! mode fixed
 //! fail phys 7
 //! fail cache 3
 //! swarm create-map enter remove fault
@@ -19,6 +20,7 @@
 //! header   = "# vm-diff program v" N         (optional; the first line; N must be 1)
 //! line     = setting | op                      ('#' to the end of a line is a comment)
 //! setting  = "machine" ("tiny" | "normal")     (default normal)
+//!          | "mode" ("bug-for-bug" | "fixed")  (the port's mode; default bug-for-bug)
 //!          | "fail" ("phys" | "cache") N       (N in 1..=64; at most 4 of each)
 //!          | "swarm" kind+                     (the enabled kinds; default all)
 //! op       = "create-map" | "create-object" | "reap" | "info" "map=" map

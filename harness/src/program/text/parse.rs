@@ -7,7 +7,7 @@ use crate::program::ops::{
     MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES,
 };
 use crate::program::{
-    FaultPlanSpec, KindMask, MachinePreset, Program, MAX_FAILING_ALLOC, MAX_OPS,
+    FaultPlanSpec, KindMask, MachinePreset, PortMode, Program, MAX_FAILING_ALLOC, MAX_OPS,
     MAX_PLANNED_FAILURES, TEXT_VERSION,
 };
 
@@ -502,10 +502,11 @@ fn parse_op(line: usize, keyword: Word, words: &[Word]) -> ParseResult<Op> {
 #[derive(Default)]
 struct Settings {
     machine_seen: bool,
+    mode_seen: bool,
     swarm_seen: bool,
 }
 
-/// Parses a configuration line (`machine`, `fail`, `swarm`); returns
+/// Parses a configuration line (`machine`, `mode`, `fail`, `swarm`); returns
 /// `Ok(false)` when the line is not one.
 fn parse_setting(
     line: usize,
@@ -540,6 +541,19 @@ fn parse_setting(
             };
             if std::mem::replace(&mut settings.machine_seen, true) {
                 return Err(error(&keyword, "machine given twice".into()));
+            }
+            expect_no_more(line, words, 2)?;
+        }
+        "mode" => {
+            let mode = argument(1)?;
+            program.mode = PortMode::from_name(mode.text).ok_or_else(|| {
+                error(
+                    &mode,
+                    format!("unknown mode `{}` (bug-for-bug or fixed)", mode.text),
+                )
+            })?;
+            if std::mem::replace(&mut settings.mode_seen, true) {
+                return Err(error(&keyword, "mode given twice".into()));
             }
             expect_no_more(line, words, 2)?;
         }

@@ -10,7 +10,7 @@ use crate::program::ops::{
     PROT_ALL,
 };
 use crate::program::resolve::{EnterRequest, MapRef, ResolvedOp};
-use crate::program::{KindMask, MachinePreset, Program, TEXT_VERSION};
+use crate::program::{KindMask, MachinePreset, PortMode, Program, TEXT_VERSION};
 
 /// Protection bits as letters (`r`, `w`, `x`) or `none`.
 struct ProtText(u8);
@@ -195,6 +195,8 @@ pub enum HeaderLine {
     Format,
     /// `machine tiny`.
     Machine(MachinePreset),
+    /// `mode fixed`: the port's mode.
+    Mode(PortMode),
     /// `fail phys N`.
     FailPhys(u32),
     /// `fail cache N`.
@@ -214,6 +216,7 @@ impl Display for HeaderLine {
                 };
                 write!(f, "machine {machine}")
             }
+            HeaderLine::Mode(mode) => write!(f, "mode {}", mode.name()),
             HeaderLine::FailPhys(number) => write!(f, "fail phys {number}"),
             HeaderLine::FailCache(number) => write!(f, "fail cache {number}"),
             HeaderLine::Swarm(mask) => {
@@ -230,7 +233,11 @@ impl Display for HeaderLine {
 impl Program {
     /// The lines of the text form before the operations, in order.
     pub fn header_lines(&self) -> Vec<HeaderLine> {
-        let mut lines = vec![HeaderLine::Format, HeaderLine::Machine(self.machine)];
+        let mut lines = vec![
+            HeaderLine::Format,
+            HeaderLine::Machine(self.machine),
+            HeaderLine::Mode(self.mode),
+        ];
         let plan = &self.fault_plan;
         lines.extend(
             plan.failing_phys_allocs
