@@ -21,6 +21,7 @@ use crate::mismatch::{Mismatch, SideName};
 use crate::observe::Outcome;
 use crate::program::ResolvedOp;
 use spec::{Broken, Invalid, Rule};
+use vm_rs::MapState;
 
 /// A page, in bytes.
 const PAGE_SIZE_BYTES: u64 = 4096;
@@ -57,6 +58,10 @@ pub struct CEvidence<'a> {
     pub invariant: Option<Invariant>,
     /// The promise the C broke, with the model's details, if any.
     pub spec: Option<&'a Broken>,
+    /// The C's state of the map the operation worked on, when the C
+    /// stopped half-way (a panic, where no invariant or promise is judged):
+    /// what it had done by then. Only the fixed mode gives it.
+    pub map: Option<&'a MapState>,
 }
 
 impl<'a> CEvidence<'a> {
@@ -71,11 +76,11 @@ impl<'a> CEvidence<'a> {
                 ..
             } => Some(CEvidence {
                 invariant: Some(*name),
-                spec: None,
+                ..CEvidence::default()
             }),
             Mismatch::Spec(finding) if finding.inherited() => Some(CEvidence {
-                invariant: None,
                 spec: finding.c.as_ref(),
+                ..CEvidence::default()
             }),
             _ => None,
         }
@@ -97,6 +102,9 @@ impl<'a> CEvidence<'a> {
 
 /// The panic of `pmap_kgrow` when no page is left for a table.
 const KGROW_PANIC: &str = "pmap: no page available to grow kernel space";
+
+/// The panic of `vm_map_entry_create` when its cache has no object.
+const ENTRY_PANIC: &str = "vm_map: can't create map entry";
 
 /// Every registered divergence.
 pub static REGISTRY: &[KnownDivergence] = &[
@@ -127,9 +135,16 @@ pub static REGISTRY: &[KnownDivergence] = &[
             let placed = matches!(c, Outcome::Ok(Some(start)) if start % align == 0)
                 || (enter.map.is_kernel() && *c == Outcome::Fatal(KGROW_PANIC.into()));
             let outside = placed && evidence.invariant == Some(Invariant::EntryInsideMap);
+            // Or the C found its wrapped "room" and stopped creating the
+            // entry (an allocation the fault plan failed): only the fixed
+            // mode asks, and only when the fixed port, on the same state,
+            // answered otherwise and kept every promise. An unaligned hint
+            // is the hint's bug instead.
+            let hint_is_aligned = enter.start % align == 0;
+            let stopped = hint_is_aligned && *c == Outcome::Fatal(ENTRY_PANIC.into());
             let wrapped_end = *c == Outcome::Precondition("entry->start < entry->end".into())
                 && evidence.rule() == Some(Rule::ValidRequestAccepted);
-            outside || wrapped_end
+            outside || wrapped_end || stopped
         },
     },
     KnownDivergence {
@@ -192,11 +207,23 @@ pub static REGISTRY: &[KnownDivergence] = &[
                 return false;
             };
             let (start, align) = (enter.start, enter.align);
-            !enter.is_fixed()
-                && align != 0
-                && start % align != 0
-                && *c == Outcome::Ok(Some(start))
-                && evidence.rule() == Some(Rule::EnterAligned)
+            let unaligned_hint = !enter.is_fixed() && align != 0 && start % align != 0;
+            // The C returns the hint; or, in the kernel map, it links the
+            // entry at the hint and then panics growing the page tables for
+            // it (out of pages), a stop that no promise judges.
+            let returned =
+                *c == Outcome::Ok(Some(start)) && evidence.rule() == Some(Rule::EnterAligned);
+            let linked_then_stopped = enter.map.is_kernel()
+                && *c == Outcome::Fatal(KGROW_PANIC.into())
+                && evidence.map.is_some_and(|map| {
+                    map.entries.iter().any(|entry| {
+                        entry.start <= start
+                            && start < entry.end
+                            && entry.end >= start.wrapping_add(enter.size)
+                    })
+                });
+            let stopped_creating = *c == Outcome::Fatal(ENTRY_PANIC.into());
+            unaligned_hint && (returned || linked_then_stopped || stopped_creating)
         },
     },
     KnownDivergence {

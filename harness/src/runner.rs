@@ -441,9 +441,11 @@ impl<C: Side, R: Side> Runner<C, R> {
         spec: Option<&SpecFinding>,
     ) -> Option<&'static KnownDivergence> {
         let c_invariant = invariants::check(&self.c, &self.c_maps).map(|(name, _)| name);
+        let map = step.op.as_ref().and_then(ResolvedOp::map);
         let evidence = CEvidence {
             invariant: c_invariant,
             spec: spec.and_then(|finding| finding.c.as_ref()),
+            map: map.and_then(|map| self.c_maps.get(map.0 as usize)),
         };
         let divergence = known::recognise_on_c(&step.op, &step.c_outcome, &evidence)?;
         let port_broke_a_promise = spec.is_some_and(|finding| finding.rust.is_some());

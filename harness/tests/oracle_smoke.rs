@@ -507,9 +507,13 @@ impl Random {
     }
 }
 
+/// The port against itself. The reference stands in for the C, so it
+/// reproduces the C bug for bug whatever a program's mode; the side under
+/// test follows each program's mode (in fixed mode it is the fixed port).
 fn rust_runner() -> Runner<RustSide, RustSide> {
     let config = MachineConfig::normal();
-    Runner::new(RustSide::new(&config), RustSide::new(&config))
+    let reference = RustSide::with_bugs(&config, vm_rs::CBugs::BUG_FOR_BUG);
+    Runner::new(reference, RustSide::new(&config))
 }
 
 fn describe(verdict: &Verdict) -> String {
