@@ -4,7 +4,9 @@
 //! documents how it reports failure.
 
 pub mod commands;
+pub mod commands_explore;
 pub mod corpus;
+pub mod explore;
 pub mod fuzz;
 pub mod invariants;
 pub mod known;
