@@ -14,6 +14,14 @@ use crate::commands::{self, EXIT_BAD_INPUT, EXIT_FINDING, EXIT_OK};
 use crate::explore::{self, Alphabet, Bounds, End, Progress, Scope};
 use crate::program::MachinePreset;
 
+/// The command line as the hints name it: the canary build lives apart
+/// (scripts/minimize), so its hints name its own binary.
+const VM_DIFF: &str = if cfg!(feature = "canary") {
+    "target/canary/release/vm-diff"
+} else {
+    "target/release/vm-diff"
+};
+
 /// The bound CI proves (`scripts/explore`): about a minute on one core.
 pub const CI_DEPTH: usize = 3;
 
@@ -70,7 +78,7 @@ pub fn explore(
     let file = finding_out.display();
     writeln!(
         out,
-        "wrote {file}; next:\n  target/release/vm-diff replay -v {file}\n  target/release/vm-diff render {file} --svg {file}.svg\n  target/release/vm-diff export {file} --no-shrink --name NAME"
+        "wrote {file}; next:\n  {VM_DIFF} replay -v {file}\n  {VM_DIFF} render {file} --svg {file}.svg\n  {VM_DIFF} export {file} --no-shrink --name NAME"
     )?;
     Ok(EXIT_FINDING)
 }
