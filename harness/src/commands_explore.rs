@@ -23,7 +23,7 @@ const VM_DIFF: &str = if cfg!(feature = "canary") {
 };
 
 /// The bound CI proves (`scripts/explore`): about a minute on one core.
-pub const CI_DEPTH: usize = 3;
+pub const CI_DEPTH: usize = 4;
 
 /// `vm-diff explore`: explores `scope` within `bounds` with the C and the
 /// port; a finding's program goes to `finding_out`.

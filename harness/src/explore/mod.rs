@@ -179,7 +179,18 @@ struct Search<'a, C: Side, R: Side> {
     seen: StateSet,
     depths: Vec<DepthCount>,
     known: Vec<KnownMet>,
+    /// The states of each depth from 1 on, in the order found: a path is
+    /// rebuilt by following parents, so a state costs one operation.
+    levels: Vec<Vec<Node>>,
     buffer: MapState,
+}
+
+/// A state by the operation that first reached it from its parent, the
+/// parent's index in the depth before (depth 0 is the one state after
+/// set-up).
+struct Node {
+    parent: u32,
+    op: Op,
 }
 
 /// Explores every state within `bounds` from set-up on `scope`'s machine,
@@ -202,6 +213,7 @@ pub fn explore<C: Side, R: Side>(
         seen: StateSet::default(),
         depths: Vec::new(),
         known: Vec::new(),
+        levels: Vec::new(),
         buffer: MapState::default(),
     };
     let end = search.run(progress);
@@ -216,23 +228,23 @@ pub fn explore<C: Side, R: Side>(
 impl<C: Side, R: Side> Search<'_, C, R> {
     fn run(&mut self, progress: &mut dyn FnMut(Progress)) -> End {
         self.depths.push(DepthCount::default());
-        let mut frontier = match self.transition(&[]) {
+        self.levels.push(Vec::new());
+        match self.transition(&[]) {
             Step::State(id) => {
                 self.seen.insert(id);
                 self.depths[0].states = 1;
-                vec![Vec::new()]
             }
-            Step::Stopped => Vec::new(),
+            Step::Stopped => return End::Proven { depth: 0 },
             Step::Finding(divergence) => return End::Finding(divergence),
-        };
+        }
         for depth in 1..=self.bounds.depth {
-            if frontier.is_empty() {
+            if self.depths[depth - 1].states == 0 {
                 break;
             }
             self.depths.push(DepthCount::default());
-            match self.next_depth(depth, &frontier, progress) {
-                Ok(next) => frontier = next,
-                Err(end) => return end,
+            self.levels.push(Vec::new());
+            if let Err(end) = self.next_depth(depth, progress) {
+                return end;
             }
         }
         End::Proven {
@@ -240,22 +252,16 @@ impl<C: Side, R: Side> Search<'_, C, R> {
         }
     }
 
-    /// Every transition out of `frontier` (the states of `depth - 1`, by
-    /// their paths); the paths of the new states.
-    fn next_depth(
-        &mut self,
-        depth: usize,
-        frontier: &[Vec<Op>],
-        progress: &mut dyn FnMut(Progress),
-    ) -> Result<Vec<Vec<Op>>, End> {
-        let mut next = Vec::new();
-        for (expanded, path) in frontier.iter().enumerate() {
-            progress(self.progress(depth, expanded, frontier.len()));
+    /// Every transition out of the states of `depth - 1`; the new states
+    /// go to `levels[depth]`.
+    fn next_depth(&mut self, depth: usize, progress: &mut dyn FnMut(Progress)) -> Result<(), End> {
+        let frontier = self.depths[depth - 1].states as usize;
+        for expanded in 0..frontier {
+            progress(self.progress(depth, expanded, frontier));
             // Replaying the path gives the layout the alphabet is read in.
-            let program = self.program(path);
-            self.runner.run(&program);
+            let mut child = self.path(depth - 1, expanded);
+            self.runner.run(&self.program(&child));
             let layout = Layout::of(self.runner);
-            let mut child = path.clone();
             for op in self.scope.alphabet.operations(&layout) {
                 if let Some(bound) = self.exhausted() {
                     return Err(End::Cut {
@@ -269,7 +275,10 @@ impl<C: Side, R: Side> Search<'_, C, R> {
                     Step::State(id) => {
                         if self.seen.insert(id) {
                             self.depths[depth].states += 1;
-                            next.push(child.clone());
+                            self.levels[depth].push(Node {
+                                parent: expanded as u32,
+                                op,
+                            });
                         }
                     }
                     Step::Stopped => {}
@@ -277,11 +286,23 @@ impl<C: Side, R: Side> Search<'_, C, R> {
                 }
                 child.pop();
                 if self.transitions() % 4096 == 0 {
-                    progress(self.progress(depth, expanded, frontier.len()));
+                    progress(self.progress(depth, expanded, frontier));
                 }
             }
         }
-        Ok(next)
+        Ok(())
+    }
+
+    /// The path to state `index` of `depth`, from set-up.
+    fn path(&self, depth: usize, mut index: usize) -> Vec<Op> {
+        let mut ops = Vec::with_capacity(depth + 1);
+        for level in self.levels[1..=depth].iter().rev() {
+            let node = &level[index];
+            ops.push(node.op);
+            index = node.parent as usize;
+        }
+        ops.reverse();
+        ops
     }
 
     /// Runs one program and says where it left both sides.
