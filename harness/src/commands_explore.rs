@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::commands::{self, EXIT_BAD_INPUT, EXIT_FINDING, EXIT_OK};
-use crate::explore::{self, Alphabet, Bounds, End, Progress, Scope};
+use crate::explore::{self, preset_name, Alphabet, Bounds, End, Progress, Scope};
 use crate::program::MachinePreset;
 
 /// The command line as the hints name it: the canary build lives apart
@@ -93,12 +93,5 @@ pub fn scope(machine: MachinePreset, user_maps: u32, objects: u32) -> Scope {
             max_objects: objects,
             ..Alphabet::standard()
         },
-    }
-}
-
-fn preset_name(machine: MachinePreset) -> &'static str {
-    match machine {
-        MachinePreset::Tiny => "tiny",
-        MachinePreset::Normal => "normal",
     }
 }

@@ -366,6 +366,14 @@ impl<C: Side, R: Side> Search<'_, C, R> {
     }
 }
 
+/// A preset's name, as the text form and `--machine` write it.
+pub fn preset_name(machine: MachinePreset) -> &'static str {
+    match machine {
+        MachinePreset::Tiny => "tiny",
+        MachinePreset::Normal => "normal",
+    }
+}
+
 impl fmt::Display for Exploration {
     /// The per-depth table, the registered bugs of the C met, and the
     /// bound proven (or where the search stopped); a finding's report is
@@ -389,10 +397,7 @@ impl fmt::Display for Exploration {
                 ops.join("; ")
             )?;
         }
-        let preset = match self.machine {
-            MachinePreset::Tiny => "tiny",
-            MachinePreset::Normal => "normal",
-        };
+        let preset = preset_name(self.machine);
         let (states, transitions) = (self.states(), self.transitions());
         match &self.end {
             End::Proven { depth } => write!(
