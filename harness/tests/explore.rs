@@ -101,8 +101,9 @@ fn each_bound_stops_the_search_inside_a_depth_and_says_which() {
 const SAME_STATE: &[(&str, &str, bool)] = &[
     // info prints and changes nothing else
     ("create-map\n", "create-map\ninfo map=1\n", true),
-    // an enter and its remove leave the map as it was, but not the slab
-    // caches' free lists, which decide later addresses
+    // an enter and its remove leave the user map as it was, but the
+    // entry cache keeps the slab it grew for the entry (a kernel-map
+    // entry and its page)
     (
         "create-map\n",
         "create-map\nenter map=1 size=pages(1)\nremove map=1 start=entry-start(0) end=entry-end(0)\n",
