@@ -129,7 +129,7 @@ impl Exploration {
 pub struct Progress {
     /// The depth being reached.
     pub depth: usize,
-    /// States of the depth before expanded so far, and how many there are.
+    /// States of the depth before expanded so far.
     pub expanded: usize,
     /// How many states the depth before has.
     pub frontier: usize,
@@ -194,8 +194,8 @@ struct Node {
 }
 
 /// Explores every state within `bounds` from set-up on `scope`'s machine,
-/// calling `progress` now and then (every 4096 transitions and at each new
-/// depth).
+/// calling `progress` before each state is expanded and every 4096
+/// transitions.
 pub fn explore<C: Side, R: Side>(
     runner: &mut Runner<C, R>,
     scope: &Scope,
