@@ -1127,3 +1127,55 @@ fn event_kind_names_are_distinct_and_parse_back() {
     }
     assert_eq!(EventKind::from_name("phys"), None);
 }
+
+fn future_hash(machine: &Machine) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    machine.hash_future(&mut hasher);
+    std::hash::Hasher::finish(&hasher)
+}
+
+/// Takes two frames and frees them in the given order (`true`: the first
+/// one taken is freed first); optionally prints on the console.
+fn take_two_and_free(first_taken_first: bool, print: bool) -> Machine {
+    let mut machine = normal();
+    let (a, b) = (
+        machine.phys_alloc(0).unwrap(),
+        machine.phys_alloc(0).unwrap(),
+    );
+    let order = if first_taken_first { [a, b] } else { [b, a] };
+    for frame in order {
+        machine.phys_free(frame, 0);
+    }
+    if print {
+        machine.console("hello\n");
+    }
+    machine
+}
+
+#[test]
+fn the_future_hash_tells_machines_apart_exactly_when_they_behave_differently() {
+    // (first machine, second machine, same future)
+    let cases = [
+        // the order freed frames come back in decides the next frames
+        (
+            take_two_and_free(true, false),
+            take_two_and_free(false, false),
+            false,
+        ),
+        // the console only grows: nothing reads it back
+        (
+            take_two_and_free(true, false),
+            take_two_and_free(true, true),
+            true,
+        ),
+        (take_two_and_free(true, false), normal(), false),
+        (normal(), normal(), true),
+    ];
+    for (index, (first, second, same)) in cases.iter().enumerate() {
+        assert_eq!(
+            future_hash(first) == future_hash(second),
+            *same,
+            "case {index}"
+        );
+    }
+}
