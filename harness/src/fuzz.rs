@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::sync::Mutex;
 
 use crate::program::{OpKind, Program};
-use crate::runner::{RunStats, Runner, Verdict};
+use crate::runner::{Oracles, RunStats, Runner, Verdict};
 use crate::side::{c::CSide, rust::RustSide};
 use sim::MachineConfig;
 
@@ -37,6 +37,28 @@ pub fn is_status_point(programs: u64) -> bool {
     }
 }
 
+/// The environment variable that selects the oracles of a fuzzing run:
+/// `all` (the default), `differential` (without the specification model,
+/// to measure what the model costs) or `specification` (the model alone).
+pub const ORACLES_VARIABLE: &str = "VM_DIFF_ORACLES";
+
+/// The oracles [`ORACLES_VARIABLE`] selects; an unknown value is said on
+/// stderr and means every oracle, so that a typo never weakens a run.
+pub fn oracles_from_environment() -> Oracles {
+    let value = std::env::var(ORACLES_VARIABLE).unwrap_or_default();
+    match value.as_str() {
+        "" | "all" => Oracles::ALL,
+        "differential" => Oracles::DIFFERENTIAL,
+        "specification" => Oracles::SPECIFICATION,
+        other => {
+            eprintln!(
+                "vm-diff: {ORACLES_VARIABLE}={other:?} is not all, differential or specification; using all"
+            );
+            Oracles::ALL
+        }
+    }
+}
+
 /// The counters as of the last program, for the summary at exit: thread
 /// locals are gone by the time exit handlers run.
 static LAST_STATS: Mutex<Option<RunStats>> = Mutex::new(None);
@@ -53,7 +75,9 @@ pub fn run_input(bytes: &[u8]) {
     let verdict = RUNNER.with(|cell| {
         let mut slot = cell.borrow_mut();
         let runner = slot.get_or_insert_with(|| {
-            Runner::new(CSide::new(), RustSide::new(&MachineConfig::normal()))
+            let mut runner = Runner::new(CSide::new(), RustSide::new(&MachineConfig::normal()));
+            runner.oracles = oracles_from_environment();
+            runner
         });
         let known_before = runner.stats.known_first_seen.len();
         let verdict = runner.run(&program);

@@ -7,7 +7,7 @@
 use std::fmt;
 
 use crate::side::Side;
-use sim::{PhysAddr, SlabBackEnd};
+use sim::{SlabBackEnd, TableEntry, PAGE_SIZE};
 use vm_rs::MapState;
 
 /// An invariant one side must keep on its own. Its [`Invariant::name`] is
@@ -83,13 +83,6 @@ impl fmt::Display for Invariant {
     }
 }
 
-/// The physical-address bits of a page-table entry.
-const PTE_ADDRESS_MASK: u64 = 0x000f_ffff_ffff_f000;
-/// The page-table level whose entries map pages.
-const LEAF_LEVEL: u8 = 1;
-/// A page, in bytes.
-const PAGE_SIZE_BYTES: u64 = 4096;
-
 /// The first invariant `side` breaks in its maps (index 0 is the kernel map,
 /// then the user maps in creation order) or in its use of the machine. Cheap
 /// enough to run after every operation.
@@ -126,7 +119,7 @@ fn check_map(map: &MapState) -> Option<(Invariant, String)> {
                 format!("entry {index} {entry} leaves the map"),
             ));
         }
-        if entry.start % PAGE_SIZE_BYTES != 0 || entry.end % PAGE_SIZE_BYTES != 0 {
+        if entry.start % PAGE_SIZE != 0 || entry.end % PAGE_SIZE != 0 {
             return Some((
                 Invariant::EntryPageAligned,
                 format!("entry {index} is {entry}"),
@@ -198,8 +191,8 @@ fn check_leaves(side: &dyn Side) -> Option<(Invariant, String)> {
         let entries = machine.page_table_entries(pmap);
         let entry = entries
             .into_iter()
-            .filter(|entry| entry.level == LEAF_LEVEL)
-            .find(|entry| !machine.frame_is_allocated(PhysAddr(entry.raw & PTE_ADDRESS_MASK)))?;
+            .filter(TableEntry::is_leaf)
+            .find(|entry| !machine.frame_is_allocated(entry.frame()))?;
         Some((pmap, entry))
     });
     let detail = match stray {
@@ -207,7 +200,7 @@ fn check_leaves(side: &dyn Side) -> Option<(Invariant, String)> {
             "pmap {}: va {:#x} maps frame {:#x}, which is free",
             pmap.0,
             entry.va,
-            entry.raw & PTE_ADDRESS_MASK
+            entry.frame().0
         ),
         None => format!(
             "{} leaves map frames that are not handed out",

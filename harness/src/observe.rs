@@ -56,15 +56,8 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// The name of an X15 error code, for reports.
+/// The name of an X15 error code, for reports (`unknown` for a value X15
+/// does not define).
 pub fn error_name(code: i32) -> &'static str {
-    match code {
-        1 => "ERROR_NOMEM",
-        2 => "ERROR_AGAIN",
-        3 => "ERROR_INVAL",
-        4 => "ERROR_BUSY",
-        5 => "ERROR_FAULT",
-        6 => "ERROR_ACCES",
-        _ => "unknown",
-    }
+    vm_rs::Error::from_code(code).map_or("unknown", vm_rs::Error::name)
 }

@@ -4,7 +4,10 @@
 //! One row per step (setup, then each operation that ran) shows the map the
 //! step worked on, the C's entries as bars above the port's, null entries
 //! grey and object entries coloured by object, each entry that the other
-//! side lacks outlined, and the map's scalars beside each bar. The row of
+//! side lacks outlined, and the map's scalars beside each bar. Under them a
+//! thin "spec" track shows the pages the specification model expects
+//! mapped, in dashed outline, so that a page both sides map wrongly stands
+//! out against it. The row of
 //! the first difference has a red band (orange for a known divergence).
 //!
 //! Address spaces span up to 2^47 bytes while entries are a few pages, so
@@ -34,8 +37,13 @@ const COLUMN_LEFT: f64 = 1080.0;
 const HEADER_HEIGHT: f64 = 96.0;
 /// A row's lines of text above its panels.
 const ROW_TEXT_HEIGHT: f64 = 52.0;
-/// One map's panel: its name, two tracks and the edge labels.
-const PANEL_HEIGHT: f64 = 84.0;
+/// One map's panel: its name, two tracks, the model's track and the edge
+/// labels.
+const PANEL_HEIGHT: f64 = 96.0;
+/// The height of the model's track.
+const SPEC_TRACK_HEIGHT: f64 = 8.0;
+/// The outline of the pages the model expects mapped.
+const SPEC_COLOUR: &str = "#2b6cb0";
 const ROW_GAP: f64 = 6.0;
 const TRACK_HEIGHT: f64 = 18.0;
 /// Approximate advance of one monospace character per pixel of font size.
@@ -116,13 +124,7 @@ fn row_height(panel_count: usize) -> f64 {
 /// The map an operation names; the kernel map for the others (a
 /// create-map, create-object or reap shows up there as slab memory).
 fn op_map(op: Option<&ResolvedOp>) -> usize {
-    match op {
-        Some(ResolvedOp::Enter { map, .. })
-        | Some(ResolvedOp::Remove { map, .. })
-        | Some(ResolvedOp::Fault { map, .. })
-        | Some(ResolvedOp::Info { map }) => map.0 as usize,
-        _ => 0,
-    }
+    op.and_then(ResolvedOp::map).map_or(0, |map| map.0 as usize)
 }
 
 /// The maps a row draws: the operation's, the kernel map too when the step
@@ -291,6 +293,10 @@ fn scales_by_map(steps: &[StepRecord], rows: &[Vec<usize>]) -> BTreeMap<usize, S
                 set.insert(entry.start);
                 set.insert(entry.end);
             }
+            for mapping in step.expected.get(map).into_iter().flatten() {
+                set.insert(mapping.start);
+                set.insert(mapping.end);
+            }
         }
     }
     edges
@@ -437,7 +443,31 @@ fn write_panel(svg: &mut String, top: f64, step: &StepRecord, map: usize, scale:
         write_track(svg, side, view, other, scale, y);
         write_scalars(svg, view, other, y);
     }
-    write_ticks(svg, c, rust, scale, top + 70.0);
+    let expected = step.expected.get(map).map_or(&[][..], Vec::as_slice);
+    write_spec_track(svg, expected, scale, top + 58.0);
+    write_ticks(svg, c, rust, scale, top + 82.0);
+}
+
+/// The pages the model expects mapped, as dashed outlines on a thin track.
+fn write_spec_track(svg: &mut String, expected: &[spec::Mapping], scale: Option<&Scale>, y: f64) {
+    let _ = writeln!(
+        svg,
+        r##"<text x="12" y="{}" font-size="9" fill="{SPEC_COLOUR}">spec</text>"##,
+        y + 7.0
+    );
+    let Some(scale) = scale else {
+        return;
+    };
+    for mapping in expected {
+        let (a, b) = (scale.x(mapping.start), scale.x(mapping.end));
+        let x = a.min(b);
+        let width = (a - b).abs().max(MIN_BAR_WIDTH);
+        let _ = writeln!(
+            svg,
+            r##"<rect class="expected" x="{x:.1}" y="{y}" width="{width:.1}" height="{SPEC_TRACK_HEIGHT}" fill="#ebf4ff" stroke="{SPEC_COLOUR}" stroke-width="1" stroke-dasharray="3,2"><title>{}</title></rect>"##,
+            escape(&mapping.to_string())
+        );
+    }
 }
 
 /// One side's entries of the map as bars; entries the other side lacks are

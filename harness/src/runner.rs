@@ -11,7 +11,7 @@ use crate::known::{self, KnownDivergence};
 use crate::mismatch::Mismatch;
 use crate::observe::Outcome;
 use crate::oracle;
-use crate::program::{MachinePreset, MapRef, Program, ResolvedOp, StateView};
+use crate::program::{MachinePreset, MapRef, OpKind, Program, ResolvedOp, StateView};
 use crate::side::Side;
 use crate::spec_oracle::{SideStep, SpecOracle};
 use sim::{FaultPlan, MachineConfig};
@@ -62,7 +62,7 @@ pub struct RunStats {
     /// Operations run (both sides count once).
     pub ops: u64,
     /// Operations of each kind, in `OpKind` order.
-    pub ops_by_kind: [u64; 7],
+    pub ops_by_kind: [u64; OpKind::COUNT],
     /// Operations that succeeded.
     pub successes: u64,
     /// Operations that returned an error code.
@@ -189,6 +189,9 @@ pub struct StepRecord {
     pub c_maps: Vec<MapState>,
     /// The port's maps after the step.
     pub rust_maps: Vec<MapState>,
+    /// What the specification expects of each map after the step (the C
+    /// side's model, else the port's; empty when neither judged it).
+    pub expected: Vec<Vec<spec::Mapping>>,
 }
 
 /// The outcome of one step (setup or an operation) on both sides.
@@ -337,6 +340,9 @@ impl<C: Side, R: Side> Runner<C, R> {
                 rust_outcome: step.rust_outcome.clone(),
                 c_maps: self.c_maps.clone(),
                 rust_maps: self.rust_maps.clone(),
+                expected: (0..self.c_maps.len().max(self.rust_maps.len()))
+                    .map(|map| self.spec.expected_mappings(MapRef(map as u32)))
+                    .collect(),
             });
         }
         let mismatch = mismatch?;
@@ -430,13 +436,10 @@ impl<C: Side, R: Side> Runner<C, R> {
     /// The user map an operation can change besides the kernel map (the
     /// kernel map itself when there is none).
     fn touched_map(&self, op: &ResolvedOp) -> MapRef {
-        match *op {
-            ResolvedOp::Enter { map, .. }
-            | ResolvedOp::Remove { map, .. }
-            | ResolvedOp::Fault { map, .. }
-            | ResolvedOp::Info { map } => map,
-            ResolvedOp::CreateMap => MapRef(self.c.user_map_count()),
-            ResolvedOp::CreateObject | ResolvedOp::Reap | ResolvedOp::Skip { .. } => MapRef::KERNEL,
+        match (op.map(), op) {
+            (Some(map), _) => map,
+            (None, ResolvedOp::CreateMap) => MapRef(self.c.user_map_count()),
+            (None, _) => MapRef::KERNEL,
         }
     }
 
@@ -492,8 +495,8 @@ impl<C: Side, R: Side> Runner<C, R> {
 /// away. `ranges` stays disjoint and sorted.
 fn track_kernel_ranges(ranges: &mut Vec<(u64, u64)>, op: &ResolvedOp, c_outcome: &Outcome) {
     let (low, high, entered) = match (*op, c_outcome) {
-        (ResolvedOp::Enter { map, size, .. }, Outcome::Ok(Some(start))) if map.is_kernel() => {
-            (*start, start.wrapping_add(size), true)
+        (ResolvedOp::Enter(request), Outcome::Ok(Some(start))) if request.map.is_kernel() => {
+            (*start, start.wrapping_add(request.size), true)
         }
         (ResolvedOp::Remove { map, start, end }, Outcome::Ok(_)) if map.is_kernel() => {
             (start, end, false)

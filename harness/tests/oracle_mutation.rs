@@ -93,10 +93,6 @@ impl Mutant {
 }
 
 impl Side for Mutant {
-    fn name(&self) -> &'static str {
-        "mutant"
-    }
-
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
         self.port.setup(config, plan)
     }

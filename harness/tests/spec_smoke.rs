@@ -8,7 +8,7 @@
 
 use harness::corpus;
 use harness::observe::Outcome;
-use harness::program::{MapRef, Program, ResolvedOp};
+use harness::program::{EnterRequest, MapRef, Program, ResolvedOp};
 use harness::runner::{Oracles, Runner, Verdict};
 use harness::side::rust::RustSide;
 use harness::spec_oracle::{SideStep, SpecFinding, SpecOracle};
@@ -67,7 +67,7 @@ struct Case {
 }
 
 fn enter_fixed(start: u64) -> ResolvedOp {
-    ResolvedOp::Enter {
+    ResolvedOp::Enter(EnterRequest {
         map: MapRef(1),
         object: Some(0),
         offset: 0,
@@ -75,7 +75,7 @@ fn enter_fixed(start: u64) -> ResolvedOp {
         size: PAGE,
         align: 0,
         flags: 0x20077,
-    }
+    })
 }
 
 fn cases() -> Vec<Case> {

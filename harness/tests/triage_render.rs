@@ -4,7 +4,7 @@
 //! bytes every time.
 
 use harness::observe::Outcome;
-use harness::program::{MapRef, Program, ResolvedOp};
+use harness::program::{EnterRequest, MapRef, Program, ResolvedOp};
 use harness::render::{render_svg, Mark};
 use harness::runner::StepRecord;
 use vm_rs::env::ObjectId;
@@ -56,6 +56,7 @@ fn step(op_index: Option<usize>, op: Option<ResolvedOp>, maps: Vec<MapState>) ->
         rust_outcome: Outcome::Ok(None),
         c_maps: maps.clone(),
         rust_maps: maps,
+        expected: Vec::new(),
     }
 }
 
@@ -71,14 +72,16 @@ fn fixture() -> (Program, Vec<StepRecord>) {
     let empty_user = map(0, USER_END, Vec::new());
     let low = entry(0x1000, 0x2000, Some(0));
     let high = entry(USER_END - 0x1000, USER_END, None);
-    let enter = |start| ResolvedOp::Enter {
-        map: MapRef(1),
-        object: None,
-        offset: 0,
-        start,
-        size: 0x1000,
-        align: 0,
-        flags: 0x20077,
+    let enter = |start| {
+        ResolvedOp::Enter(EnterRequest {
+            map: MapRef(1),
+            object: None,
+            offset: 0,
+            start,
+            size: 0x1000,
+            align: 0,
+            flags: 0x20077,
+        })
     };
     let mut last = step(
         Some(2),
@@ -292,6 +295,42 @@ fn differing_entries_and_scalars_are_marked() {
             .count(),
         0
     );
+}
+
+#[test]
+fn the_models_expected_pages_are_drawn_in_their_row() {
+    let (program, mut steps) = fixture();
+    let svg = render_svg("no model", &program, &steps, None);
+    assert!(
+        !svg.contains(r#"class="expected""#),
+        "no expectation, no outline"
+    );
+    // The model expects one page at 0x1000 in map 1 after the last step.
+    let attributes = spec::Attributes {
+        object: None,
+        prot: 7,
+        maxprot: 7,
+        inherit: 0,
+        advice: 0,
+    };
+    let page = spec::Mapping {
+        start: 0x1000,
+        end: 0x2000,
+        offset: 0,
+        attributes,
+    };
+    let last = steps.len() - 1;
+    steps[last].expected = vec![Vec::new(), vec![page]];
+    let svg = render_svg("model", &program, &steps, Some(&mark_at(Some(2))));
+    assert_eq!(svg.matches(r#"class="expected""#).count(), 1, "{svg}");
+    assert!(svg.contains(&escape_title(&page.to_string())), "{svg}");
+}
+
+/// A text as the picture's `<title>` holds it.
+fn escape_title(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[test]

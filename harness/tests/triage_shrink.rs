@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use harness::program::{Op, Program, SizeSel, PAGE_SIZE_BYTES};
+use harness::program::{Op, Program, SizeSel, PAGE_SIZE};
 use harness::shrink::{self, neighbours, program_cost, Budget, NotInteresting, ShrinkResult};
 
 /// A program with noise around the interesting part: an enter of more
@@ -30,7 +30,7 @@ reap
 /// The size of an enter in bytes when the selector says it outright.
 fn fixed_size_bytes(size: SizeSel) -> Option<u64> {
     match size {
-        SizeSel::Pages(pages) => Some(u64::from(pages) * PAGE_SIZE_BYTES),
+        SizeSel::Pages(pages) => Some(u64::from(pages) * PAGE_SIZE),
         SizeSel::Raw(bytes) => Some(bytes),
         SizeSel::GapSize(_) | SizeSel::EntrySize(_) => None,
     }
@@ -42,9 +42,7 @@ fn big_enter_after_create_map(program: &Program) -> bool {
         return false;
     };
     program.ops[first_create..].iter().any(|op| match op {
-        Op::Enter(args) => {
-            fixed_size_bytes(args.size).is_some_and(|size| size > 3 * PAGE_SIZE_BYTES)
-        }
+        Op::Enter(args) => fixed_size_bytes(args.size).is_some_and(|size| size > 3 * PAGE_SIZE),
         _ => false,
     })
 }

@@ -99,6 +99,16 @@ pub enum Event {
         /// The mapped physical address, or 0.
         result: PhysAddr,
     },
+    /// `pmap_remove(pmap, start, end)`: only the fixed port calls it (X15's
+    /// interface has no such call).
+    PmapRemove {
+        /// The physical map.
+        pmap: PmapId,
+        /// First address.
+        start: u64,
+        /// End (exclusive).
+        end: u64,
+    },
     /// `pmap_update(pmap, start, end)`.
     PmapUpdate {
         /// The physical map.
@@ -234,6 +244,8 @@ pub enum EventKind {
     PmapEnter,
     /// [`Event::PmapExtract`].
     PmapExtract,
+    /// [`Event::PmapRemove`].
+    PmapRemove,
     /// [`Event::PmapUpdate`].
     PmapUpdate,
     /// [`Event::PmapCreate`].
@@ -266,7 +278,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in the order of [`Event`]'s variants.
-    pub const ALL: [EventKind; 24] = [
+    pub const ALL: [EventKind; 25] = [
         EventKind::BootSpace,
         EventKind::PhysAlloc,
         EventKind::PhysFree,
@@ -277,6 +289,7 @@ impl EventKind {
         EventKind::PmapKlimit,
         EventKind::PmapEnter,
         EventKind::PmapExtract,
+        EventKind::PmapRemove,
         EventKind::PmapUpdate,
         EventKind::PmapCreate,
         EventKind::KmemCacheInit,
@@ -306,6 +319,7 @@ impl EventKind {
             EventKind::PmapKlimit => "pmap_klimit",
             EventKind::PmapEnter => "pmap_enter",
             EventKind::PmapExtract => "pmap_extract",
+            EventKind::PmapRemove => "pmap_remove",
             EventKind::PmapUpdate => "pmap_update",
             EventKind::PmapCreate => "pmap_create",
             EventKind::KmemCacheInit => "kmem_cache_init",
@@ -349,6 +363,7 @@ impl Event {
             Event::PmapKlimit { .. } => EventKind::PmapKlimit,
             Event::PmapEnter { .. } => EventKind::PmapEnter,
             Event::PmapExtract { .. } => EventKind::PmapExtract,
+            Event::PmapRemove { .. } => EventKind::PmapRemove,
             Event::PmapUpdate { .. } => EventKind::PmapUpdate,
             Event::PmapCreate { .. } => EventKind::PmapCreate,
             Event::KmemCacheInit { .. } => EventKind::KmemCacheInit,
@@ -401,20 +416,8 @@ impl fmt::Display for ErrorResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             Ok(()) => f.write_str("0"),
-            Err(error) => write!(f, "{}", error_name(error)),
+            Err(error) => write!(f, "{}", error.name()),
         }
-    }
-}
-
-/// The C name of an X15 error code.
-pub(crate) fn error_name(error: Error) -> &'static str {
-    match error {
-        Error::NoMem => "ERROR_NOMEM",
-        Error::Again => "ERROR_AGAIN",
-        Error::Inval => "ERROR_INVAL",
-        Error::Busy => "ERROR_BUSY",
-        Error::Fault => "ERROR_FAULT",
-        Error::Acces => "ERROR_ACCES",
     }
 }
 
@@ -449,12 +452,12 @@ impl fmt::Display for Event {
             Event::PmapExtract { pmap, va, result } => {
                 write!(f, "(pmap={}, {va:#x}) -> {:#x}", pmap.0, result.0)
             }
-            Event::PmapUpdate { pmap, start, end } => {
+            Event::PmapRemove { pmap, start, end } | Event::PmapUpdate { pmap, start, end } => {
                 write!(f, "(pmap={}, {start:#x}, {end:#x})", pmap.0)
             }
             Event::PmapCreate { result } => match result {
                 Ok(pmap) => write!(f, "() -> pmap={}", pmap.0),
-                Err(error) => write!(f, "() -> {}", error_name(*error)),
+                Err(error) => write!(f, "() -> {}", error.name()),
             },
             Event::KmemCacheInit { name, obj_size_bytes, align_bytes, flags, back_end, result } => write!(
                 f,
@@ -500,7 +503,7 @@ impl fmt::Display for Event {
                     f,
                     "(object={}, {offset:#x}) -> {}",
                     object.0,
-                    error_name(*error)
+                    error.name()
                 ),
             },
             Event::Console { text } => write!(f, "({text:?})"),

@@ -51,8 +51,6 @@
 //! it; 40 frames leave about twenty pages after setup, so physical
 //! exhaustion comes within a handful of faults or map creations.
 
-#![warn(missing_docs)]
-
 mod event;
 mod frames;
 mod machine;
@@ -61,11 +59,12 @@ mod slab;
 
 pub use event::{Event, EventKind, Violation, ViolationKind};
 pub use machine::{Machine, SlabInfo};
-pub use paging::TableEntry;
+pub use paging::{TableEntry, PTE_ADDRESS_MASK};
 pub use vm_rs::env::{CacheId, EmptySlab, ObjectId, PhysAddr, PmapId, SlabBackEnd, SlabTake};
 
-/// The size of a page and of a frame, in bytes.
-pub const PAGE_SIZE: u64 = 4096;
+/// The size of a page and of a frame, in bytes: the port's `PAGE_SIZE`,
+/// stated once for every crate but the specification.
+pub use vm_rs::PAGE_SIZE;
 
 /// The kernel map's first address on every configuration. It is a host
 /// address the C instance maps for real (the seed writes its kentry table

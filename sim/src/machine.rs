@@ -440,6 +440,38 @@ impl Machine {
         }
     }
 
+    /// Checks the end of a range to unmap: page aligned and at most the end
+    /// of the lower canonical half; records why not.
+    fn valid_range_end(&mut self, end: u64) -> bool {
+        if end > CANONICAL_LOWER_END {
+            self.violation(ViolationKind::NonCanonicalAddress { va: end });
+            false
+        } else if end % PAGE_SIZE != 0 {
+            self.violation(ViolationKind::MisalignedAddress { addr: end });
+            false
+        } else {
+            true
+        }
+    }
+
+    /// Clears every present leaf of pmap `index` in `[start, end)`, found
+    /// through the pmap's leaf index rather than a walk of the range; the
+    /// tables stay, as X15's pmap keeps them.
+    fn clear_leaves(&mut self, index: usize, start: u64, end: u64) {
+        if start >= end {
+            return;
+        }
+        let root = self.pmaps[index].root;
+        let mut va = start;
+        while let Some((&leaf_va, _)) = self.pmaps[index].leaves.range(va..end).next() {
+            // A leaf in the index always has its tables.
+            if let Walk::Leaf { table, .. } = self.memory.walk(root, leaf_va) {
+                self.write_entry(index, table, 1, leaf_va, 0);
+            }
+            va = leaf_va + PAGE_SIZE;
+        }
+    }
+
     /// Checks a physical address to be mapped; records why not.
     fn valid_pa(&mut self, pa: PhysAddr) -> bool {
         let valid = pa.0 & !PTE_ADDRESS_MASK == 0;
@@ -747,6 +779,17 @@ impl Environment for Machine {
         };
         set_result!(self, index, PmapExtract, result);
         result
+    }
+
+    fn pmap_remove(&mut self, pmap: PmapId, start: u64, end: u64) {
+        self.record(Event::PmapRemove { pmap, start, end });
+        let Some(index) = self.pmap_index(pmap) else {
+            return;
+        };
+        if !self.valid_va(start) || !self.valid_range_end(end) {
+            return;
+        }
+        self.clear_leaves(index, start, end);
     }
 
     fn pmap_update(&mut self, pmap: PmapId, start: u64, end: u64) {

@@ -7,6 +7,7 @@
 //! walks report a missing table as [`Walk::Missing`], and callers decide
 //! whether that is an error, a violation or a reason to allocate.
 
+use vm_rs::env::PhysAddr;
 use x86_64::structures::paging::page_table::PageTableLevel;
 use x86_64::structures::paging::{PageTable, PageTableFlags, PageTableIndex};
 use x86_64::{PhysAddr as X86PhysAddr, VirtAddr};
@@ -20,7 +21,7 @@ pub(crate) const PTE_USER: u64 = 0x4;
 /// Global.
 pub(crate) const PTE_GLOBAL: u64 = 0x100;
 /// The physical address bits of an entry.
-pub(crate) const PTE_ADDRESS_MASK: u64 = 0x000f_ffff_ffff_f000;
+pub const PTE_ADDRESS_MASK: u64 = 0x000f_ffff_ffff_f000;
 /// The end of the lower canonical half: every simulated virtual address lies
 /// below it.
 pub(crate) const CANONICAL_LOWER_END: u64 = 1 << 47;
@@ -34,6 +35,24 @@ pub struct TableEntry {
     pub va: u64,
     /// The entry's raw 64-bit value.
     pub raw: u64,
+}
+
+impl TableEntry {
+    /// Whether the entry maps a page (it sits in a level-1 table).
+    pub const fn is_leaf(&self) -> bool {
+        self.level == 1
+    }
+
+    /// The physical address the entry points to: a page for a leaf, the
+    /// next table otherwise.
+    pub const fn frame(&self) -> PhysAddr {
+        PhysAddr(self.raw & PTE_ADDRESS_MASK)
+    }
+
+    /// Whether the entry allows writes.
+    pub const fn is_writable(&self) -> bool {
+        self.raw & PTE_WRITE != 0
+    }
 }
 
 /// Where a walk for one virtual address ended.

@@ -183,7 +183,8 @@ fn judge_invalid(invalid: Invalid, answer: &Answer) -> Result<(), Broken> {
             "refused, an error or a stop ({invalid}: {})",
             invalid.describe()
         );
-        return Err(Broken::new(Rule::InvalidRequestRefused, expected, answer));
+        let broken = Broken::new(Rule::InvalidRequestRefused, expected, answer);
+        return Err(broken.breaking(invalid));
     }
     Ok(())
 }

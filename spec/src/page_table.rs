@@ -147,22 +147,22 @@ fn check_leaf(
     );
     let Some(span) = span else {
         let expected = format_args!("no leaf at {page:#x} (unmapped)");
-        return Err(Broken::new(Rule::PmapLeafUnmapped, expected, observed));
+        return Err(Broken::new(Rule::PmapLeafUnmapped, expected, observed).about_page(page));
     };
     let prot = span.value.attributes.prot;
     if prot == PROT_NONE {
         let expected = format_args!("no leaf at {page:#x} (prot none)");
-        return Err(Broken::new(Rule::PmapLeafNoAccess, expected, observed));
+        return Err(Broken::new(Rule::PmapLeafNoAccess, expected, observed).about_page(page));
     }
     let prot_writes = prot & PROT_WRITE != 0;
     if leaf.writable && !prot_writes {
         let expected = format_args!("a read-only leaf at {page:#x} (prot without write)");
-        return Err(Broken::new(Rule::PmapLeafTooWide, expected, observed));
+        return Err(Broken::new(Rule::PmapLeafTooWide, expected, observed).about_page(page));
     }
     if must_be_present && prot_writes && !leaf.writable {
         let expected =
             format_args!("a writable leaf at {page:#x} (faulted or allocated, prot with write)");
-        return Err(Broken::new(Rule::PmapLeafTooNarrow, expected, observed));
+        return Err(Broken::new(Rule::PmapLeafTooNarrow, expected, observed).about_page(page));
     }
     Ok(())
 }
@@ -171,7 +171,7 @@ fn check_leaf(
 fn not_present(page: u64) -> Broken {
     let expected = format_args!("a leaf at {page:#x} (faulted or allocated)");
     let observed = format_args!("no leaf at {page:#x}");
-    Broken::new(Rule::PmapNotPresent, expected, observed)
+    Broken::new(Rule::PmapNotPresent, expected, observed).about_page(page)
 }
 
 /// The pages of a sequence of ranges, one at a time, without expanding

@@ -8,6 +8,8 @@ use alloc::format;
 use alloc::string::String;
 use core::fmt;
 
+use crate::invalid::Invalid;
+
 /// One promise of the map interface.
 ///
 /// Every variant's documentation says what is promised; where X15's
@@ -242,6 +244,13 @@ pub struct Broken {
     pub expected: String,
     /// What the side answered or showed.
     pub observed: String,
+    /// The precondition the request broke, when the rule is
+    /// [`Rule::InvalidRequestRefused`]: what a caller (the harness's
+    /// registry of known bugs) can match on without reading the text.
+    pub invalid: Option<Invalid>,
+    /// The page the report is about, when it is about one page-table leaf
+    /// (the `Pmap*` rules).
+    pub page: Option<u64>,
 }
 
 impl Broken {
@@ -255,7 +264,21 @@ impl Broken {
             rule,
             expected: format!("{expected}"),
             observed: format!("{observed}"),
+            invalid: None,
+            page: None,
         }
+    }
+
+    /// This report, naming the precondition the request broke.
+    pub(crate) fn breaking(mut self, invalid: Invalid) -> Broken {
+        self.invalid = Some(invalid);
+        self
+    }
+
+    /// This report, naming the page of the leaf it is about.
+    pub(crate) fn about_page(mut self, page: u64) -> Broken {
+        self.page = Some(page);
+        self
     }
 }
 

@@ -3,6 +3,12 @@
 //! These are plain values: nothing here can fail. The names follow X15's own
 //! (`ERROR_NOMEM`, `VM_PROT_WRITE`, ...) so that a reader can match them
 //! against the C headers.
+//!
+//! They restate values the port (`vm_rs::PAGE_SIZE`, `vm_rs::Error`,
+//! `vm_rs::MapFlags`) also states, and that is deliberate: the
+//! specification depends on nothing of the project's, so that it cannot
+//! inherit the port's or the C's view of the interface. This is the one
+//! place where the project states X15's constants a second time.
 
 /// `PAGE_SIZE` on x86_64, in bytes.
 pub const PAGE_SIZE: u64 = 4096;

@@ -102,6 +102,11 @@ pub trait Environment {
     fn pmap_enter(&mut self, pmap: PmapId, va: u64, pa: PhysAddr, prot: u32) -> Result<(), Error>;
     /// `pmap_extract(pmap, va)`: the physical address mapped at `va`, or 0.
     fn pmap_extract(&mut self, pmap: PmapId, va: u64) -> PhysAddr;
+    /// `pmap_remove(pmap, start, end)`: clear the leaves of `[start, end)`
+    /// in `pmap` (page tables stay). X15's interface has no such call and
+    /// the C never makes it; only the fixed port's remove does
+    /// ([`crate::CBugs::remove_leaves_pages_present`]).
+    fn pmap_remove(&mut self, pmap: PmapId, start: u64, end: u64);
     /// `pmap_update(pmap, start, end)`: a TLB flush; only recorded.
     fn pmap_update(&mut self, pmap: PmapId, start: u64, end: u64);
     /// `pmap_create(&pmap)`.

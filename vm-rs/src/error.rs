@@ -30,6 +30,18 @@ impl Error {
         }
     }
 
+    /// The C name of this error code (`ERROR_NOMEM`, ...), for reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Error::NoMem => "ERROR_NOMEM",
+            Error::Again => "ERROR_AGAIN",
+            Error::Inval => "ERROR_INVAL",
+            Error::Busy => "ERROR_BUSY",
+            Error::Fault => "ERROR_FAULT",
+            Error::Acces => "ERROR_ACCES",
+        }
+    }
+
     /// The error for a C value, or `None` for 0 and unknown values.
     pub const fn from_code(code: i32) -> Option<Error> {
         match code {

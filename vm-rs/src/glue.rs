@@ -2,6 +2,11 @@
 //! it: `kmem_cache_alloc` (asking the cache, feeding it slabs from its back
 //! end), the default back end `vm_kmem_alloc` / `vm_kmem_free`, and the
 //! harness's reap. Failures are those of the vm_map operations they call.
+//!
+//! The glue also keeps the kernel allocator's live ranges
+//! (`Vm::kernel_allocations`), which the fixed port's remove refuses to take
+//! ([`crate::CBugs::remove_takes_kernel_memory`]); keeping them makes no
+//! call into the environment.
 
 use crate::arith::page_round;
 use crate::env::{CacheId, Environment, SlabTake};
@@ -51,6 +56,7 @@ impl Vm {
             self.remove_range(env, KERNEL_MAP, va, va.wrapping_add(size))?;
             return Ok(0);
         }
+        self.kernel_allocations.insert(va, va.wrapping_add(size));
         Ok(va)
     }
 
@@ -62,6 +68,9 @@ impl Vm {
         size: u64,
     ) -> Result<(), Failure> {
         let size = page_round(size);
+        // Forgotten first: the allocator gives the range back, so its own
+        // remove is not a caller taking kernel memory.
+        self.kernel_allocations.remove(&va);
         env.kmem_depopulate(va, size as usize);
         self.remove_range(env, KERNEL_MAP, va, va.wrapping_add(size))
     }

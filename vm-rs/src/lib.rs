@@ -9,15 +9,20 @@
 //! expression text in [`PRECONDITIONS`]) or panics ([`Fatal`]). A Rust panic
 //! in the port is a bug.
 //!
+//! The port reproduces each registered bug of the C behind a switch of
+//! [`CBugs`]: [`CBugs::BUG_FOR_BUG`] is the C exactly (what the harness
+//! compares), [`CBugs::FIXED`] (the default, [`Vm::setup`]) the port a
+//! kernel would ship; [`Vm::setup_with`] chooses.
+//!
 //! The port assumes a 64-bit target, as the C (`unsigned long`, `size_t`)
 //! does on x86_64.
 #![no_std]
-#![warn(missing_docs)]
 
 extern crate alloc;
 
 pub mod advice;
 mod arith;
+mod c_bugs;
 pub mod entry;
 pub mod env;
 pub mod error;
@@ -42,6 +47,7 @@ mod vm;
 mod tests;
 
 pub use advice::Advice;
+pub use c_bugs::CBugs;
 pub use entry::EntryStorage;
 pub use error::Error;
 pub use failure::{Failure, Undefined};
@@ -49,7 +55,7 @@ pub use fatal::Fatal;
 pub use inheritance::Inheritance;
 pub use map::MapInternals;
 pub use map_flags::MapFlags;
-pub use precondition::{Precondition, PRECONDITIONS};
+pub use precondition::{Precondition, FIXED_PORT_PRECONDITIONS, FIXED_PORT_PREFIX, PRECONDITIONS};
 pub use protection::Protection;
 pub use state::{EntryState, KentryLink, KentrySlot, KentryState, MapState};
 pub use vm::{Caches, MapId, Vm};

@@ -11,6 +11,7 @@
 //! lookups as the C's red-black tree does while entries are disjoint.
 //! Only `lookup_nearest` fails, with a precondition.
 
+use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 
 use crate::arith::page_aligned;
@@ -19,6 +20,7 @@ use crate::env::PmapId;
 use crate::precondition::Precondition;
 use crate::state::MapState;
 use crate::vm::Vm;
+use crate::PAGE_SIZE;
 
 /// `VM_MAP_NO_FIND_CACHE`: the threshold that disables the find cache.
 pub const VM_MAP_NO_FIND_CACHE: u64 = u64::MAX;
@@ -40,6 +42,10 @@ pub(crate) struct Map {
     pub(crate) pmap: PmapId,
     /// Where the C's `struct vm_map` lives: `None` for the static kernel map.
     pub(crate) address: Option<u64>,
+    /// The pages the port's fault path entered with `pmap_enter` and no
+    /// remove has taken out since: what the fixed port's remove must take
+    /// out of the page table (the C has no such set).
+    entered_pages: BTreeSet<u64>,
 }
 
 impl Map {
@@ -58,7 +64,25 @@ impl Map {
             find_cache_threshold: VM_MAP_NO_FIND_CACHE,
             pmap,
             address,
+            entered_pages: BTreeSet::new(),
         }
+    }
+
+    /// Remembers that the fault path entered `page` in this map's pmap.
+    pub(crate) fn record_entered_page(&mut self, page: u64) {
+        self.entered_pages.insert(page);
+    }
+
+    /// Takes the first run of consecutive entered pages inside `[start,
+    /// end)` out of the set and returns it as a range, `None` when there
+    /// is none left.
+    pub(crate) fn take_entered_run(&mut self, start: u64, end: u64) -> Option<(u64, u64)> {
+        let first = *self.entered_pages.range(start..end).next()?;
+        let mut run_end = first;
+        while run_end < end && self.entered_pages.remove(&run_end) {
+            run_end = run_end.wrapping_add(PAGE_SIZE);
+        }
+        Some((first, run_end))
     }
 
     /// `list_last(&map->entry_list)`, `None` when the list is empty.

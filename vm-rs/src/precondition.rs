@@ -7,6 +7,11 @@
 //! one space). The port returns the precondition instead, checked at the same
 //! point and in the same order as the C, and is dead afterwards, as the C is.
 //! The harness treats exactly the pairs of the table as equivalent.
+//!
+//! The fixed port ([`crate::CBugs::FIXED`]) also refuses requests the C
+//! accepts by mistake. Those preconditions have no C assertion; they are
+//! listed apart, in [`FIXED_PORT_PRECONDITIONS`], with a text that starts
+//! with [`FIXED_PORT_PREFIX`] so that it can never equal a C assertion's.
 
 /// A failed assertion of the seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,6 +87,22 @@ pub enum Precondition {
     MapInitStartAligned,
     /// `vm_map_init` (kernel map): its end is not page aligned.
     MapInitEndAligned,
+    /// Fixed port only (no C assertion): `vm_map_remove` with an end that
+    /// is not page aligned (`CBugs::remove_unaligned_end`).
+    RemoveEndAligned,
+    /// Fixed port only (no C assertion): `vm_map_fault` with an access of
+    /// none or with bits above `VM_PROT_EXECUTE` (`CBugs::fault_access_none`).
+    FaultAccessValid,
+    /// Fixed port only (no C assertion): `vm_map_enter` with an inheritance
+    /// above `VM_INHERIT_COPY` (`CBugs::enter_accepts_undefined_attributes`).
+    RequestInheritanceDefined,
+    /// Fixed port only (no C assertion): `vm_map_enter` with an advice
+    /// above `VM_ADV_DONTNEED` (`CBugs::enter_accepts_undefined_attributes`).
+    RequestAdviceDefined,
+    /// Fixed port only (no C assertion): `vm_map_remove` on the kernel map
+    /// of a range that meets a static entry or a live kernel allocation
+    /// (`CBugs::remove_takes_kernel_memory`).
+    RemoveKernelOwned,
 }
 
 /// Every precondition with the C assertion's expression text, as the C
@@ -175,12 +196,52 @@ pub const PRECONDITIONS: &[(Precondition, &str)] = &[
     (Precondition::MapInitEndAligned, "vm_page_aligned(end)"),
 ];
 
+/// What starts the text of every precondition of
+/// [`FIXED_PORT_PRECONDITIONS`]: no C assertion text starts this way.
+pub const FIXED_PORT_PREFIX: &str = "fixed port: ";
+
+/// The fixed port's own preconditions, which the C lacks, each with the
+/// condition it requires (after [`FIXED_PORT_PREFIX`]) in the C's idiom.
+pub const FIXED_PORT_PRECONDITIONS: &[(Precondition, &str)] = &[
+    (
+        Precondition::RemoveEndAligned,
+        "fixed port: vm_page_aligned(end) in vm_map_remove",
+    ),
+    (
+        Precondition::FaultAccessValid,
+        "fixed port: (access != VM_PROT_NONE) && !(access & ~VM_PROT_ALL) in vm_map_fault",
+    ),
+    (
+        Precondition::RequestInheritanceDefined,
+        "fixed port: VM_MAP_INHERIT(request->flags) <= VM_INHERIT_COPY",
+    ),
+    (
+        Precondition::RequestAdviceDefined,
+        "fixed port: VM_MAP_ADVICE(request->flags) <= VM_ADV_DONTNEED",
+    ),
+    (
+        Precondition::RemoveKernelOwned,
+        "fixed port: kernel map remove meets no static entry and no kernel allocation",
+    ),
+];
+
 impl Precondition {
-    /// The C assertion's expression text, from [`PRECONDITIONS`].
+    /// The C assertion's expression text, from [`PRECONDITIONS`], or for a
+    /// precondition of the fixed port alone its text from
+    /// [`FIXED_PORT_PRECONDITIONS`].
     pub fn expression(self) -> &'static str {
         PRECONDITIONS
             .iter()
+            .chain(FIXED_PORT_PRECONDITIONS)
             .find(|(precondition, _)| *precondition == self)
             .map_or("", |(_, text)| text)
+    }
+
+    /// Whether the C asserts this precondition (it is in [`PRECONDITIONS`]);
+    /// `false` for the fixed port's own.
+    pub fn is_c_assertion(self) -> bool {
+        PRECONDITIONS
+            .iter()
+            .any(|(precondition, _)| *precondition == self)
     }
 }

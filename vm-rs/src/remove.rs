@@ -4,15 +4,20 @@
 //! Like the C, clipping copies the entry into a new cache object: at the
 //! start the new object takes the lower part, at the end the upper part.
 //! And like the C, `vm_map_clip_end` relinks an entry that had no list
-//! predecessor at the tail of the list. Failures: the range preconditions,
-//! the lookup's alignment precondition, and the fatal outcomes of entry
-//! creation.
+//! predecessor at the tail of the list, unless the port is fixed.
+//!
+//! Four bugs of the C live here, each behind its [`crate::CBugs`] switch:
+//! the first entry relinked at the tail, the unaligned end, the kernel's own
+//! ranges taken, and the pages left present. Failures: the range
+//! preconditions (the fixed port's included), the lookup's alignment
+//! precondition, and the fatal outcomes of entry creation.
 
-use crate::entry::SlotId;
+use crate::arith::page_aligned;
+use crate::entry::{SlotId, BOOT_SLOT, KENTRY_SLOT};
 use crate::env::Environment;
 use crate::failure::Failure;
 use crate::precondition::Precondition;
-use crate::vm::Vm;
+use crate::vm::{Vm, KERNEL_MAP};
 
 impl Vm {
     /// `vm_map_split_entries`: `lower` ends and `upper` starts at `split`;
@@ -73,12 +78,20 @@ impl Vm {
         if end <= self.arena[slot].start || end >= self.arena[slot].end {
             return Ok(());
         }
-        let prev = self.prev(slot);
+        let (prev, next) = (self.prev(slot), self.next(slot));
         self.unlink(map, slot);
         let upper = self.copy_entry(env, map, slot)?;
         self.split_entries(slot, upper, end);
-        // With no predecessor this appends at the list's tail, as the C does.
-        self.link(map, slot, prev, None)?;
+        // The C relinks after the predecessor alone, which for the map's
+        // first entry (no predecessor) appends it at the list's tail. The
+        // fixed port also names the successor, so the entry goes back in
+        // its place whatever its neighbours.
+        let next = if self.bugs.clip_end_relinks_first_entry_at_tail {
+            None
+        } else {
+            next
+        };
+        self.link(map, slot, prev, next)?;
         self.link(map, upper, Some(slot), None)?;
         Ok(())
     }
@@ -100,9 +113,36 @@ impl Vm {
         if start >= end {
             return Err(Precondition::RemoveNonEmpty.into());
         }
-        let Some(mut slot) = self.lookup_nearest(map, start)? else {
+        let nearest = self.lookup_nearest(map, start)?;
+        // The fixed port's own checks come after the C's assertions (the
+        // lookup's asserts the start's alignment), so that a request the C
+        // refuses is refused with the C's precondition.
+        if !self.bugs.remove_unaligned_end && !page_aligned(end) {
+            return Err(Precondition::RemoveEndAligned.into());
+        }
+        if map == KERNEL_MAP && !self.bugs.remove_takes_kernel_memory {
+            self.check_not_kernel_owned(start, end)?;
+        }
+        let Some(slot) = nearest else {
+            self.take_out_entered_pages(env, map, start, end);
             return Ok(());
         };
+        self.remove_entries(env, map, slot, start, end)?;
+        self.take_out_entered_pages(env, map, start, end);
+        self.reset_find_cache(map);
+        Ok(())
+    }
+
+    /// The loop of `vm_map_remove`: clips at both ends and frees every
+    /// entry of `[start, end)`, from `slot` (the lookup's answer) on.
+    fn remove_entries<E: Environment>(
+        &mut self,
+        env: &mut E,
+        map: usize,
+        mut slot: SlotId,
+        start: u64,
+        end: u64,
+    ) -> Result<(), Failure> {
         self.clip_start(env, map, slot, start)?;
         while self.arena[slot].start < end {
             self.clip_end(env, map, slot, end)?;
@@ -118,7 +158,51 @@ impl Vm {
                 None => break,
             }
         }
-        self.reset_find_cache(map);
         Ok(())
+    }
+
+    /// The fixed port's refusal of a kernel-map remove that meets the
+    /// static boot or kentry entry or a live kernel allocation.
+    fn check_not_kernel_owned(&self, start: u64, end: u64) -> Result<(), Precondition> {
+        let meets = |(owned_start, owned_end): (u64, u64)| owned_start < end && start < owned_end;
+        let static_entry = |slot: SlotId| (self.arena[slot].start, self.arena[slot].end);
+        // Allocations are disjoint, so only the last one starting below
+        // `end` can reach into the range.
+        let allocation = self
+            .kernel_allocations
+            .range(..end)
+            .next_back()
+            .map(|(&owned_start, &owned_end)| (owned_start, owned_end));
+        let owned = [static_entry(BOOT_SLOT), static_entry(KENTRY_SLOT)]
+            .into_iter()
+            .chain(allocation);
+        for range in owned {
+            if meets(range) {
+                return Err(Precondition::RemoveKernelOwned);
+            }
+        }
+        Ok(())
+    }
+
+    /// The fixed port's `pmap_remove` of the pages its faults entered in
+    /// `[start, end)`, one call (and one `pmap_update`) per run of
+    /// consecutive pages; the C leaves them present. No call is made when
+    /// there is no such page, so the trace is the C's wherever the C is
+    /// right.
+    fn take_out_entered_pages<E: Environment>(
+        &mut self,
+        env: &mut E,
+        map: usize,
+        start: u64,
+        end: u64,
+    ) {
+        if self.bugs.remove_leaves_pages_present {
+            return;
+        }
+        let pmap = self.maps[map].pmap;
+        while let Some((run_start, run_end)) = self.maps[map].take_entered_run(start, end) {
+            env.pmap_remove(pmap, run_start, run_end);
+            env.pmap_update(pmap, run_start, run_end);
+        }
     }
 }

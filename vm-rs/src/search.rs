@@ -6,16 +6,26 @@
 //! walk along the entry list, the retry from the map start. It fails with
 //! `ERROR_NOMEM` when there is no room ([`Failure::Error`]) or with the
 //! precondition of the first failing assertion.
+//!
+//! Three bugs of the C live here, each behind its [`CBugs`] switch: the
+//! alignment rounding that passes the map's end, the hint that ignores the
+//! alignment, and the attributes no check looks at.
 
 use crate::arith::{is_p2, p2_aligned, p2_round, page_aligned};
+use crate::c_bugs::CBugs;
 use crate::entry::SlotId;
 use crate::env::ObjectId;
 use crate::error::Error;
 use crate::failure::Failure;
-use crate::map_flags::VM_MAP_FIXED;
+use crate::map_flags::{MapFlags, VM_MAP_FIXED};
 use crate::precondition::Precondition;
 use crate::vm::Vm;
 use crate::PAGE_SIZE;
+
+/// `VM_INHERIT_COPY`, the largest inheritance X15 defines.
+const LAST_DEFINED_INHERITANCE: u32 = 2;
+/// `VM_ADV_DONTNEED`, the largest advice X15 defines.
+const LAST_DEFINED_ADVICE: u32 = 4;
 
 /// `struct vm_map_request`.
 #[derive(Debug, Clone, Copy)]
@@ -51,10 +61,35 @@ impl Request {
         }
     }
 
-    /// `vm_map_request_assert_valid`: the first failing check, in C order.
-    fn check(&self) -> Result<(), Precondition> {
-        let prot = self.flags & 0xf;
-        let max_prot = (self.flags & 0xf0) >> 4;
+    /// `vm_map_request_assert_valid`: the first failing check, in C order,
+    /// then the checks the fixed port adds.
+    fn check(&self, bugs: CBugs) -> Result<(), Precondition> {
+        self.check_as_the_c_does()?;
+        if !bugs.enter_accepts_undefined_attributes {
+            self.check_attributes_defined()?;
+        }
+        Ok(())
+    }
+
+    /// The fixed port's check of the attributes the C never looks at. It
+    /// comes after the C's checks, so that a request the C refuses is
+    /// refused with the C's precondition.
+    fn check_attributes_defined(&self) -> Result<(), Precondition> {
+        let flags = MapFlags::from_raw(self.flags);
+        let (inheritance, advice) = (flags.inheritance.raw(), flags.advice.raw());
+        if inheritance > LAST_DEFINED_INHERITANCE {
+            return Err(Precondition::RequestInheritanceDefined);
+        }
+        if advice > LAST_DEFINED_ADVICE {
+            return Err(Precondition::RequestAdviceDefined);
+        }
+        Ok(())
+    }
+
+    /// The C's own checks, in its order.
+    fn check_as_the_c_does(&self) -> Result<(), Precondition> {
+        let flags = MapFlags::from_raw(self.flags);
+        let (prot, max_prot) = (flags.protection, flags.max_protection);
         let checks = [
             (
                 self.object.is_some() || self.offset == 0,
@@ -76,7 +111,7 @@ impl Request {
                 Precondition::RequestAlignAtLeastPage,
             ),
             (is_p2(self.align), Precondition::RequestAlignPowerOfTwo),
-            (prot & max_prot == prot, Precondition::RequestProtWithinMax),
+            (max_prot.contains(prot), Precondition::RequestProtWithinMax),
             (
                 self.flags & VM_MAP_FIXED == 0
                     || self.align == 0
@@ -94,7 +129,7 @@ impl Request {
 impl Vm {
     /// `vm_map_prepare`: checks the request, then places it.
     pub(crate) fn prepare(&mut self, map: usize, request: &mut Request) -> Result<(), Failure> {
-        request.check()?;
+        request.check(self.bugs)?;
         if request.flags & VM_MAP_FIXED != 0 {
             self.find_fixed(map, request)
         } else {
@@ -130,7 +165,7 @@ impl Vm {
     /// `vm_map_find_avail`: the hint if it fits, else the first fit from the
     /// find cache or the map start.
     fn find_avail(&mut self, map: usize, request: &mut Request) -> Result<(), Failure> {
-        if request.start != 0 {
+        if request.start != 0 && self.hint_usable(request) {
             match self.find_fixed(map, request) {
                 Ok(()) => return Ok(()),
                 Err(Failure::Error(_)) => {}
@@ -165,6 +200,15 @@ impl Vm {
         }
     }
 
+    /// Whether the search tries the hint first. The C always does; the
+    /// fixed port only when the hint is a multiple of the alignment, since
+    /// the fixed path it goes through never checks the alignment.
+    fn hint_usable(&self, request: &Request) -> bool {
+        self.bugs.enter_hint_ignores_alignment
+            || request.align == 0
+            || p2_aligned(request.start, request.align)
+    }
+
     /// One pass of `vm_map_find_avail` from `base` (the code after its
     /// `retry:` label): the chosen start and following entry, or `None` when
     /// the end of the map is reached. Raises the threshold on the way.
@@ -183,7 +227,15 @@ impl Vm {
                 return Err(Precondition::FindStartWithinMap);
             }
             if align != 0 {
-                start = p2_round(start, align);
+                let rounded = p2_round(start, align);
+                // The C rounds past the end (or wraps to 0) and then finds
+                // the wrapped distance to the end large; the fixed port
+                // knows there is no aligned room left from here.
+                let past_end = rounded < start || rounded > map_end;
+                if past_end && !self.bugs.find_avail_align_past_end {
+                    return Ok(None);
+                }
+                start = rounded;
             }
             if map_end.wrapping_sub(start) < size {
                 return Ok(None);

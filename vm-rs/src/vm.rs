@@ -6,11 +6,13 @@
 //! Every operation returns a [`Failure`] where the C returns an error,
 //! asserts or panics; see [`Failure`] for when the port is dead afterwards.
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::arith::page_aligned;
+use crate::c_bugs::CBugs;
 use crate::entry::{Arena, BOOT_SLOT};
 use crate::env::{CacheId, Environment, ObjectId, PmapId, SlabBackEnd};
 use crate::error::Error;
@@ -59,6 +61,11 @@ pub struct Vm {
     pub(crate) arena: Arena,
     pub(crate) kentry: KentryTable,
     pub(crate) caches: Caches,
+    /// Which bugs of the C this port reproduces.
+    pub(crate) bugs: CBugs,
+    /// The kernel allocator's live ranges (`vm_kmem_alloc` that succeeded
+    /// and no `vm_kmem_free` yet), start to end; disjoint.
+    pub(crate) kernel_allocations: BTreeMap<u64, u64>,
     /// Set by a terminal failure; see [`Failure`].
     dead: bool,
     /// A reused buffer for console text.
@@ -66,9 +73,16 @@ pub struct Vm {
 }
 
 impl Vm {
-    /// `vm_map_setup`: the kernel map with its boot entry, the kentry area
-    /// and its cache, then the entry and map caches.
+    /// `vm_map_setup` for the fixed port ([`CBugs::FIXED`]); see
+    /// [`Vm::setup_with`].
     pub fn setup<E: Environment>(env: &mut E) -> Result<Vm, Failure> {
+        Vm::setup_with(env, CBugs::FIXED)
+    }
+
+    /// `vm_map_setup`: the kernel map with its boot entry, the kentry area
+    /// and its cache, then the entry and map caches, for a port that
+    /// reproduces the bugs of the C that `bugs` switches on.
+    pub fn setup_with<E: Environment>(env: &mut E, bugs: CBugs) -> Result<Vm, Failure> {
         let (start, end) = env.kernel_map_bounds();
         if !page_aligned(start) {
             return Err(Precondition::MapInitStartAligned.into());
@@ -85,6 +99,8 @@ impl Vm {
                 entry: UNSET_CACHE,
                 map: UNSET_CACHE,
             },
+            bugs,
+            kernel_allocations: BTreeMap::new(),
             dead: false,
             text: String::with_capacity(128),
         };
@@ -223,6 +239,11 @@ impl Vm {
     /// The caches `vm_map_setup` created.
     pub fn caches(&self) -> Caches {
         self.caches
+    }
+
+    /// Which bugs of the C this port reproduces.
+    pub fn bugs(&self) -> CBugs {
+        self.bugs
     }
 
     /// Whether a terminal failure killed the port.

@@ -1,6 +1,6 @@
 //! bench-overhead: how much the harness costs on top of the two sides.
 //!
-//! Decodes a fixed set of pseudo-random programs (a seeded xorshift, so every
+//! Decodes a fixed set of pseudo-random programs (fastrand with a fixed seed, so every
 //! run measures the same programs) and times them twice:
 //!
 //! - (a) through the full [`Runner`]: operand resolution, both sides, and
@@ -18,7 +18,9 @@
 //! Usage: `bench-overhead [PROGRAMS] [SEED]` (default 20000 programs, seed
 //! 1), or `bench-overhead --corpus DIR [PROGRAMS]` to measure the programs of
 //! a fuzzer corpus instead (each file decoded as a fuzz input, the set
-//! repeated up to PROGRAMS). Build it with `--release`; a debug build
+//! repeated up to PROGRAMS). `bench-overhead --typical-inputs DIR` writes
+//! instead the 1,000 fixed-seed inputs of 64 to 256 bytes (about 20
+//! operations) that scripts/bench gives libFuzzer as typical programs. Build it with `--release`; a debug build
 //! measures the wrong thing. It reports bad arguments and unreadable files
 //! on stderr with exit status 2.
 
@@ -40,28 +42,21 @@ const INPUT_BYTES: (usize, usize) = (40, 160);
 /// reused buffers have grown.
 const WARM_UP_PROGRAMS: usize = 200;
 
-/// A 64-bit xorshift generator: deterministic inputs without a dependency.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
-/// `count` pseudo-random inputs.
-fn inputs(count: usize, seed: u64) -> Vec<Vec<u8>> {
-    let mut random = XorShift(seed.max(1));
+/// `count` pseudo-random inputs of `bytes.0` to `bytes.1` bytes, the same
+/// for the same seed.
+fn inputs_of_length(count: usize, seed: u64, bytes: (usize, usize)) -> Vec<Vec<u8>> {
+    let mut random = fastrand::Rng::with_seed(seed);
     (0..count)
         .map(|_| {
-            let span = (INPUT_BYTES.1 - INPUT_BYTES.0) as u64;
-            let length = INPUT_BYTES.0 + (random.next() % span) as usize;
-            (0..length).map(|_| random.next() as u8).collect()
+            let length = random.usize(bytes.0..bytes.1);
+            (0..length).map(|_| random.u8(..)).collect()
         })
         .collect()
+}
+
+/// `count` pseudo-random inputs of about 20 operations.
+fn inputs(count: usize, seed: u64) -> Vec<Vec<u8>> {
+    inputs_of_length(count, seed, INPUT_BYTES)
 }
 
 /// `count` programs decoded from pseudo-random bytes.
@@ -110,6 +105,29 @@ fn time_runner(runner: &mut Runner<CSide, RustSide>, programs: &[Program]) -> (D
         .filter(|program| matches!(runner.run(program), Verdict::Divergence(_)))
         .count();
     (start.elapsed(), findings)
+}
+
+/// Programs per block when (a) and (a') alternate.
+const BLOCK_PROGRAMS: usize = 250;
+
+/// (a) and (a'), block by block in turn, so that a change in the machine's
+/// load during the run weighs on both alike: the time with every oracle,
+/// the time without the specification model, and the findings.
+fn time_with_and_without_model(
+    runner: &mut Runner<CSide, RustSide>,
+    programs: &[Program],
+) -> (Duration, Duration, usize) {
+    let (mut with_model, mut without_model, mut findings) = (Duration::ZERO, Duration::ZERO, 0);
+    for block in programs.chunks(BLOCK_PROGRAMS) {
+        runner.oracles = Oracles::ALL;
+        let (time, found) = time_runner(runner, block);
+        with_model += time;
+        findings += found;
+        runner.oracles = Oracles::DIFFERENTIAL;
+        without_model += time_runner(runner, block).0;
+    }
+    runner.oracles = Oracles::ALL;
+    (with_model, without_model, findings)
 }
 
 /// (b): both sides alone on the recorded steps.
@@ -185,7 +203,34 @@ fn per_second(count: usize, time: Duration) -> f64 {
     count as f64 / time.as_secs_f64().max(1e-9)
 }
 
+/// Typical inputs for libFuzzer: how many, their sizes, and the seed.
+const TYPICAL_INPUTS: (usize, (usize, usize), u64) = (1000, (64, 257), 1);
+
+/// Writes the typical inputs into `directory` as `typical-NNNN`.
+fn write_typical_inputs(directory: &std::path::Path) -> Result<(), String> {
+    let (count, bytes, seed) = TYPICAL_INPUTS;
+    std::fs::create_dir_all(directory)
+        .map_err(|error| format!("{}: {error}", directory.display()))?;
+    for (index, input) in inputs_of_length(count, seed, bytes).iter().enumerate() {
+        let path = directory.join(format!("typical-{index:04}"));
+        std::fs::write(&path, input).map_err(|error| format!("{}: {error}", path.display()))?;
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, directory] = arguments.as_slice() {
+        if flag == "--typical-inputs" {
+            return match write_typical_inputs(std::path::Path::new(directory)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("bench-overhead: {message}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+    }
     let (source, count) = match parse_arguments() {
         Ok(arguments) => arguments,
         Err(message) => {
@@ -210,10 +255,8 @@ fn main() -> ExitCode {
     time_sides(&mut runner, &steps[..warm_up.len()]);
 
     runner.stats = Default::default();
-    let (runner_time, findings) = time_runner(&mut runner, &programs);
-    runner.oracles = Oracles::DIFFERENTIAL;
-    let (differential_time, _) = time_runner(&mut runner, &programs);
-    runner.oracles = Oracles::ALL;
+    let (runner_time, differential_time, findings) =
+        time_with_and_without_model(&mut runner, &programs);
     let sides_time = time_sides(&mut runner, &steps);
     let ops: usize = steps.iter().map(|program| program.ops.len()).sum();
     let decoded_ops: usize = programs.iter().map(|program| program.ops.len()).sum();

@@ -139,6 +139,34 @@ enum Command {
         #[arg(long, default_value = "explore-finding.ops")]
         finding_out: PathBuf,
     },
+    /// Write the corpus's readable programs (seeds and regressions) as
+    /// binary inputs named by their SHA-1, for a fuzzer to start from.
+    Seeds {
+        /// The directory to write them to (created if needed).
+        output: PathBuf,
+        /// The corpus directory (default: the `corpus/` of the current
+        /// directory or a parent, else the repository's).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+    },
+    /// Print the digest of a directory of binary inputs (the SHA-1 of each
+    /// input's bytes and of its program's text form), for
+    /// `corpus/fuzz.digest`.
+    Digest {
+        /// The directory (`corpus/fuzz`).
+        directory: PathBuf,
+    },
+    /// Rewrite a directory of binary inputs saved with an older encoding
+    /// version in the current one, through the text form, so that each
+    /// input keeps its meaning; writes `DIRECTORY.digest` again if it
+    /// exists.
+    Migrate {
+        /// The encoding version the inputs were saved with (the digest's
+        /// header says it).
+        from_version: u8,
+        /// The directory (`corpus/fuzz`).
+        directory: PathBuf,
+    },
     /// Draw both sides' maps step by step as SVG, the first difference
     /// marked.
     Render {
@@ -222,6 +250,15 @@ fn main() -> ExitCode {
             let scope = commands_explore::scope(preset, *maps, *objects);
             commands_explore::explore(&scope, bounds, finding_out, &mut out, &mut log)
         }
+        Command::Seeds { output, corpus } => {
+            let corpus = corpus.clone().unwrap_or_else(commands::find_corpus_dir);
+            commands::seeds(&corpus, output, &mut log)
+        }
+        Command::Digest { directory } => commands::digest(directory, &mut out, &mut log),
+        Command::Migrate {
+            from_version,
+            directory,
+        } => commands::migrate(*from_version, directory, &mut log),
         Command::Render { file, svg } => commands::render(file, svg, &mut out, &mut log),
     };
     let _ = out.flush();

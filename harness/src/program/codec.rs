@@ -11,12 +11,26 @@
 //!
 //! Layout: version, machine, swarm mask, fault-plan counts, fault-plan
 //! numbers, then per operation a kind byte and the kind's operands.
+//!
+//! Versions. The encoder writes [`CURRENT_VERSION`] as the first byte, but
+//! the decoder does not obey that byte: libFuzzer mutates every byte, and
+//! every byte string must decode the current way, so the saved corpus's
+//! version is recorded beside it (`corpus/fuzz.digest`) and named to
+//! `vm-diff migrate`. [`Program::decode_version`] reads any version from
+//! [`OLDEST_READABLE_VERSION`] on. To add a configuration field (such as
+//! the port's mode): bump [`CURRENT_VERSION`], read the field after the
+//! fault plan only when the layout's version is at least the new one (older
+//! versions get the field's default), write it in [`Program::encode`], add
+//! its line to the text form with the same default (the text version stays),
+//! then run `vm-diff migrate OLD corpus/fuzz` and commit the corpus and its
+//! digest.
 
 use super::ops::{
     AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
 };
 use super::{
     FailureList, FaultPlanSpec, KindMask, MachinePreset, Program, CURRENT_VERSION, MAX_OPS,
+    OLDEST_READABLE_VERSION,
 };
 
 /// How often each kind is chosen, out of 32, before the swarm mask removes
@@ -117,26 +131,18 @@ impl Program {
     /// Decodes any byte string into a program; never fails, never panics.
     /// The empty input is the empty program on the normal machine.
     pub fn decode(bytes: &[u8]) -> Program {
-        let mut reader = Reader { bytes, position: 0 };
-        // Unknown versions decode with the current layout, so old or
-        // mutated inputs still run.
-        let _version = reader.byte();
-        let machine = decode_machine(reader.byte());
-        let swarm = decode_swarm(reader.byte());
-        let fault_plan = decode_fault_plan(&mut reader);
-        let kinds = KindTable::new(swarm);
-        let mut ops = Vec::with_capacity(reader.remaining().min(MAX_OPS));
-        while !reader.is_empty() && ops.len() < MAX_OPS {
-            let kind = kinds.decode(reader.byte());
-            ops.push(decode_op(kind, &mut reader));
-        }
-        Program {
-            version: CURRENT_VERSION,
-            machine,
-            fault_plan,
-            swarm,
-            ops,
-        }
+        decode_layout(bytes, CURRENT_VERSION)
+    }
+
+    /// Decodes bytes saved with the layout of encoding `version`, or `None`
+    /// when this build cannot read that version (older than
+    /// [`OLDEST_READABLE_VERSION`], or newer than [`CURRENT_VERSION`]). The
+    /// program is that version's meaning; its text form carries it to the
+    /// current encoding (`vm-diff migrate`).
+    pub fn decode_version(bytes: &[u8], version: u8) -> Option<Program> {
+        (OLDEST_READABLE_VERSION..=CURRENT_VERSION)
+            .contains(&version)
+            .then(|| decode_layout(bytes, version))
     }
 
     /// Writes bytes that [`Program::decode`] turns back into this program
@@ -153,6 +159,30 @@ impl Program {
             encode_op(&mut out, op);
         }
         out
+    }
+}
+
+/// Decodes with the layout of `version` (every version reads the same
+/// fields today; a later one reads its new fields only from its own version
+/// on). The first byte is skipped: see the module documentation.
+fn decode_layout(bytes: &[u8], version: u8) -> Program {
+    let mut reader = Reader { bytes, position: 0 };
+    let _written_version = reader.byte();
+    let machine = decode_machine(reader.byte());
+    let swarm = decode_swarm(reader.byte());
+    let fault_plan = decode_fault_plan(&mut reader);
+    let kinds = KindTable::new(swarm);
+    let mut ops = Vec::with_capacity(reader.remaining().min(MAX_OPS));
+    while !reader.is_empty() && ops.len() < MAX_OPS {
+        let kind = kinds.decode(reader.byte());
+        ops.push(decode_op(kind, &mut reader));
+    }
+    Program {
+        version,
+        machine,
+        fault_plan,
+        swarm,
+        ops,
     }
 }
 

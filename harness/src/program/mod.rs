@@ -33,11 +33,25 @@ pub use ops::{
     AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
     MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES, PROT_ALL,
 };
-pub use resolve::{MapRef, ResolvedOp, SkipReason, StateView, Violation, FLAG_FIXED, FLAG_NOMERGE};
+pub use resolve::{EnterRequest, MapRef, ResolvedOp, SkipReason, StateView, Violation};
 pub use text::{HeaderLine, ParseError};
 
-/// The version of the byte encoding this code writes (the first byte).
+/// The version of the byte encoding this code writes (as the first byte)
+/// and reads. Change it whenever a byte string would decode to another
+/// program than before: `corpus/fuzz.digest` records the version its inputs
+/// were saved in, and `vm-diff migrate` rewrites them from an older one (see
+/// `codec.rs` on how a version adds a field).
 pub const CURRENT_VERSION: u8 = 1;
+
+/// The oldest byte-encoding version [`Program::decode_version`] still
+/// reads, for `vm-diff migrate`.
+pub const OLDEST_READABLE_VERSION: u8 = 1;
+
+/// The version of the text form (`# vm-diff program v1`), apart from the
+/// byte encoding's: a configuration setting added with a default (a line
+/// that may be left out) keeps the text version, so regression files stay
+/// valid; only a change of meaning of existing text bumps it.
+pub const TEXT_VERSION: u8 = 1;
 
 /// The largest number of operations in one program.
 pub const MAX_OPS: usize = 64;
@@ -48,8 +62,9 @@ pub const MAX_PLANNED_FAILURES: usize = 4;
 /// The largest allocation number a fault plan can name (numbers start at 1).
 pub const MAX_FAILING_ALLOC: u32 = 64;
 
-/// The size of a page in bytes (X15's `PAGE_SIZE` on x86_64).
-pub const PAGE_SIZE_BYTES: u64 = 4096;
+/// The size of a page in bytes (X15's `PAGE_SIZE` on x86_64, as the port
+/// states it).
+pub use vm_rs::PAGE_SIZE;
 
 /// A machine configuration both sides start from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -204,11 +219,6 @@ impl Program {
             version: CURRENT_VERSION,
             ..Program::default()
         }
-    }
-
-    /// Resolves `op` against the current state; see [`Op::resolve`].
-    pub fn resolve(&self, op: &Op, view: &dyn StateView) -> ResolvedOp {
-        op.resolve(view)
     }
 
     /// Checks that every value is one the byte encoding can carry: at most

@@ -196,6 +196,30 @@ pub struct EnterArgs {
     pub invalid: bool,
 }
 
+impl Default for EnterArgs {
+    /// The simplest enter: one page, no object, no hint, no alignment, every
+    /// access, inheritance and advice 0, no map flags, in the kernel map.
+    /// The text form's defaults for omitted fields are these (map and size
+    /// are required there).
+    fn default() -> EnterArgs {
+        EnterArgs {
+            map: MapSel::Kernel,
+            object: ObjectSel::None,
+            offset: ValueSel::Pages(0),
+            start: AddrSel::Zero,
+            size: SizeSel::Pages(1),
+            align: AlignSel::None,
+            prot: PROT_ALL,
+            maxprot: PROT_ALL,
+            inherit: 0,
+            advice: 0,
+            fixed: false,
+            nomerge: false,
+            invalid: false,
+        }
+    }
+}
+
 /// One operation of a program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {

@@ -19,18 +19,15 @@ use super::ops::{
     AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
     PROT_ALL,
 };
-use super::PAGE_SIZE_BYTES;
+use super::PAGE_SIZE;
+use vm_rs::{Advice, Inheritance, MapFlags, Protection};
 
-const PAGE_MASK: u64 = PAGE_SIZE_BYTES - 1;
+const PAGE_MASK: u64 = PAGE_SIZE - 1;
 /// `VM_PROT_READ`.
 const PROT_READ: u8 = 1;
 /// The highest start a valid mapping can have: one page below the last, so
 /// that a page fits after it without wrapping to 0.
-const HIGHEST_START: u64 = 0u64.wrapping_sub(2 * PAGE_SIZE_BYTES);
-/// `VM_MAP_NOMERGE`.
-pub const FLAG_NOMERGE: i32 = 0x10000;
-/// `VM_MAP_FIXED`.
-pub const FLAG_FIXED: i32 = 0x20000;
+const HIGHEST_START: u64 = 0u64.wrapping_sub(2 * PAGE_SIZE);
 
 /// A map as both sides number it: 0 is the kernel map, `n` the `n`th user
 /// map created (from 1).
@@ -104,22 +101,7 @@ pub enum ResolvedOp {
     /// Create an anonymous object.
     CreateObject,
     /// `vm_map_enter(map, object, offset, &start, size, align, flags)`.
-    Enter {
-        /// The map.
-        map: MapRef,
-        /// The object's index in creation order, or `None` for a null mapping.
-        object: Option<u32>,
-        /// The offset into the object.
-        offset: u64,
-        /// The fixed start or the hint (0: none).
-        start: u64,
-        /// The size in bytes.
-        size: u64,
-        /// The alignment in bytes (0: none).
-        align: u64,
-        /// `VM_MAP_FLAGS(prot, maxprot, inherit, advice, mapflags)`.
-        flags: i32,
-    },
+    Enter(EnterRequest),
     /// `vm_map_remove(map, start, end)`.
     Remove {
         /// The map.
@@ -152,6 +134,39 @@ pub enum ResolvedOp {
         /// Why.
         reason: SkipReason,
     },
+}
+
+/// The concrete arguments of `vm_map_enter(map, object, offset, &start,
+/// size, align, flags)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EnterRequest {
+    /// The map.
+    pub map: MapRef,
+    /// The object's index in creation order, or `None` for a null mapping.
+    pub object: Option<u32>,
+    /// The offset into the object.
+    pub offset: u64,
+    /// The fixed start or the hint (0: none).
+    pub start: u64,
+    /// The size in bytes.
+    pub size: u64,
+    /// The alignment in bytes (0: none).
+    pub align: u64,
+    /// `VM_MAP_FLAGS(prot, maxprot, inherit, advice, mapflags)`, as the C's
+    /// `int`.
+    pub flags: i32,
+}
+
+impl EnterRequest {
+    /// The flags, field by field.
+    pub fn map_flags(&self) -> MapFlags {
+        MapFlags::from_i32(self.flags)
+    }
+
+    /// Whether the start is fixed rather than a hint (`VM_MAP_FIXED`).
+    pub fn is_fixed(&self) -> bool {
+        self.map_flags().fixed
+    }
 }
 
 /// A precondition of the C original (or of the harness) that a resolved
@@ -262,14 +277,14 @@ impl<'a> Layout<'a> {
             AddrSel::At(anchor) => self.anchor(anchor),
             AddrSel::Near(anchor, delta_pages) => self
                 .anchor(anchor)
-                .wrapping_add_signed(i64::from(delta_pages) * PAGE_SIZE_BYTES as i64),
+                .wrapping_add_signed(i64::from(delta_pages) * PAGE_SIZE as i64),
             AddrSel::Raw(value) => value,
         }
     }
 
     fn size(&self, size: SizeSel) -> u64 {
         match size {
-            SizeSel::Pages(pages) => u64::from(pages) * PAGE_SIZE_BYTES,
+            SizeSel::Pages(pages) => u64::from(pages) * PAGE_SIZE,
             SizeSel::GapSize(index) => self.gap(index).map_or(0, |g| g.1 - g.0),
             SizeSel::EntrySize(index) => self.entry(index).map_or(0, |e| e.1.wrapping_sub(e.0)),
             SizeSel::Raw(value) => value,
@@ -344,14 +359,14 @@ fn resolve_enter(args: &EnterArgs, view: &dyn StateView) -> ResolvedOp {
         _ => None,
     };
     let mut offset = match args.offset {
-        ValueSel::Pages(pages) => u64::from(pages) * PAGE_SIZE_BYTES,
+        ValueSel::Pages(pages) => u64::from(pages) * PAGE_SIZE,
         ValueSel::Raw(value) => value,
     };
     let mut start = layout.addr(args.start);
     let mut size = layout.size(args.size);
     let mut align = match args.align {
         AlignSel::None => 0,
-        AlignSel::PageShift(shift) => PAGE_SIZE_BYTES << shift.min(51),
+        AlignSel::PageShift(shift) => PAGE_SIZE << shift.min(51),
         AlignSel::Raw(value) => value,
     };
     let (mut prot, mut nomerge) = (args.prot, args.nomerge);
@@ -373,18 +388,20 @@ fn resolve_enter(args: &EnterArgs, view: &dyn StateView) -> ResolvedOp {
         inherit %= MAX_DEFINED_INHERIT + 1;
         advice %= MAX_DEFINED_ADVICE + 1;
     }
-    let flags = pack_flags(prot, args.maxprot, inherit, advice)
-        | if nomerge { FLAG_NOMERGE } else { 0 }
-        | if args.fixed { FLAG_FIXED } else { 0 };
-    ResolvedOp::Enter {
+    let flags = MapFlags {
+        no_merge: nomerge,
+        fixed: args.fixed,
+        ..pack_flags(prot, args.maxprot, inherit, advice)
+    };
+    ResolvedOp::Enter(EnterRequest {
         map,
         object,
         offset,
         start,
         size,
         align,
-        flags,
-    }
+        flags: flags.to_i32(),
+    })
 }
 
 /// The largest inheritance value X15 defines (`VM_INHERIT_COPY`).
@@ -392,17 +409,22 @@ const MAX_DEFINED_INHERIT: u8 = 2;
 /// The largest advice value X15 defines (`VM_ADV_DONTNEED`).
 const MAX_DEFINED_ADVICE: u8 = 4;
 
-/// `VM_MAP_FLAGS` without the map flags; each field keeps to its nibble.
-fn pack_flags(prot: u8, maxprot: u8, inherit: u8, advice: u8) -> i32 {
-    let nibble = |value: u8| i32::from(value & 0xf);
-    nibble(prot) | nibble(maxprot) << 4 | nibble(inherit) << 8 | nibble(advice) << 12
+/// `VM_MAP_FLAGS` without the map flags; each field keeps to its nibble
+/// (`MapFlags::to_raw` cuts it).
+fn pack_flags(prot: u8, maxprot: u8, inherit: u8, advice: u8) -> MapFlags {
+    MapFlags::new(
+        Protection::from_raw(u32::from(prot)),
+        Protection::from_raw(u32::from(maxprot)),
+        Inheritance::from_raw(u32::from(inherit)),
+        Advice::from_raw(u32::from(advice)),
+    )
 }
 
 /// 0, or a power of two of at least a page (the largest not above `align`).
 fn repair_align(align: u64) -> u64 {
     match align {
         0 => 0,
-        _ if align < PAGE_SIZE_BYTES => PAGE_SIZE_BYTES,
+        _ if align < PAGE_SIZE => PAGE_SIZE,
         _ => 1 << (63 - align.leading_zeros()),
     }
 }
@@ -424,12 +446,12 @@ fn repair_start(start: u64, align: u64, fixed: bool) -> u64 {
 /// A non-zero, page-aligned size that does not wrap past the top.
 fn repair_size(size: u64, start: u64) -> u64 {
     let size = match page_round_or_trunc(size) {
-        0 => PAGE_SIZE_BYTES,
+        0 => PAGE_SIZE,
         rounded => rounded,
     };
     if start.checked_add(size).is_none() {
         // `start` is at most HIGHEST_START, so at least a page is left.
-        return 0u64.wrapping_sub(start) - PAGE_SIZE_BYTES;
+        return 0u64.wrapping_sub(start) - PAGE_SIZE;
     }
     size
 }
@@ -483,10 +505,10 @@ fn repair_range(start: u64, end: u64, map_start: u64, map_end: u64) -> (u64, u64
     start = start.max(map_start).min(map_end);
     end = end.max(map_start).min(map_end);
     if start == end {
-        if map_end.saturating_sub(end) >= PAGE_SIZE_BYTES {
-            end += PAGE_SIZE_BYTES;
-        } else if start.saturating_sub(map_start) >= PAGE_SIZE_BYTES {
-            start -= PAGE_SIZE_BYTES;
+        if map_end.saturating_sub(end) >= PAGE_SIZE {
+            end += PAGE_SIZE;
+        } else if start.saturating_sub(map_start) >= PAGE_SIZE {
+            start -= PAGE_SIZE;
         }
     }
     (start, end)
@@ -543,7 +565,7 @@ impl ResolvedOp {
         match self {
             ResolvedOp::CreateMap => OpKind::CreateMap,
             ResolvedOp::CreateObject => OpKind::CreateObject,
-            ResolvedOp::Enter { .. } => OpKind::Enter,
+            ResolvedOp::Enter(_) => OpKind::Enter,
             ResolvedOp::Remove { .. } => OpKind::Remove,
             ResolvedOp::Fault { .. } => OpKind::Fault,
             ResolvedOp::Reap => OpKind::Reap,
@@ -552,19 +574,25 @@ impl ResolvedOp {
         }
     }
 
+    /// The map the operation names, if it names one.
+    pub fn map(&self) -> Option<MapRef> {
+        match *self {
+            ResolvedOp::Enter(EnterRequest { map, .. })
+            | ResolvedOp::Remove { map, .. }
+            | ResolvedOp::Fault { map, .. }
+            | ResolvedOp::Info { map } => Some(map),
+            ResolvedOp::CreateMap
+            | ResolvedOp::CreateObject
+            | ResolvedOp::Reap
+            | ResolvedOp::Skip { .. } => None,
+        }
+    }
+
     /// The first precondition this operation breaks in the given state, if
     /// any. Operations resolved without the `invalid` bit break none.
     pub fn violation(&self, view: &dyn StateView) -> Option<Violation> {
         match *self {
-            ResolvedOp::Enter {
-                map,
-                object,
-                offset,
-                start,
-                size,
-                align,
-                flags,
-            } => enter_violation(map, object, offset, start, size, align, flags),
+            ResolvedOp::Enter(ref request) => enter_violation(request),
             ResolvedOp::Remove { map, start, end } => remove_violation(map, start, end, view),
             ResolvedOp::Fault { map, addr, access } => {
                 if map.is_kernel() {
@@ -582,16 +610,18 @@ impl ResolvedOp {
     }
 }
 
-fn enter_violation(
-    map: MapRef,
-    object: Option<u32>,
-    offset: u64,
-    start: u64,
-    size: u64,
-    align: u64,
-    flags: i32,
-) -> Option<Violation> {
-    let (prot, maxprot) = (flags & 0xf, (flags >> 4) & 0xf);
+fn enter_violation(request: &EnterRequest) -> Option<Violation> {
+    let EnterRequest {
+        map,
+        object,
+        offset,
+        start,
+        size,
+        align,
+        ..
+    } = *request;
+    let flags = request.map_flags();
+    let (prot, maxprot) = (flags.protection, flags.max_protection);
     let checks = [
         (
             object.is_none() && offset != 0,
@@ -602,18 +632,18 @@ fn enter_violation(
         (size == 0 || size & PAGE_MASK != 0, Violation::BadSize),
         (start.checked_add(size).is_none(), Violation::RangeWraps),
         (
-            align != 0 && (align < PAGE_SIZE_BYTES || !align.is_power_of_two()),
+            align != 0 && (align < PAGE_SIZE || !align.is_power_of_two()),
             Violation::BadAlignment,
         ),
-        (prot & maxprot != prot, Violation::ProtAboveMaxprot),
+        (!maxprot.contains(prot), Violation::ProtAboveMaxprot),
         (
-            flags & FLAG_FIXED != 0 && align != 0 && start & align.wrapping_sub(1) != 0,
+            flags.fixed && align != 0 && start & align.wrapping_sub(1) != 0,
             Violation::FixedStartUnaligned,
         ),
-        (flags & FLAG_NOMERGE != 0, Violation::NoMergeThroughEnter),
+        (flags.no_merge, Violation::NoMergeThroughEnter),
         (
-            (flags >> 8) & 0xf > i32::from(MAX_DEFINED_INHERIT)
-                || (flags >> 12) & 0xf > i32::from(MAX_DEFINED_ADVICE),
+            flags.inheritance.raw() > u32::from(MAX_DEFINED_INHERIT)
+                || flags.advice.raw() > u32::from(MAX_DEFINED_ADVICE),
             Violation::UndefinedInheritOrAdvice,
         ),
         (

@@ -54,10 +54,6 @@ fn outcome_of(outcome: c_reference::Outcome<Option<u64>>) -> Outcome {
 }
 
 impl Side for CSide {
-    fn name(&self) -> &'static str {
-        "C"
-    }
-
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
         self.objects = 0;
         let outcome = match self.reference.as_mut() {
@@ -84,23 +80,15 @@ impl Side for CSide {
                 }
                 outcome.map(|_| None)
             }
-            ResolvedOp::Enter {
-                map,
-                object,
-                offset,
-                start,
-                size,
-                align,
-                flags,
-            } => reference
+            ResolvedOp::Enter(request) => reference
                 .enter(
-                    MapHandle(map.0),
-                    object.map(ObjectId),
-                    offset,
-                    start,
-                    size,
-                    align,
-                    flags,
+                    MapHandle(request.map.0),
+                    request.object.map(ObjectId),
+                    request.offset,
+                    request.start,
+                    request.size,
+                    request.align,
+                    request.flags,
                 )
                 .map(Some),
             ResolvedOp::Remove { map, start, end } => reference

@@ -18,8 +18,6 @@ use vm_rs::{KentryState, MapState};
 
 /// One implementation of vm_map on its own simulated machine.
 pub trait Side {
-    /// A short name for reports: "C" or "Rust".
-    fn name(&self) -> &'static str;
     /// Boots a fresh instance: resets the machine with `plan` and runs
     /// `vm_map_setup`.
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome;

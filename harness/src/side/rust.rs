@@ -1,13 +1,15 @@
 //! The Rust port as a [`Side`]: a [`vm_rs::Vm`] on a [`sim::Machine`].
 //!
 //! The port's failures map onto [`Outcome`]: preconditions by the port's own
-//! assertion table, fatal outcomes by their C message.
+//! assertion table, fatal outcomes by their C message. The port reproduces
+//! the C bug for bug ([`CBugs::BUG_FOR_BUG`]) unless the side is built with
+//! other switches ([`RustSide::with_bugs`]).
 
 use super::Side;
 use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
 use sim::{FaultPlan, Machine, MachineConfig, ObjectId};
-use vm_rs::{Failure, KentryState, MapFlags, MapId, MapState, Protection, Vm};
+use vm_rs::{CBugs, Failure, KentryState, MapId, MapState, Protection, Vm};
 
 /// The port and its machine.
 pub struct RustSide {
@@ -17,22 +19,32 @@ pub struct RustSide {
     spare_machines: Vec<Machine>,
     vm: Option<Vm>,
     objects: u32,
+    /// The bugs of the C the port reproduces, from set-up on.
+    bugs: CBugs,
 }
 
 impl RustSide {
-    /// A side on a machine of the given configuration (not yet set up).
+    /// A side on a machine of the given configuration (not yet set up),
+    /// whose port reproduces the C bug for bug.
     pub fn new(config: &MachineConfig) -> RustSide {
+        RustSide::with_bugs(config, CBugs::BUG_FOR_BUG)
+    }
+
+    /// A side whose port reproduces the bugs of the C that `bugs` switches
+    /// on ([`CBugs::FIXED`]: none).
+    pub fn with_bugs(config: &MachineConfig, bugs: CBugs) -> RustSide {
         RustSide {
             machine: Machine::new(config.clone()),
             spare_machines: Vec::new(),
             vm: None,
             objects: 0,
+            bugs,
         }
     }
 
-    /// The port's state, when setup succeeded.
-    pub fn vm(&self) -> Option<&Vm> {
-        self.vm.as_ref()
+    /// The bugs of the C the port reproduces.
+    pub fn bugs(&self) -> CBugs {
+        self.bugs
     }
 
     fn run(&mut self, op: &ResolvedOp) -> Result<Option<u64>, Failure> {
@@ -47,24 +59,16 @@ impl RustSide {
                 self.objects += 1;
                 Ok(None)
             }
-            ResolvedOp::Enter {
-                map,
-                object,
-                offset,
-                start,
-                size,
-                align,
-                flags,
-            } => vm
+            ResolvedOp::Enter(request) => vm
                 .enter(
                     env,
-                    MapId(map.0),
-                    object.map(ObjectId),
-                    offset,
-                    start,
-                    size,
-                    align,
-                    MapFlags::from_i32(flags),
+                    MapId(request.map.0),
+                    request.object.map(ObjectId),
+                    request.offset,
+                    request.start,
+                    request.size,
+                    request.align,
+                    request.map_flags(),
                 )
                 .map(Some),
             ResolvedOp::Remove { map, start, end } => {
@@ -98,15 +102,11 @@ fn outcome_of(result: Result<Option<u64>, Failure>) -> Outcome {
 }
 
 impl Side for RustSide {
-    fn name(&self) -> &'static str {
-        "Rust"
-    }
-
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
         self.machine.switch_config(config, &mut self.spare_machines);
         self.machine.reset(plan);
         self.objects = 0;
-        match Vm::setup(&mut self.machine) {
+        match Vm::setup_with(&mut self.machine, self.bugs) {
             Ok(vm) => {
                 self.vm = Some(vm);
                 Outcome::Ok(None)

@@ -17,7 +17,7 @@ use sim::{Event, Machine, MachineConfig, PmapId, TableEntry};
 use spec::{
     Answer, Attributes, Broken, KernelLayout, Leaf, MapIndex, Mapping, Model, Request, Rule,
 };
-use vm_rs::MapState;
+use vm_rs::{EntryState, MapState};
 
 /// `VM_MAP_KENTRY_SIZE` plus the slab table at its end: 2048 slabs of one
 /// page (the kentry cache's slab size for an 80-byte entry) need 2048
@@ -98,9 +98,9 @@ impl SpecOracle {
     /// Judges one operation on both sides. `scope` limits the map checks
     /// to the kernel map and that map (`None`: every map). Page tables are
     /// checked where the step wrote them or gave their pages a new meaning
-    /// (every leaf changes through a traced `pmap_enter`, `pmap_kenter` or
-    /// `pmap_kremove`, so this sees every change), or whole when
-    /// `whole_tables` is set.
+    /// (every leaf changes through a traced `pmap_enter`, `pmap_kenter`,
+    /// `pmap_kremove` or `pmap_remove`, so this sees every change), or
+    /// whole when `whole_tables` is set.
     pub fn check(
         &mut self,
         op: &ResolvedOp,
@@ -114,11 +114,16 @@ impl SpecOracle {
         finding(c_broken, rust_broken)
     }
 
-    /// What the C side's model expects of `map`, for reports and pictures.
+    /// What the C side's model expects of `map` (the port's model once the
+    /// C's has stopped), for pictures; empty when neither judges any more.
     pub fn expected_mappings(&self, map: MapRef) -> Vec<Mapping> {
-        self.c.model.as_ref().map_or_else(Vec::new, |model| {
-            model.expected_mappings(translate::map_index(map))
-        })
+        self.c
+            .model
+            .as_ref()
+            .or(self.rust.model.as_ref())
+            .map_or_else(Vec::new, |model| {
+                model.expected_mappings(translate::map_index(map))
+            })
     }
 }
 
@@ -135,6 +140,10 @@ struct SideModel {
     mappings: Vec<Mapping>,
     entries: Vec<TableEntry>,
     leaves: Vec<Leaf>,
+    /// For each map, the entries that last passed `check_map`, while the
+    /// model's map has not changed since (`None` once it has): the same
+    /// entries against the same model need no second look.
+    passed: Vec<Option<Vec<EntryState>>>,
 }
 
 impl SideModel {
@@ -145,7 +154,8 @@ impl SideModel {
         }
         let layout = kernel_layout(config, side.maps.first());
         self.model = Some(Model::new(layout));
-        self.check_maps(None, true, side)?;
+        self.passed.clear();
+        self.check_maps(None, side)?;
         // The machine boots with no leaf: set-up's own writes are all there is.
         self.dirty.clear();
         self.dirty.extend(translate::written_ranges(side.events));
@@ -164,12 +174,17 @@ impl SideModel {
         };
         self.dirty.clear();
         for request in translate::kernel_requests(side.events) {
+            forget_passed(&mut self.passed, 0);
             model.step(&request, &Answer::Done)?;
             self.dirty
                 .extend(translate::request_range(&request, &Answer::Done));
         }
         let request = translate::request_of(op);
         if let (Some(request), Some(answer)) = (request, translate::answer_of(side.outcome)) {
+            // A fault changes which pages must be present, not the map.
+            if let (Some(map), false) = (request.map(), matches!(request, Request::Fault { .. })) {
+                forget_passed(&mut self.passed, map.0 as usize);
+            }
             model.step(&request, &answer)?;
             self.dirty
                 .extend(translate::request_range(&request, &answer));
@@ -186,11 +201,7 @@ impl SideModel {
             return Ok(());
         }
         self.dirty.extend(translate::written_ranges(side.events));
-        // The kernel map changes only by the kernel's allocations and by
-        // operations on it: otherwise it is as last checked.
-        let kernel_changed =
-            scope.is_none_or(MapRef::is_kernel) || self.dirty.iter().any(|&(map, _, _)| map == 0);
-        self.check_maps(scope, kernel_changed, side)?;
+        self.check_maps(scope, side)?;
         if whole_tables {
             self.check_every_table(side)
         } else {
@@ -198,29 +209,37 @@ impl SideModel {
         }
     }
 
-    /// Checks the maps in scope (every map when `scope` is `None`), the
-    /// kernel map only if `kernel_changed`.
-    fn check_maps(
-        &mut self,
-        scope: Option<MapRef>,
-        kernel_changed: bool,
-        side: &SideStep<'_>,
-    ) -> Result<(), Broken> {
+    /// Checks the maps in scope: the kernel map and `scope`'s, or every map
+    /// when `scope` is `None`. A map whose entries and model are both as
+    /// they were when it last passed is not compared again.
+    fn check_maps(&mut self, scope: Option<MapRef>, side: &SideStep<'_>) -> Result<(), Broken> {
         let Some(model) = self.model.as_ref() else {
             return Ok(());
         };
+        self.passed.resize_with(side.maps.len(), || None);
         for (index, map) in side.maps.iter().enumerate() {
-            let in_scope = match scope {
-                _ if index == 0 => kernel_changed,
-                None => true,
-                Some(scope) => index == scope.0 as usize,
-            };
-            if in_scope {
+            let in_scope = scope.is_none_or(|scope| index == 0 || index == scope.0 as usize);
+            if !in_scope {
+                continue;
+            }
+            // The entry list is what every walk of the map follows (search,
+            // remove, info): when it is not the address-ordered entries, it
+            // is judged as the map too, and is then out of order or wrong.
+            if map.list != map.entries {
                 self.mappings.clear();
                 self.mappings
-                    .extend(map.entries.iter().map(translate::mapping_of));
+                    .extend(map.list.iter().map(translate::mapping_of));
                 model.check_map(MapIndex(index as u32), &self.mappings)?;
             }
+            if self.passed[index].as_ref() == Some(&map.entries) {
+                continue;
+            }
+            self.mappings.clear();
+            self.mappings
+                .extend(map.entries.iter().map(translate::mapping_of));
+            model.check_map(MapIndex(index as u32), &self.mappings)?;
+            let passed = self.passed[index].get_or_insert_with(Vec::new);
+            passed.clone_from(&map.entries);
         }
         Ok(())
     }
@@ -259,6 +278,13 @@ impl SideModel {
             model.check_page_table_in(MapIndex(index as u32), start, end, &self.leaves)?;
         }
         Ok(())
+    }
+}
+
+/// Marks map `index`'s last passing entries as stale: its model changes.
+fn forget_passed(passed: &mut [Option<Vec<EntryState>>], index: usize) {
+    if let Some(slot) = passed.get_mut(index) {
+        *slot = None;
     }
 }
 

@@ -6,16 +6,9 @@
 
 use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
-use sim::{Event, TableEntry};
+use sim::{Event, TableEntry, PAGE_SIZE};
 use spec::{Answer, Attributes, Leaf, MapIndex, Mapping, Request};
-use vm_rs::EntryState;
-
-/// The page-table level whose entries map pages.
-const LEAF_LEVEL: u8 = 1;
-/// A page, in bytes.
-const PAGE: u64 = 4096;
-/// The writable bit of a page-table entry.
-const PTE_WRITABLE: u64 = 0x2;
+use vm_rs::{EntryState, MapFlags};
 
 /// The request an operation makes of the map interface; `None` for the
 /// operations the specification says nothing about (object creation,
@@ -23,22 +16,14 @@ const PTE_WRITABLE: u64 = 0x2;
 pub fn request_of(op: &ResolvedOp) -> Option<Request> {
     match *op {
         ResolvedOp::CreateMap => Some(Request::CreateMap),
-        ResolvedOp::Enter {
-            map,
-            object,
-            offset,
-            start,
-            size,
-            align,
-            flags,
-        } => Some(Request::Enter {
-            map: map_index(map),
-            object,
-            offset,
-            start,
-            size,
-            align,
-            flags: flags as u32,
+        ResolvedOp::Enter(request) => Some(Request::Enter {
+            map: map_index(request.map),
+            object: request.object,
+            offset: request.offset,
+            start: request.start,
+            size: request.size,
+            align: request.align,
+            flags: request.flags as u32,
         }),
         ResolvedOp::Remove { map, start, end } => Some(Request::Remove {
             map: map_index(map),
@@ -103,9 +88,12 @@ pub fn kernel_requests(events: &[Event]) -> impl Iterator<Item = Request> + '_ {
 /// `n` (a user map and its pmap are created together).
 pub fn written_ranges(events: &[Event]) -> impl Iterator<Item = (usize, u64, u64)> + '_ {
     events.iter().filter_map(|event| match *event {
-        Event::PmapEnter { pmap, va, .. } => Some((pmap.0 as usize, va, va.saturating_add(PAGE))),
-        Event::PmapKenter { va, .. } => Some((0, va, va.saturating_add(PAGE))),
+        Event::PmapEnter { pmap, va, .. } => {
+            Some((pmap.0 as usize, va, va.saturating_add(PAGE_SIZE)))
+        }
+        Event::PmapKenter { va, .. } => Some((0, va, va.saturating_add(PAGE_SIZE))),
         Event::PmapKremove { start, end } => Some((0, start, end)),
+        Event::PmapRemove { pmap, start, end } => Some((pmap.0 as usize, start, end)),
         _ => None,
     })
 }
@@ -114,15 +102,17 @@ pub fn written_ranges(events: &[Event]) -> impl Iterator<Item = (usize, u64, u64
 /// meaning of, as `(map, start, end)`: leaves there must be checked again
 /// even if the page table itself did not change.
 pub fn request_range(request: &Request, answer: &Answer) -> Option<(usize, u64, u64)> {
-    let page = |addr: u64| addr & !(PAGE - 1);
+    let page = |addr: u64| addr & !(PAGE_SIZE - 1);
     match (*request, *answer) {
         (Request::Enter { map, size, .. }, Answer::Entered { start }) => {
             Some((map.0 as usize, start, start.saturating_add(size)))
         }
         (Request::Remove { map, start, end }, _) => Some((map.0 as usize, start, end)),
-        (Request::Fault { map, addr, .. }, _) => {
-            Some((map.0 as usize, page(addr), page(addr).saturating_add(PAGE)))
-        }
+        (Request::Fault { map, addr, .. }, _) => Some((
+            map.0 as usize,
+            page(addr),
+            page(addr).saturating_add(PAGE_SIZE),
+        )),
         (Request::KernelAllocate { start, size } | Request::KernelRelease { start, size }, _) => {
             Some((0, start, start.saturating_add(size)))
         }
@@ -133,17 +123,19 @@ pub fn request_range(request: &Request, answer: &Answer) -> Option<(usize, u64, 
 /// One entry as a mapping: the attributes are the four nibbles of the
 /// entry's flags (the mapping flags above them are not page attributes).
 pub fn mapping_of(entry: &EntryState) -> Mapping {
-    let nibble = |shift: u32| ((entry.flags >> shift) & 0xf) as u8;
+    let flags = MapFlags::from_raw(entry.flags);
+    // Each field comes out of its own nibble, so it fits a byte.
+    let nibble = |raw: u32| raw as u8;
     Mapping {
         start: entry.start,
         end: entry.end,
         offset: entry.offset,
         attributes: Attributes {
             object: entry.object.map(|object| object.0),
-            prot: nibble(0),
-            maxprot: nibble(4),
-            inherit: nibble(8),
-            advice: nibble(12),
+            prot: nibble(flags.protection.raw()),
+            maxprot: nibble(flags.max_protection.raw()),
+            inherit: nibble(flags.inheritance.raw()),
+            advice: nibble(flags.advice.raw()),
         },
     }
 }
@@ -154,10 +146,10 @@ pub fn leaves_of(entries: &[TableEntry], out: &mut Vec<Leaf>) {
     out.extend(
         entries
             .iter()
-            .filter(|entry| entry.level == LEAF_LEVEL)
+            .filter(|entry| entry.is_leaf())
             .map(|entry| Leaf {
                 va: entry.va,
-                writable: entry.raw & PTE_WRITABLE != 0,
+                writable: entry.is_writable(),
             }),
     );
 }

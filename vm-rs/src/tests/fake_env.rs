@@ -39,6 +39,7 @@ pub(crate) enum Event {
     Klimit(u64),
     PmapEnter(u32, u64, u64, u32),
     Extract(u64),
+    PmapRemove(u32, u64, u64),
     Update(u32, u64, u64),
     PmapCreate,
     CacheInit(String, usize, usize, u32, SlabBackEnd),
@@ -241,6 +242,10 @@ impl Environment for FakeEnv {
     fn pmap_extract(&mut self, _pmap: PmapId, va: u64) -> PhysAddr {
         self.events.push(Event::Extract(va));
         PhysAddr(self.kernel_pages.get(&va).copied().unwrap_or(0))
+    }
+
+    fn pmap_remove(&mut self, pmap: PmapId, start: u64, end: u64) {
+        self.events.push(Event::PmapRemove(pmap.0, start, end));
     }
 
     fn pmap_update(&mut self, pmap: PmapId, start: u64, end: u64) {

@@ -13,7 +13,7 @@ fn fatal_messages_are_the_seeds() {
     for fatal in Fatal::ALL {
         let message = fatal.message();
         let quoted = std::format!("\"{message}\"");
-        let in_seed = super::SEED.contains(&quoted);
+        let in_seed = SEED.contains(&quoted);
         // The pmap's own panic lives in the pmap, not in vm_map.c.
         assert_eq!(in_seed, fatal != Fatal::KernelGrowNoPage, "{message}");
     }

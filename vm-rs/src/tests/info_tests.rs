@@ -11,7 +11,7 @@ use super::*;
 
 /// The console calls of one `info`.
 fn info_lines(vm: &mut Vm, map: MapId) -> Vec<String> {
-    let mut env = super::fake_env::FakeEnv::new();
+    let mut env = FakeEnv::new();
     vm.info(&mut env, map).unwrap();
     assert!(env
         .events

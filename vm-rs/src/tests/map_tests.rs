@@ -194,7 +194,7 @@ fn the_first_user_entry_grows_the_kernel_map_by_merging() {
     // so the kernel map needs no new entry.
     let expected = vec![
         Event::Take(1, need),
-        Event::Klimit(crate::tests::fake_env::KERNEL_START + 0x200_0000),
+        Event::Klimit(KERNEL_START + 0x200_0000),
         Event::Populate(KENTRY_END + 0x1000, 4096),
         Event::Grow(1, KENTRY_END + 0x1000),
         Event::Take(1, SlabTake::Object(KENTRY_END + 0x1000)),
@@ -207,7 +207,7 @@ fn the_first_user_entry_grows_the_kernel_map_by_merging() {
 #[test]
 fn the_kernel_map_grows_its_page_tables_past_the_limit() {
     let (mut vm, mut env) = boot();
-    let limit = crate::tests::fake_env::KERNEL_START + 0x200_0000;
+    let limit = KERNEL_START + 0x200_0000;
     let flags = MapFlags::from_raw(KERNEL_FLAGS);
     let size = limit - KENTRY_END + 0x1000;
     let start = vm.enter(&mut env, MapId::KERNEL, None, 0, 0, size, 0, flags);

@@ -164,7 +164,7 @@ fn removing_the_boot_entry_frees_the_static_to_the_kentry_cache() {
         .unwrap();
     // clip_end: the static keeps the lower part and is destroyed; a kentry
     // object (the first slab's first) takes the rest of the boot space.
-    let frees: std::vec::Vec<&Event> = env
+    let frees: Vec<&Event> = env
         .events
         .iter()
         .filter(|event| matches!(event, Event::Free(..)))

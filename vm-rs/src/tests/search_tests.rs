@@ -260,5 +260,5 @@ fn alignment_past_the_kernel_map_end_is_accepted() {
     assert_eq!(result, Ok(1 << 63));
     assert!(env
         .events
-        .contains(&super::fake_env::Event::Kgrow((1 << 63) + 0x1000)));
+        .contains(&fake_env::Event::Kgrow((1 << 63) + 0x1000)));
 }

@@ -78,10 +78,7 @@ fn setup_builds_the_kernel_map_and_the_kentry_free_list() {
     assert_eq!(state.find_cache_threshold, 0);
     let kentry = vm.kentry_state();
     assert_eq!(kentry.table_va, TABLE_VA);
-    assert_eq!(
-        kentry.free_list(),
-        (0..2048).collect::<std::vec::Vec<u32>>()
-    );
+    assert_eq!(kentry.free_list(), (0..2048).collect::<Vec<u32>>());
     assert_eq!(kentry.allocated().count(), 0);
     assert!(!kentry.free_list_is_corrupt());
 }
@@ -91,7 +88,7 @@ fn setup_grows_the_kernel_tables_past_the_limit() {
     let mut env = FakeEnv::new();
     env.klimit = KERNEL_START + 0x20_0000;
     Vm::setup(&mut env).expect("setup");
-    let grows: std::vec::Vec<&Event> = env
+    let grows: Vec<&Event> = env
         .events
         .iter()
         .filter(|event| matches!(event, Event::Kgrow(_) | Event::Klimit(_)))

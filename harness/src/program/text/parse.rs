@@ -1,404 +1,15 @@
-//! The readable text form of programs, one operation per line, and the
-//! readable form of resolved operations.
-//!
-//! ```text
-//! # vm-diff program v1
-//! machine tiny
-//! fail phys 7
-//! fail cache 3
-//! swarm create-map enter remove fault
-//! create-map
-//! enter map=1 object=none offset=pages(0) start=entry-end(0) size=pages(4) align=none prot=rw maxprot=rwx inherit=copy advice=normal fixed
-//! remove map=1 start=map-start end=near(entry-end(2),+1)
-//! fault map=1 addr=raw(0x7000) access=r invalid
-//! ```
-//!
-//! The grammar (words are separated by blanks; a value has no blanks):
-//!
-//! ```text
-//! header   = "# vm-diff program v" N         (optional; the first line; N must be 1)
-//! line     = setting | op                      ('#' to the end of a line is a comment)
-//! setting  = "machine" ("tiny" | "normal")     (default normal)
-//!          | "fail" ("phys" | "cache") N       (N in 1..=64; at most 4 of each)
-//!          | "swarm" kind+                     (the enabled kinds; default all)
-//! op       = "create-map" | "create-object" | "reap" | "info" "map=" map
-//!          | "enter" field* ["fixed"] ["nomerge"] ["invalid"]
-//!          | "remove" "map=" map "start=" addr "end=" addr ["invalid"]
-//!          | "fault" "map=" map "addr=" addr "access=" prot ["invalid"]
-//! field    = "map=" map | "size=" size          (required)
-//!          | "object=" ("none" | I)             (default none)
-//!          | "offset=" ("pages(" P ")" | raw)   (default pages(0))
-//!          | "start=" addr                      (default none: no hint)
-//!          | "align=" ("none" | "pages(" 2^k ")" | raw)   (k <= 22; default none)
-//!          | "prot=" prot | "maxprot=" prot     (default rwx)
-//!          | "inherit=" ("none" | "share" | "copy" | 0..=3)            (default none)
-//!          | "advice=" ("normal" | "random" | "sequential" | "willneed"
-//!                       | "dontneed" | 0..=7)  (default normal)
-//! map      = "kernel" | 1..=32                 (user maps count from 1)
-//! addr     = "none" | anchor | "near(" anchor "," ("+" | "-") D ")" | raw
-//! anchor   = ("entry-start" | "entry-end" | "gap-start" | "gap-end") "(" I ")"
-//!          | "map-start" | "map-end"
-//! size     = "pages(" P ")" | "gap-size(" I ")" | "entry-size(" I ")" | raw
-//! raw      = "raw(" number ")"                 (decimal, or 0x hexadecimal; _ allowed)
-//! prot     = "none" | letters from "rwx", each at most once
-//! kind     = "create-map" | "create-object" | "enter" | "remove" | "fault" | "reap" | "info"
-//! ```
-//!
-//! with I an index in 0..=31, P a page count in 0..=127 and D a page delta
-//! in -128..=127. Fields may come in any order; settings come before the
-//! operations; at most 64 operations, each of a kind the swarm line enables.
-//! A header naming another version than this build's is rejected (the text
-//! of a later format may mean something else); a UTF-8 byte-order mark at
-//! the start is ignored.
-//!
-//! The form does not depend on the byte layout, so regression files stay
-//! valid when the encoding changes. Printing always writes every field and
-//! parses back to the same program. Parsing reports failure as a
-//! [`ParseError`] with the line and column (both from 1) of the offending
-//! word or character.
+//! Parsing: the text form back into a program, reporting the first
+//! problem as a [`ParseError`] with its line and column.
 
-use std::fmt::{self, Display, Formatter};
-
-use super::ops::{
+use super::{ParseError, ADVICE_NAMES, INHERIT_NAMES};
+use crate::program::ops::{
     AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
-    MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES, PROT_ALL,
+    MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES,
 };
-use super::resolve::{MapRef, ResolvedOp, FLAG_FIXED, FLAG_NOMERGE};
-use super::{
-    FaultPlanSpec, KindMask, MachinePreset, Program, CURRENT_VERSION, MAX_FAILING_ALLOC, MAX_OPS,
-    MAX_PLANNED_FAILURES,
+use crate::program::{
+    FaultPlanSpec, KindMask, MachinePreset, Program, MAX_FAILING_ALLOC, MAX_OPS,
+    MAX_PLANNED_FAILURES, TEXT_VERSION,
 };
-
-/// Names of `VM_INHERIT_*` values 0 to 2.
-const INHERIT_NAMES: [&str; 3] = ["none", "share", "copy"];
-/// Names of `VM_ADV_*` values 0 to 4.
-const ADVICE_NAMES: [&str; 5] = ["normal", "random", "sequential", "willneed", "dontneed"];
-
-/// Why a text program did not parse, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    /// The line, from 1.
-    pub line: usize,
-    /// The column of the offending word or character, from 1.
-    pub column: usize,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl Display for ParseError {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "line {}, column {}: {}",
-            self.line, self.column, self.message
-        )
-    }
-}
-
-impl std::error::Error for ParseError {}
-
-// ---------------------------------------------------------------- printing
-
-/// Protection bits as letters (`r`, `w`, `x`) or `none`.
-struct ProtText(u8);
-
-impl Display for ProtText {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if self.0 == 0 {
-            return f.write_str("none");
-        }
-        if self.0 > PROT_ALL {
-            return write!(f, "{}", self.0);
-        }
-        for (bit, letter) in [(1, "r"), (2, "w"), (4, "x")] {
-            if self.0 & bit != 0 {
-                f.write_str(letter)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A value by name when it has one, by number otherwise.
-struct NamedText(u8, &'static [&'static str]);
-
-impl Display for NamedText {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self.1.get(usize::from(self.0)) {
-            Some(name) => f.write_str(name),
-            None => write!(f, "{}", self.0),
-        }
-    }
-}
-
-impl Display for MapSel {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
-            MapSel::Kernel => f.write_str("kernel"),
-            MapSel::User(number) => write!(f, "{number}"),
-        }
-    }
-}
-
-impl Display for MapRef {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if self.is_kernel() {
-            f.write_str("kernel")
-        } else {
-            write!(f, "{}", self.0)
-        }
-    }
-}
-
-impl Display for ObjectSel {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
-            ObjectSel::None => f.write_str("none"),
-            ObjectSel::Nth(index) => write!(f, "{index}"),
-        }
-    }
-}
-
-impl Display for Anchor {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
-            Anchor::EntryStart(index) => write!(f, "entry-start({index})"),
-            Anchor::EntryEnd(index) => write!(f, "entry-end({index})"),
-            Anchor::GapStart(index) => write!(f, "gap-start({index})"),
-            Anchor::GapEnd(index) => write!(f, "gap-end({index})"),
-            Anchor::MapStart => f.write_str("map-start"),
-            Anchor::MapEnd => f.write_str("map-end"),
-        }
-    }
-}
-
-impl Display for AddrSel {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
-            AddrSel::Zero => f.write_str("none"),
-            AddrSel::At(anchor) => write!(f, "{anchor}"),
-            AddrSel::Near(anchor, delta) => write!(f, "near({anchor},{delta:+})"),
-            AddrSel::Raw(value) => write!(f, "raw({value:#x})"),
-        }
-    }
-}
-
-impl Display for SizeSel {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
-            SizeSel::Pages(pages) => write!(f, "pages({pages})"),
-            SizeSel::GapSize(index) => write!(f, "gap-size({index})"),
-            SizeSel::EntrySize(index) => write!(f, "entry-size({index})"),
-            SizeSel::Raw(value) => write!(f, "raw({value:#x})"),
-        }
-    }
-}
-
-impl Display for AlignSel {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
-            AlignSel::None => f.write_str("none"),
-            AlignSel::PageShift(shift) => write!(f, "pages({})", 1u64 << shift.min(&63)),
-            AlignSel::Raw(value) => write!(f, "raw({value:#x})"),
-        }
-    }
-}
-
-impl Display for ValueSel {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
-            ValueSel::Pages(pages) => write!(f, "pages({pages})"),
-            ValueSel::Raw(value) => write!(f, "raw({value:#x})"),
-        }
-    }
-}
-
-fn write_flag(f: &mut Formatter<'_>, set: bool, word: &str) -> fmt::Result {
-    if set {
-        write!(f, " {word}")?;
-    }
-    Ok(())
-}
-
-impl Display for EnterArgs {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "enter map={} object={} offset={} start={} size={} align={} prot={} maxprot={} inherit={} advice={}",
-            self.map,
-            self.object,
-            self.offset,
-            self.start,
-            self.size,
-            self.align,
-            ProtText(self.prot),
-            ProtText(self.maxprot),
-            NamedText(self.inherit, &INHERIT_NAMES),
-            NamedText(self.advice, &ADVICE_NAMES),
-        )?;
-        write_flag(f, self.fixed, "fixed")?;
-        write_flag(f, self.nomerge, "nomerge")?;
-        write_flag(f, self.invalid, "invalid")
-    }
-}
-
-impl Display for Op {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
-            Op::Enter(args) => write!(f, "{args}"),
-            Op::Remove {
-                map,
-                start,
-                end,
-                invalid,
-            } => {
-                write!(f, "remove map={map} start={start} end={end}")?;
-                write_flag(f, *invalid, "invalid")
-            }
-            Op::Fault {
-                map,
-                addr,
-                access,
-                invalid,
-            } => {
-                write!(
-                    f,
-                    "fault map={map} addr={addr} access={}",
-                    ProtText(*access)
-                )?;
-                write_flag(f, *invalid, "invalid")
-            }
-            Op::Info { map } => write!(f, "info map={map}"),
-            Op::CreateMap | Op::CreateObject | Op::Reap => f.write_str(self.kind().name()),
-        }
-    }
-}
-
-/// A line of a program's text before its operations: the format line,
-/// then the configuration (only what differs from the defaults).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HeaderLine {
-    /// `# vm-diff program v1`.
-    Format,
-    /// `machine tiny`.
-    Machine(MachinePreset),
-    /// `fail phys N`.
-    FailPhys(u32),
-    /// `fail cache N`.
-    FailCache(u32),
-    /// `swarm create-map enter ...`, the enabled kinds.
-    Swarm(KindMask),
-}
-
-impl Display for HeaderLine {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match *self {
-            HeaderLine::Format => write!(f, "# vm-diff program v{CURRENT_VERSION}"),
-            HeaderLine::Machine(preset) => {
-                let machine = match preset {
-                    MachinePreset::Tiny => "tiny",
-                    MachinePreset::Normal => "normal",
-                };
-                write!(f, "machine {machine}")
-            }
-            HeaderLine::FailPhys(number) => write!(f, "fail phys {number}"),
-            HeaderLine::FailCache(number) => write!(f, "fail cache {number}"),
-            HeaderLine::Swarm(mask) => {
-                f.write_str("swarm")?;
-                for kind in OpKind::ALL.into_iter().filter(|&kind| mask.contains(kind)) {
-                    write!(f, " {}", kind.name())?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
-impl Program {
-    /// The lines of the text form before the operations, in order.
-    pub fn header_lines(&self) -> Vec<HeaderLine> {
-        let mut lines = vec![HeaderLine::Format, HeaderLine::Machine(self.machine)];
-        let plan = &self.fault_plan;
-        lines.extend(
-            plan.failing_phys_allocs
-                .iter()
-                .map(|&n| HeaderLine::FailPhys(n)),
-        );
-        lines.extend(
-            plan.failing_cache_allocs
-                .iter()
-                .map(|&n| HeaderLine::FailCache(n)),
-        );
-        if self.swarm != KindMask::ALL {
-            lines.push(HeaderLine::Swarm(self.swarm));
-        }
-        lines
-    }
-}
-
-impl Display for Program {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        for line in self.header_lines() {
-            writeln!(f, "{line}")?;
-        }
-        for op in &self.ops {
-            writeln!(f, "{op}")?;
-        }
-        Ok(())
-    }
-}
-
-impl Display for ResolvedOp {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match *self {
-            ResolvedOp::Enter {
-                map,
-                object,
-                offset,
-                start,
-                size,
-                align,
-                flags,
-            } => {
-                write!(f, "enter map={map} object=")?;
-                match object {
-                    Some(index) => write!(f, "{index}")?,
-                    None => f.write_str("none")?,
-                }
-                write!(f, " offset={offset:#x} start={start:#x} size={size:#x} align={align:#x} flags={flags:#x}")?;
-                let field = |shift: i32| ((flags >> shift) & 0xf) as u8;
-                write!(
-                    f,
-                    " (prot={} maxprot={} inherit={} advice={}",
-                    ProtText(field(0)),
-                    ProtText(field(4)),
-                    NamedText(field(8), &INHERIT_NAMES),
-                    NamedText(field(12), &ADVICE_NAMES),
-                )?;
-                write_flag(f, flags & FLAG_FIXED != 0, "fixed")?;
-                write_flag(f, flags & FLAG_NOMERGE != 0, "nomerge")?;
-                f.write_str(")")
-            }
-            ResolvedOp::Remove { map, start, end } => {
-                write!(f, "remove map={map} start={start:#x} end={end:#x}")
-            }
-            ResolvedOp::Fault { map, addr, access } => {
-                let access_text =
-                    u8::try_from(access).map_or(access.to_string(), |a| ProtText(a).to_string());
-                write!(f, "fault map={map} addr={addr:#x} access={access_text}")
-            }
-            ResolvedOp::Info { map } => write!(f, "info map={map}"),
-            ResolvedOp::Skip { kind, reason } => {
-                write!(f, "skip {}: {}", kind.name(), reason.describe())
-            }
-            ResolvedOp::CreateMap | ResolvedOp::CreateObject | ResolvedOp::Reap => {
-                f.write_str(self.kind().name())
-            }
-        }
-    }
-}
-
-// ----------------------------------------------------------------- parsing
 
 /// A reader over one value (the part after `key=`), which knows where it
 /// sits on its line so that errors point at the right column.
@@ -814,19 +425,20 @@ impl<'a> Fields<'a> {
 }
 
 fn parse_enter(fields: &Fields) -> ParseResult<Op> {
+    let defaults = EnterArgs::default();
     Ok(Op::Enter(EnterArgs {
         map: fields.get("map", None, parse_map)?,
-        object: fields.get("object", Some(ObjectSel::None), parse_object)?,
-        offset: fields.get("offset", Some(ValueSel::Pages(0)), parse_offset)?,
-        start: fields.get("start", Some(AddrSel::Zero), parse_addr)?,
+        object: fields.get("object", Some(defaults.object), parse_object)?,
+        offset: fields.get("offset", Some(defaults.offset), parse_offset)?,
+        start: fields.get("start", Some(defaults.start), parse_addr)?,
         size: fields.get("size", None, parse_size)?,
-        align: fields.get("align", Some(AlignSel::None), parse_align)?,
-        prot: fields.get("prot", Some(PROT_ALL), parse_prot)?,
-        maxprot: fields.get("maxprot", Some(PROT_ALL), parse_prot)?,
-        inherit: fields.get("inherit", Some(0), |r| {
+        align: fields.get("align", Some(defaults.align), parse_align)?,
+        prot: fields.get("prot", Some(defaults.prot), parse_prot)?,
+        maxprot: fields.get("maxprot", Some(defaults.maxprot), parse_prot)?,
+        inherit: fields.get("inherit", Some(defaults.inherit), |r| {
             parse_named(r, &INHERIT_NAMES, MAX_INHERIT, "inheritance")
         })?,
-        advice: fields.get("advice", Some(0), |r| {
+        advice: fields.get("advice", Some(defaults.advice), |r| {
             parse_named(r, &ADVICE_NAMES, MAX_ADVICE, "advice")
         })?,
         fixed: fields.flag("fixed"),
@@ -1017,20 +629,20 @@ fn check_header(line: usize, raw_line: &str) -> Result<(), ParseError> {
         return Ok(());
     };
     let version = version.split_whitespace().next().unwrap_or("");
-    if version == CURRENT_VERSION.to_string() {
+    if version == TEXT_VERSION.to_string() {
         return Ok(());
     }
     Err(ParseError {
         line,
         column: raw_line.len() - raw_line.trim_start().len() + 1,
         message: format!(
-            "format version `v{version}` is not supported: this vm-diff reads `{HEADER_PREFIX}{CURRENT_VERSION}`"
+            "format version `v{version}` is not supported: this vm-diff reads `{HEADER_PREFIX}{TEXT_VERSION}`"
         ),
     })
 }
 
 impl Program {
-    /// Parses the text form (see the module documentation of `text.rs`).
+    /// Parses the text form (see the module documentation of `text/mod.rs`).
     pub fn parse_text(text: &str) -> Result<Program, ParseError> {
         let mut program = Program::new();
         let mut settings = Settings::default();

@@ -1,319 +1,9 @@
-//! Tests of the program language as a whole: decoding arbitrary bytes,
-//! the three round trips, parse errors, selector resolution and the
-//! validity of resolved operations.
+//! Resolution: selectors against a fake state, repairs of raw operands,
+//! skips, kernel-map removes, the validity of every resolved valid
+//! operation, and how resolved operations print.
 
 use super::*;
 
-/// A fixed-seed xorshift64 generator, so that every run tests the same inputs.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
-
-    /// A byte string of random length up to `max_length`; some strings are
-    /// biased towards small bytes, as a fuzzer's often are.
-    fn bytes(&mut self, max_length: u64) -> Vec<u8> {
-        let length = self.below(max_length + 1) as usize;
-        let small = self.below(4) == 0;
-        (0..length)
-            .map(|_| {
-                let byte = self.next() as u8;
-                if small {
-                    byte & 0x0f
-                } else {
-                    byte
-                }
-            })
-            .collect()
-    }
-}
-
-const PROGRAM_COUNT: usize = 3000;
-
-fn random_programs(seed: u64) -> impl Iterator<Item = (Vec<u8>, Program)> {
-    let mut rng = XorShift(seed);
-    (0..PROGRAM_COUNT).map(move |_| {
-        let bytes = rng.bytes(400);
-        let program = Program::decode(&bytes);
-        (bytes, program)
-    })
-}
-
-#[test]
-fn decoding_never_panics_and_stays_within_bounds() {
-    let mut op_count = 0;
-    for (bytes, program) in random_programs(0x5eed_0001) {
-        program
-            .check_bounds()
-            .unwrap_or_else(|error| panic!("{error} for {bytes:02x?}"));
-        assert!(program.ops.len() <= MAX_OPS);
-        assert!(program.fault_plan.failing_phys_allocs.len() <= MAX_PLANNED_FAILURES);
-        assert!(program.fault_plan.failing_cache_allocs.len() <= MAX_PLANNED_FAILURES);
-        op_count += program.ops.len();
-    }
-    assert!(
-        op_count > PROGRAM_COUNT * 5,
-        "only {op_count} operations decoded"
-    );
-}
-
-#[test]
-fn degenerate_inputs_decode() {
-    assert_eq!(Program::decode(&[]), Program::new());
-    assert_eq!(Program::decode(&[]).machine, MachinePreset::Normal);
-    for byte in [0x00, 0x0f, 0x7f, 0x80, 0xff] {
-        for length in [1, 2, 5, 64, 1000] {
-            let program = Program::decode(&vec![byte; length]);
-            assert!(program.check_bounds().is_ok(), "{byte:#x} x {length}");
-        }
-    }
-    let long = Program::decode(&[0x01; 10_000]);
-    assert_eq!(
-        long.ops.len(),
-        MAX_OPS,
-        "a long input is cut at MAX_OPS operations"
-    );
-}
-
-#[test]
-fn unknown_versions_decode_with_the_current_layout() {
-    let mut rng = XorShift(0x5eed_0002);
-    for _ in 0..100 {
-        let mut bytes = rng.bytes(200);
-        bytes.insert(0, CURRENT_VERSION);
-        let current = Program::decode(&bytes);
-        for version in [0, 2, 0x7f, 0xff] {
-            bytes[0] = version;
-            assert_eq!(Program::decode(&bytes), current);
-        }
-    }
-}
-
-#[test]
-fn bytes_round_trip_through_decode_and_encode() {
-    for (bytes, program) in random_programs(0x5eed_0003) {
-        let encoded = program.encode();
-        assert_eq!(
-            Program::decode(&encoded),
-            program,
-            "input {bytes:02x?}, encoded {encoded:02x?}"
-        );
-        assert_eq!(encoded[0], CURRENT_VERSION);
-    }
-}
-
-#[test]
-fn text_round_trips_through_print_and_parse() {
-    for (bytes, program) in random_programs(0x5eed_0004) {
-        let text = program.to_string();
-        let parsed = Program::parse_text(&text)
-            .unwrap_or_else(|error| panic!("{error} in\n{text}\nfrom {bytes:02x?}"));
-        assert_eq!(parsed, program, "text:\n{text}");
-    }
-}
-
-#[test]
-fn the_brief_example_parses_and_prints_canonically() {
-    let text = "\
-# vm-diff program v1
-machine tiny
-fail phys 7
-fail cache 3
-create-map
-create-object   # a trailing comment
-
-enter map=1 object=0 offset=pages(0) start=entry-end(0) size=pages(4) align=none prot=rw maxprot=rwx inherit=copy advice=normal fixed nomerge
-remove map=1 start=map-start end=near(entry-end(2),+1)
-fault map=1 addr=raw(0x7000) access=r
-reap
-info map=kernel
-";
-    let program = Program::parse_text(text).unwrap();
-    assert_eq!(program.machine, MachinePreset::Tiny);
-    assert_eq!(program.fault_plan.failing_phys_allocs.as_slice(), &[7]);
-    assert_eq!(program.fault_plan.failing_cache_allocs.as_slice(), &[3]);
-    let kinds: Vec<_> = program.ops.iter().map(Op::kind).collect();
-    use OpKind::*;
-    assert_eq!(
-        kinds,
-        [CreateMap, CreateObject, Enter, Remove, Fault, Reap, Info]
-    );
-    let Op::Enter(enter) = program.ops[2] else {
-        unreachable!()
-    };
-    assert_eq!(
-        (
-            enter.prot,
-            enter.maxprot,
-            enter.inherit,
-            enter.fixed,
-            enter.nomerge
-        ),
-        (3, 7, 2, true, true)
-    );
-    let expected_lines = [
-        "enter map=1 object=0 offset=pages(0) start=entry-end(0) size=pages(4) align=none prot=rw maxprot=rwx inherit=copy advice=normal fixed nomerge",
-        "remove map=1 start=map-start end=near(entry-end(2),+1)",
-        "fault map=1 addr=raw(0x7000) access=r",
-    ];
-    let printed = program.to_string();
-    for line in expected_lines {
-        assert!(
-            printed.lines().any(|printed_line| printed_line == line),
-            "{line}\nnot in\n{printed}"
-        );
-    }
-}
-
-#[test]
-fn enter_fields_have_defaults_in_text() {
-    let program = Program::parse_text("enter map=kernel size=raw(0x1_0000)").unwrap();
-    let expected = EnterArgs {
-        map: MapSel::Kernel,
-        object: ObjectSel::None,
-        offset: ValueSel::Pages(0),
-        start: AddrSel::Zero,
-        size: SizeSel::Raw(0x10000),
-        align: AlignSel::None,
-        prot: PROT_ALL,
-        maxprot: PROT_ALL,
-        inherit: 0,
-        advice: 0,
-        fixed: false,
-        nomerge: false,
-        invalid: false,
-    };
-    assert_eq!(program.ops, [Op::Enter(expected)]);
-}
-
-#[test]
-fn parse_errors_point_at_the_offending_word() {
-    let sixty_five_ops = "reap\n".repeat(65);
-    let cases: &[(&str, usize, usize, &str)] = &[
-        ("create-map\nfrobnicate", 2, 1, "unknown operation"),
-        ("enter map=1 size=pages(200)", 1, 24, "larger than 127"),
-        ("machine big", 1, 9, "unknown machine"),
-        ("machine tiny\nmachine tiny", 2, 1, "twice"),
-        (
-            "\n\nfault map=1 addr=entry-start(0)",
-            3,
-            1,
-            "needs `access=`",
-        ),
-        (
-            "remove map=0 start=map-start end=map-end",
-            1,
-            12,
-            "numbered from 1",
-        ),
-        ("  info map=kernel extra", 1, 19, "unexpected `extra`"),
-        ("create-map\nswarm enter", 2, 1, "before the operations"),
-        ("swarm enter\ncreate-map", 2, 1, "not enabled"),
-        ("swarm enter bogus", 1, 13, "unknown operation kind"),
-        (
-            "fail phys 1\nfail phys 2\nfail phys 3\nfail phys 4\nfail phys 5",
-            5,
-            1,
-            "at most 4",
-        ),
-        ("fail phys 65", 1, 11, "1..=64"),
-        ("fail memory 3", 1, 6, "phys or cache"),
-        (
-            "enter map=1 size=pages(1) start=near(entry-end(0),+200)",
-            1,
-            52,
-            "-128..=127",
-        ),
-        (
-            "enter map=1 size=pages(1) start=near(middle(0),+2)",
-            1,
-            38,
-            "unknown address",
-        ),
-        (
-            "enter map=1 size=pages(1) start=entry-end(0",
-            1,
-            44,
-            "expected `)`",
-        ),
-        ("enter map=1 size=pages(1) prot=rwr", 1, 34, "`r` twice"),
-        ("enter map=1 map=2 size=pages(1)", 1, 13, "given twice"),
-        (
-            "enter map=1 size=pages(1) align=pages(3)",
-            1,
-            39,
-            "power of two",
-        ),
-        (
-            "enter map=1 size=pages(1) colour=red",
-            1,
-            27,
-            "no field `colour`",
-        ),
-        (
-            "enter map=1 size=pages(1) quickly",
-            1,
-            27,
-            "unexpected `quickly`",
-        ),
-        (
-            "fault map=1 addr=raw(0xzz) access=r",
-            1,
-            22,
-            "expected a number",
-        ),
-        (
-            "fault map=1 addr=raw(1) access=r fixed",
-            1,
-            34,
-            "unexpected `fixed`",
-        ),
-        ("info map=kernel # fine\nreap now", 2, 6, "unexpected `now`"),
-        (
-            "enter map=1 size=pages(1) inherit=sometimes",
-            1,
-            35,
-            "unknown inheritance",
-        ),
-        (&sixty_five_ops, 65, 1, "more than 64"),
-        (
-            "# vm-diff program v2\ncreate-map",
-            1,
-            1,
-            "`v2` is not supported",
-        ),
-        (
-            "reap\n  # vm-diff program vX",
-            2,
-            3,
-            "`vX` is not supported",
-        ),
-    ];
-    for &(text, line, column, fragment) in cases {
-        let error = Program::parse_text(text).expect_err(text);
-        assert_eq!(
-            (error.line, error.column),
-            (line, column),
-            "{text:?}: {error}"
-        );
-        assert!(error.message.contains(fragment), "{text:?}: {error}");
-    }
-}
-
-// ------------------------------------------------------------ resolution
-
-/// One map of the fake state: bounds, and entries with whether each has
 /// an object.
 struct FakeMap {
     bounds: (u64, u64),
@@ -391,7 +81,7 @@ fn small_view() -> FakeView {
 
 fn resolve_text(line: &str, view: &FakeView) -> ResolvedOp {
     let program = Program::parse_text(line).unwrap_or_else(|error| panic!("{line}: {error}"));
-    program.resolve(&program.ops[0], view)
+    program.ops[0].resolve(view)
 }
 
 fn enter(
@@ -402,7 +92,7 @@ fn enter(
     align: u64,
     flags: i32,
 ) -> ResolvedOp {
-    ResolvedOp::Enter {
+    ResolvedOp::Enter(EnterRequest {
         map: MapRef(map),
         object,
         offset: 0,
@@ -410,7 +100,7 @@ fn enter(
         size,
         align,
         flags,
-    }
+    })
 }
 
 fn remove(map: u32, start: u64, end: u64) -> ResolvedOp {
@@ -638,12 +328,12 @@ fn repairs_make_raw_operands_valid_and_invalid_ops_keep_them() {
         );
     }
     let offset_line = "enter map=1 object=1 offset=raw(0x1fff) size=pages(1)";
-    let ResolvedOp::Enter { offset, .. } = resolve_text(offset_line, &view) else {
+    let ResolvedOp::Enter(EnterRequest { offset, .. }) = resolve_text(offset_line, &view) else {
         unreachable!()
     };
     assert_eq!(offset, 0x1000);
     let null_line = "enter map=1 object=none offset=pages(3) size=pages(1)";
-    let ResolvedOp::Enter { offset, .. } = resolve_text(null_line, &view) else {
+    let ResolvedOp::Enter(EnterRequest { offset, .. }) = resolve_text(null_line, &view) else {
         unreachable!()
     };
     assert_eq!(offset, 0, "a null mapping has offset 0");
@@ -685,7 +375,7 @@ fn valid_kernel_removes_take_only_what_the_program_entered() {
 
 /// A random state: a kernel map high in the address space (so that wrapping
 /// repairs matter), up to four user maps of random layouts, up to three objects.
-fn random_view(rng: &mut XorShift) -> FakeView {
+fn random_view(rng: &mut Random) -> FakeView {
     let kernel_start = 0u64.wrapping_sub(0x100_0000);
     let mut maps = vec![random_map(rng, (kernel_start, 0u64.wrapping_sub(0x1000)))];
     for _ in 0..rng.below(5) {
@@ -706,7 +396,7 @@ fn random_view(rng: &mut XorShift) -> FakeView {
     }
 }
 
-fn random_map(rng: &mut XorShift, bounds: (u64, u64)) -> FakeMap {
+fn random_map(rng: &mut Random, bounds: (u64, u64)) -> FakeMap {
     let mut entries = Vec::new();
     let mut next = bounds.0;
     for _ in 0..rng.below(8) {
@@ -720,9 +410,9 @@ fn random_map(rng: &mut XorShift, bounds: (u64, u64)) -> FakeMap {
 
 #[test]
 fn valid_operations_resolve_within_every_precondition() {
-    let mut rng = XorShift(0x5eed_0005);
+    let mut rng = Random::new(0x5eed_0005);
     let (mut valid_count, mut invalid_count, mut invalid_violations, mut skips) = (0, 0, 0, 0);
-    for (_, program) in random_programs(0x5eed_0006) {
+    for (_, program) in random_programs(0x5eed_1006) {
         let view = random_view(&mut rng);
         for op in &program.ops {
             let resolved = op.resolve(&view);
@@ -739,7 +429,7 @@ fn valid_operations_resolve_within_every_precondition() {
             );
             assert_eq!(resolved.kind(), op.kind());
             match resolved {
-                ResolvedOp::Enter { map, object, .. } => {
+                ResolvedOp::Enter(EnterRequest { map, object, .. }) => {
                     assert!(object.is_none() || !map.is_kernel())
                 }
                 ResolvedOp::Fault { map, .. } => assert!(!map.is_kernel()),
@@ -764,41 +454,6 @@ fn valid_operations_resolve_within_every_precondition() {
 }
 
 #[test]
-fn the_swarm_mask_excludes_disabled_kinds() {
-    let mut rng = XorShift(0x5eed_0007);
-    for bits in 1..=KindMask::ALL.bits() {
-        let mask = KindMask::from_bits(bits).unwrap();
-        let mut seen = 0u8;
-        for _ in 0..20 {
-            let mut bytes = rng.bytes(300);
-            bytes.splice(0..0, [CURRENT_VERSION, 0, 0x80 | bits, 0]);
-            let program = Program::decode(&bytes);
-            assert_eq!(program.swarm, mask);
-            for op in &program.ops {
-                assert!(mask.contains(op.kind()), "{op} with mask {bits:#b}");
-                seen |= op.kind().bit();
-            }
-        }
-        assert_eq!(seen, bits, "every enabled kind appears for mask {bits:#b}");
-    }
-}
-
-#[test]
-fn half_of_all_inputs_enable_every_kind() {
-    let mut rng = XorShift(0x5eed_0008);
-    let all = (0..PROGRAM_COUNT)
-        .filter(|_| {
-            let bytes: Vec<u8> = (0..40).map(|_| rng.next() as u8).collect();
-            Program::decode(&bytes).swarm == KindMask::ALL
-        })
-        .count();
-    assert!(
-        (PROGRAM_COUNT * 9 / 20..PROGRAM_COUNT * 11 / 20).contains(&all),
-        "{all} of {PROGRAM_COUNT}"
-    );
-}
-
-#[test]
 fn resolved_operations_print_readably() {
     let cases: &[(ResolvedOp, &str)] = &[
         (
@@ -816,65 +471,4 @@ fn resolved_operations_print_readably() {
     for (resolved, expected) in cases {
         assert_eq!(&resolved.to_string(), expected);
     }
-}
-
-#[test]
-fn the_current_header_and_a_byte_order_mark_are_accepted() {
-    let plain = Program::parse_text("# vm-diff program v1\ncreate-map\nreap\n").unwrap();
-    assert_eq!(plain.ops, vec![Op::CreateMap, Op::Reap]);
-    let with_bom = Program::parse_text("\u{feff}# vm-diff program v1\ncreate-map\nreap\n");
-    assert_eq!(with_bom.unwrap(), plain);
-    let bom_then_op = Program::parse_text("\u{feff}create-map\nreap\n");
-    assert_eq!(bom_then_op.unwrap(), plain);
-    // Printing writes the header the parser accepts.
-    assert_eq!(Program::parse_text(&plain.to_string()).unwrap(), plain);
-}
-
-#[test]
-fn the_arbitrary_impl_decodes_the_same_programs() {
-    use arbitrary::{Arbitrary, Unstructured};
-    for (bytes, program) in random_programs(0x5eed_000a).take(200) {
-        let taken = Program::arbitrary_take_rest(Unstructured::new(&bytes)).unwrap();
-        assert_eq!(taken, program);
-        let mut unstructured = Unstructured::new(&bytes);
-        let nested = Program::arbitrary(&mut unstructured).unwrap();
-        assert!(nested.check_bounds().is_ok());
-    }
-}
-
-#[test]
-fn parsing_mangled_text_never_panics() {
-    let mut rng = XorShift(0x5eed_000b);
-    let alphabet: Vec<char> = "()=,+-#_ \n0x19afrwzü-entry-gap-size".chars().collect();
-    let mut rejected = 0;
-    for (_, program) in random_programs(0x5eed_000c).take(500) {
-        let mut text: Vec<char> = program.to_string().chars().collect();
-        for _ in 0..1 + rng.below(4) {
-            let position = rng.below(text.len() as u64 + 1) as usize;
-            match rng.below(3) {
-                0 if position < text.len() => {
-                    text.remove(position);
-                }
-                _ => text.insert(
-                    position,
-                    alphabet[rng.below(alphabet.len() as u64) as usize],
-                ),
-            }
-        }
-        let mangled: String = text.into_iter().collect();
-        match Program::parse_text(&mangled) {
-            Ok(parsed) => assert!(parsed.check_bounds().is_ok(), "{mangled}"),
-            Err(error) => {
-                assert!(
-                    error.line >= 1 && error.line <= mangled.lines().count(),
-                    "{error}"
-                );
-                rejected += 1;
-            }
-        }
-    }
-    assert!(
-        rejected > 100,
-        "only {rejected} mangled texts were rejected"
-    );
 }

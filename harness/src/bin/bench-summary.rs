@@ -1,0 +1,221 @@
+//! bench-summary: the summary of `scripts/bench`, each figure against its
+//! target (issue 4: on one core, at least 2,000 executions a second with
+//! ASan and 10,000 without, peak memory under 512 MiB, decoding under 2 µs
+//! an operation, the specification model costing at most 15 %).
+//!
+//! Usage: `bench-summary WORK_DIR [--check]`. It reads what scripts/bench
+//! left in WORK_DIR: libFuzzer's logs (`NAME.log`, their `stat::` lines from
+//! `-print_final_stats=1`), bench-overhead's output (`overhead.log`, and
+//! `overhead-corpus.log` when corpus/fuzz exists) and `/usr/bin/time -v`'s
+//! (`overhead.time`). A figure it cannot find prints as `?` and misses its
+//! target. Exit status: 0; 1 with `--check` when a figure misses its target;
+//! 2 for bad arguments.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// How a figure must compare with its limit.
+#[derive(Clone, Copy)]
+enum Target {
+    /// At least the limit.
+    AtLeast(f64),
+    /// Below the limit.
+    Below(f64),
+    /// No target: shown for information.
+    None,
+}
+
+/// One summary row.
+struct Row {
+    label: &'static str,
+    value: Option<f64>,
+    unit: &'static str,
+    target: Target,
+}
+
+impl Row {
+    /// Whether the figure misses its target (a missing figure does).
+    fn misses(&self) -> bool {
+        match (self.target, self.value) {
+            (Target::None, _) => false,
+            (_, None) => true,
+            (Target::AtLeast(limit), Some(value)) => value < limit,
+            (Target::Below(limit), Some(value)) => value >= limit,
+        }
+    }
+
+    fn print(&self) {
+        let value = self.value.map_or("?".to_string(), |value| {
+            if value.fract() == 0.0 {
+                format!("{value:.0}")
+            } else {
+                format!("{value:.3}")
+            }
+        });
+        let target = match self.target {
+            Target::AtLeast(limit) => format!("target >= {limit}"),
+            Target::Below(limit) => format!("target < {limit}"),
+            Target::None => {
+                println!("  {:<34} {value:>10}", self.label);
+                return;
+            }
+        };
+        let verdict = if self.misses() {
+            "MISSES TARGET"
+        } else {
+            "meets target"
+        };
+        println!(
+            "  {:<34} {value:>10} {:<6} ({target}: {verdict})",
+            self.label, self.unit
+        );
+    }
+}
+
+/// The file's text, or empty when it cannot be read (its figures are then
+/// missing).
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_default()
+}
+
+/// The last word of the first line that starts with `prefix`, as a number.
+fn figure_after(text: &str, prefix: &str) -> Option<f64> {
+    text.lines()
+        .find(|line| line.trim_start().starts_with(prefix))
+        .and_then(|line| line.split_whitespace().last())
+        .and_then(|word| word.parse().ok())
+}
+
+/// One of libFuzzer's final statistics (`stat::NAME: VALUE`) in a log.
+fn libfuzzer_stat(work: &Path, run: &str, name: &str) -> Option<f64> {
+    figure_after(
+        &read(&work.join(format!("{run}.log"))),
+        &format!("stat::{name}:"),
+    )
+}
+
+/// `decoding: N ns per operation`.
+fn decoding_ns(text: &str) -> Option<f64> {
+    let line = text.lines().find(|line| line.starts_with("decoding:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() -> ExitCode {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let (work, check) = match arguments.as_slice() {
+        [work] => (PathBuf::from(work), false),
+        [work, flag] if flag == "--check" => (PathBuf::from(work), true),
+        _ => {
+            eprintln!("usage: bench-summary WORK_DIR [--check]");
+            return ExitCode::from(2);
+        }
+    };
+    let exec = |run| libfuzzer_stat(&work, run, "average_exec_per_sec");
+    let rss = |run| libfuzzer_stat(&work, run, "peak_rss_mb");
+    let overhead = read(&work.join("overhead.log"));
+    let overhead_rss_kib = figure_after(
+        &read(&work.join("overhead.time")),
+        "Maximum resident set size (kbytes):",
+    );
+    let mut rows = vec![
+        Row {
+            label: "ASan, default flags, saved corpus",
+            value: exec("asan"),
+            unit: "exec/s",
+            target: Target::AtLeast(2000.0),
+        },
+        Row {
+            label: "ASan tuned, saved corpus",
+            value: exec("asan-tuned"),
+            unit: "exec/s",
+            target: Target::AtLeast(2000.0),
+        },
+        Row {
+            label: "no ASan, saved corpus",
+            value: exec("no-asan"),
+            unit: "exec/s",
+            target: Target::AtLeast(10000.0),
+        },
+        Row {
+            label: "ASan tuned, typical programs",
+            value: exec("asan-tuned-typical"),
+            unit: "exec/s",
+            target: Target::AtLeast(2000.0),
+        },
+        Row {
+            label: "no ASan, typical programs",
+            value: exec("no-asan-typical"),
+            unit: "exec/s",
+            target: Target::AtLeast(10000.0),
+        },
+        Row {
+            label: "peak RSS, libFuzzer, ASan",
+            value: rss("asan"),
+            unit: "MiB",
+            target: Target::Below(512.0),
+        },
+        Row {
+            label: "peak RSS, libFuzzer, ASan tuned",
+            value: rss("asan-tuned"),
+            unit: "MiB",
+            target: Target::Below(512.0),
+        },
+        Row {
+            label: "peak RSS, libFuzzer, no ASan",
+            value: rss("no-asan"),
+            unit: "MiB",
+            target: Target::Below(512.0),
+        },
+        Row {
+            label: "peak RSS, bench-overhead",
+            value: overhead_rss_kib.map(|kib| (kib / 1024.0).floor()),
+            unit: "MiB",
+            target: Target::Below(512.0),
+        },
+        Row {
+            label: "decoding, per operation",
+            value: decoding_ns(&overhead),
+            unit: "ns",
+            target: Target::Below(2000.0),
+        },
+        Row {
+            label: "overhead (a)/(b), random programs",
+            value: figure_after(&overhead, "overhead ratio"),
+            unit: "",
+            target: Target::None,
+        },
+        Row {
+            label: "model cost (a)/(a'), random",
+            value: figure_after(&overhead, "model cost"),
+            unit: "x",
+            target: Target::Below(1.15),
+        },
+    ];
+    let corpus = read(&work.join("overhead-corpus.log"));
+    if !corpus.is_empty() {
+        rows.push(Row {
+            label: "overhead (a)/(b), corpus/fuzz",
+            value: figure_after(&corpus, "overhead ratio"),
+            unit: "",
+            target: Target::None,
+        });
+        rows.push(Row {
+            label: "model cost (a)/(a'), corpus/fuzz",
+            value: figure_after(&corpus, "model cost"),
+            unit: "x",
+            target: Target::Below(1.15),
+        });
+    }
+    println!();
+    println!("== vm-diff benchmark (one core)");
+    for row in &rows {
+        row.print();
+    }
+    println!("  (every ASan build: the fuzz target's own ASan defaults; tuned: --no-trace-compares, as scripts/fuzz;");
+    println!("   saved corpus: corpus/fuzz, about 40 operations a program; typical: about 20)");
+    if check && rows.iter().any(Row::misses) {
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,357 @@
+//! The candidates: every configuration and every operation one step
+//! simpler than a given one, strictly cheaper by `cost.rs`'s measure.
+//! Generating candidates cannot fail.
+
+use std::collections::HashSet;
+
+use super::cost::op_cost;
+use crate::program::{
+    AddrSel, AlignSel, Anchor, EnterArgs, FailureList, KindMask, MachinePreset, MapSel, ObjectSel,
+    Op, OpKind, Program, SizeSel, ValueSel, MAX_ALIGN_SHIFT, MAX_PAGES, PAGE_SIZE, PROT_ALL,
+};
+
+/// Each simpler configuration with its step description.
+pub(super) fn config_candidates(program: &Program) -> Vec<(Program, String)> {
+    let mut candidates = Vec::new();
+    if program.machine != MachinePreset::Normal {
+        let mut candidate = program.clone();
+        candidate.machine = MachinePreset::Normal;
+        candidates.push((candidate, "machine tiny -> normal".to_string()));
+    }
+    if program.swarm != KindMask::ALL {
+        let mut candidate = program.clone();
+        candidate.swarm = KindMask::ALL;
+        candidates.push((candidate, "swarm mask reset to every kind".to_string()));
+    }
+    let plan = &program.fault_plan;
+    for (index, &number) in plan.failing_phys_allocs.iter().enumerate() {
+        let mut candidate = program.clone();
+        candidate.fault_plan.failing_phys_allocs = without(&plan.failing_phys_allocs, index);
+        candidates.push((candidate, format!("dropped `fail phys {number}`")));
+    }
+    for (index, &number) in plan.failing_cache_allocs.iter().enumerate() {
+        let mut candidate = program.clone();
+        candidate.fault_plan.failing_cache_allocs = without(&plan.failing_cache_allocs, index);
+        candidates.push((candidate, format!("dropped `fail cache {number}`")));
+    }
+    candidates
+}
+
+fn without(list: &FailureList, skipped: usize) -> FailureList {
+    let mut kept = FailureList::EMPTY;
+    for (index, &number) in list.iter().enumerate() {
+        if index != skipped {
+            kept.push(number);
+        }
+    }
+    kept
+}
+
+/// The variants of `op` with one field simplified, strictly cheaper than
+/// `op`, cheapest first (ties in the order generated), without repeats.
+pub(super) fn op_variants(op: &Op) -> Vec<Op> {
+    let mut variants = match *op {
+        Op::Enter(args) => enter_variants(&args),
+        Op::Remove {
+            map,
+            start,
+            end,
+            invalid,
+        } => remove_variants(map, start, end, invalid),
+        Op::Fault {
+            map,
+            addr,
+            access,
+            invalid,
+        } => {
+            let mut variants: Vec<Op> = map_variants(map)
+                .map(|map| Op::Fault {
+                    map,
+                    addr,
+                    access,
+                    invalid,
+                })
+                .collect();
+            variants.extend(addr_variants(addr).into_iter().map(|addr| Op::Fault {
+                map,
+                addr,
+                access,
+                invalid,
+            }));
+            if invalid {
+                variants.push(Op::Fault {
+                    map,
+                    addr,
+                    access,
+                    invalid: false,
+                });
+            }
+            variants
+        }
+        Op::Info { map } => map_variants(map).map(|map| Op::Info { map }).collect(),
+        Op::CreateMap | Op::CreateObject | Op::Reap => Vec::new(),
+    };
+    variants.extend(OpKind::ALL.map(simplest_of_kind));
+    let cost = op_cost(op);
+    variants.retain(|variant| op_cost(variant) < cost);
+    let mut seen = HashSet::new();
+    variants.retain(|variant| seen.insert(*variant));
+    variants.sort_by_key(op_cost);
+    variants
+}
+
+/// The simplest operation of each kind: every field at its default, a
+/// remove or fault on the first entry of the first user map.
+fn simplest_of_kind(kind: OpKind) -> Op {
+    let first_entry_start = AddrSel::At(Anchor::EntryStart(0));
+    match kind {
+        OpKind::Reap => Op::Reap,
+        OpKind::Info => Op::Info {
+            map: MapSel::Kernel,
+        },
+        OpKind::CreateObject => Op::CreateObject,
+        OpKind::Enter => Op::Enter(EnterArgs::default()),
+        OpKind::CreateMap => Op::CreateMap,
+        OpKind::Remove => Op::Remove {
+            map: MapSel::User(1),
+            start: first_entry_start,
+            end: AddrSel::At(Anchor::EntryEnd(0)),
+            invalid: false,
+        },
+        OpKind::Fault => Op::Fault {
+            map: MapSel::User(1),
+            addr: first_entry_start,
+            access: 1,
+            invalid: false,
+        },
+    }
+}
+
+fn remove_variants(map: MapSel, start: AddrSel, end: AddrSel, invalid: bool) -> Vec<Op> {
+    let remove = |map, start, end, invalid| Op::Remove {
+        map,
+        start,
+        end,
+        invalid,
+    };
+    let mut variants: Vec<Op> = map_variants(map)
+        .map(|map| remove(map, start, end, invalid))
+        .collect();
+    variants.extend(
+        addr_variants(start)
+            .into_iter()
+            .map(|start| remove(map, start, end, invalid)),
+    );
+    variants.extend(
+        addr_variants(end)
+            .into_iter()
+            .map(|end| remove(map, start, end, invalid)),
+    );
+    if invalid {
+        variants.push(remove(map, start, end, false));
+    }
+    variants
+}
+
+fn enter_variants(args: &EnterArgs) -> Vec<Op> {
+    let mut variants = Vec::new();
+    let mut push = |changed: EnterArgs| variants.push(Op::Enter(changed));
+    map_variants(args.map).for_each(|map| push(EnterArgs { map, ..*args }));
+    for object in object_variants(args.object) {
+        push(EnterArgs { object, ..*args });
+    }
+    for offset in offset_variants(args.offset) {
+        push(EnterArgs { offset, ..*args });
+    }
+    for start in addr_variants(args.start) {
+        push(EnterArgs { start, ..*args });
+    }
+    for size in size_variants(args.size) {
+        push(EnterArgs { size, ..*args });
+    }
+    for align in align_variants(args.align) {
+        push(EnterArgs { align, ..*args });
+    }
+    for prot in prot_variants(args.prot) {
+        push(EnterArgs { prot, ..*args });
+    }
+    for maxprot in prot_variants(args.maxprot) {
+        push(EnterArgs { maxprot, ..*args });
+    }
+    for inherit in toward_zero(args.inherit) {
+        push(EnterArgs { inherit, ..*args });
+    }
+    for advice in toward_zero(args.advice) {
+        push(EnterArgs { advice, ..*args });
+    }
+    push(EnterArgs {
+        fixed: false,
+        ..*args
+    });
+    push(EnterArgs {
+        nomerge: false,
+        ..*args
+    });
+    push(EnterArgs {
+        invalid: false,
+        ..*args
+    });
+    variants
+}
+
+fn map_variants(map: MapSel) -> impl Iterator<Item = MapSel> {
+    let mut variants = vec![MapSel::Kernel];
+    if let MapSel::User(number) = map {
+        variants.extend([MapSel::User(1), MapSel::User(number.saturating_sub(1))]);
+    }
+    variants.into_iter()
+}
+
+fn object_variants(object: ObjectSel) -> Vec<ObjectSel> {
+    match object {
+        ObjectSel::None => Vec::new(),
+        ObjectSel::Nth(index) => vec![
+            ObjectSel::None,
+            ObjectSel::Nth(0),
+            ObjectSel::Nth(index.saturating_sub(1)),
+        ],
+    }
+}
+
+fn toward_zero(value: u8) -> Vec<u8> {
+    vec![0, value.saturating_sub(1)]
+}
+
+/// Toward `rwx`: all of it, or one more permission.
+fn prot_variants(prot: u8) -> Vec<u8> {
+    let mut variants = vec![PROT_ALL];
+    variants.extend([1, 2, 4].map(|bit| (prot | bit) & PROT_ALL));
+    variants
+}
+
+/// Smaller numbers with fewer set bits: zero, page-truncated or -rounded,
+/// the lowest set bit cleared, only the top bit or the top half of the
+/// bits kept, halved.
+fn raw_variants(value: u64) -> Vec<u64> {
+    let page_mask = PAGE_SIZE - 1;
+    let mut variants = vec![0, value & !page_mask];
+    if let Some(rounded) = value.checked_add(page_mask) {
+        variants.push(rounded & !page_mask);
+    }
+    if value != 0 {
+        let bit_length = 64 - value.leading_zeros();
+        let top_half_mask = u64::MAX << (bit_length / 2);
+        variants.extend([
+            value & (value - 1),
+            1 << (bit_length - 1),
+            value & top_half_mask,
+            value >> 1,
+        ]);
+    }
+    variants
+}
+
+/// Page counts toward one page.
+fn pages_variants(pages: u8) -> [u8; 3] {
+    [1, pages / 2, pages.saturating_sub(1)]
+}
+
+/// A raw byte count as whole pages, when it is one the selector can hold.
+fn as_pages(value: u64) -> Option<u8> {
+    let pages = value / PAGE_SIZE;
+    (value % PAGE_SIZE == 0 && pages <= u64::from(MAX_PAGES)).then_some(pages as u8)
+}
+
+fn size_variants(size: SizeSel) -> Vec<SizeSel> {
+    let mut variants = vec![SizeSel::Pages(1)];
+    match size {
+        SizeSel::Pages(pages) => variants.extend(pages_variants(pages).map(SizeSel::Pages)),
+        SizeSel::GapSize(index) => variants.extend([
+            SizeSel::GapSize(0),
+            SizeSel::GapSize(index.saturating_sub(1)),
+        ]),
+        SizeSel::EntrySize(index) => variants.extend([
+            SizeSel::EntrySize(0),
+            SizeSel::EntrySize(index.saturating_sub(1)),
+        ]),
+        SizeSel::Raw(value) => {
+            variants.extend(as_pages(value).map(SizeSel::Pages));
+            variants.extend(raw_variants(value).into_iter().map(SizeSel::Raw));
+        }
+    }
+    variants
+}
+
+fn offset_variants(offset: ValueSel) -> Vec<ValueSel> {
+    let mut variants = vec![ValueSel::Pages(0)];
+    match offset {
+        ValueSel::Pages(pages) => {
+            variants.extend([pages / 2, pages.saturating_sub(1)].map(ValueSel::Pages))
+        }
+        ValueSel::Raw(value) => {
+            variants.extend(as_pages(value).map(ValueSel::Pages));
+            variants.extend(raw_variants(value).into_iter().map(ValueSel::Raw));
+        }
+    }
+    variants
+}
+
+fn align_variants(align: AlignSel) -> Vec<AlignSel> {
+    let mut variants = vec![AlignSel::None, AlignSel::PageShift(0)];
+    match align {
+        AlignSel::None => {}
+        AlignSel::PageShift(shift) => {
+            variants.extend([shift / 2, shift.saturating_sub(1)].map(AlignSel::PageShift))
+        }
+        AlignSel::Raw(value) => {
+            let is_page_power = value.is_power_of_two() && value >= PAGE_SIZE;
+            let shift = value.trailing_zeros().saturating_sub(12);
+            if is_page_power && shift <= u32::from(MAX_ALIGN_SHIFT) {
+                variants.push(AlignSel::PageShift(shift as u8));
+            }
+            variants.extend(raw_variants(value).into_iter().map(AlignSel::Raw));
+        }
+    }
+    variants
+}
+
+fn anchor_variants(anchor: Anchor) -> Vec<Anchor> {
+    let mut variants = vec![Anchor::MapStart, Anchor::MapEnd];
+    let lower = |index: u8| [0, index.saturating_sub(1)];
+    match anchor {
+        Anchor::EntryStart(index) => variants.extend(lower(index).map(Anchor::EntryStart)),
+        Anchor::EntryEnd(index) => {
+            variants.extend(lower(index).map(Anchor::EntryEnd));
+            variants.push(Anchor::EntryStart(index));
+        }
+        Anchor::GapStart(index) => variants.extend(lower(index).map(Anchor::GapStart)),
+        Anchor::GapEnd(index) => {
+            variants.extend(lower(index).map(Anchor::GapEnd));
+            variants.push(Anchor::GapStart(index));
+        }
+        Anchor::MapStart | Anchor::MapEnd => {}
+    }
+    variants
+}
+
+fn addr_variants(addr: AddrSel) -> Vec<AddrSel> {
+    let mut variants = vec![AddrSel::Zero];
+    match addr {
+        AddrSel::Zero => {}
+        AddrSel::At(anchor) => {
+            variants.extend(anchor_variants(anchor).into_iter().map(AddrSel::At))
+        }
+        AddrSel::Near(anchor, delta) => {
+            variants.push(AddrSel::At(anchor));
+            variants.push(AddrSel::Near(anchor, delta / 2));
+            variants.push(AddrSel::Near(anchor, delta - delta.signum()));
+            variants.extend(
+                anchor_variants(anchor)
+                    .into_iter()
+                    .map(|simpler| AddrSel::Near(simpler, delta)),
+            );
+        }
+        AddrSel::Raw(value) => variants.extend(raw_variants(value).into_iter().map(AddrSel::Raw)),
+    }
+    variants
+}

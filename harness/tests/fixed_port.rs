@@ -1,0 +1,129 @@
+//! The proof that the fixed port is right where the C is wrong, by the
+//! specification model alone (no C): on every registered bug's regression
+//! program the fixed port ([`CBugs::FIXED`]) breaks no promise of the
+//! model, and the fixed port with that one bug's switch turned back on (a
+//! mutant that re-breaks the fix) is caught by the model, on the port
+//! alone, under the rule the bug breaks. Also checks that the registry and
+//! the port's switches name each other one to one.
+//!
+//! The reference side of each run is a fixed port too, so that operands
+//! resolve against a correct state and any finding is the mutant's doing.
+
+use harness::corpus;
+use harness::known::{self, REGISTRY};
+use harness::mismatch::Mismatch;
+use harness::program::Program;
+use harness::runner::{Oracles, Runner, Verdict};
+use harness::side::rust::RustSide;
+use sim::MachineConfig;
+use vm_rs::CBugs;
+
+/// Each registered bug, the rule of the specification its mutant breaks,
+/// and the operation (0-based) of its regression program where the model
+/// must catch it.
+const CAUGHT: &[(&str, &str, usize)] = &[
+    ("find-avail-align-past-end", "spec:enter-in-map", 0),
+    (
+        "clip-end-relinks-first-entry-at-tail",
+        "spec:map-entries-well-formed",
+        4,
+    ),
+    ("remove-unaligned-end", "spec:invalid-request-refused", 2),
+    ("enter-hint-ignores-alignment", "spec:enter-aligned", 2),
+    ("remove-leaves-pages-present", "spec:pmap-leaf-unmapped", 4),
+    ("fault-access-none", "spec:invalid-request-refused", 3),
+    (
+        "enter-accepts-undefined-attributes",
+        "spec:invalid-request-refused",
+        1,
+    ),
+    (
+        "remove-takes-kernel-memory",
+        "spec:invalid-request-refused",
+        1,
+    ),
+];
+
+/// The regression program of bug `id`.
+fn regression(id: &str) -> Program {
+    let path = corpus::default_root()
+        .join("regressions")
+        .join(format!("{id}.ops"));
+    corpus::load_file(&path)
+        .unwrap_or_else(|error| panic!("{error}"))
+        .program
+}
+
+/// Runs `program` with a fixed port as reference and a port with `bugs`
+/// under test, judged by the specification alone.
+fn judge_by_the_model(bugs: CBugs, program: &Program) -> Verdict {
+    let config = MachineConfig::normal();
+    let mut runner = Runner::new(
+        RustSide::with_bugs(&config, CBugs::FIXED),
+        RustSide::with_bugs(&config, bugs),
+    );
+    runner.oracles = Oracles::SPECIFICATION;
+    runner.run(program)
+}
+
+#[test]
+fn every_switch_names_exactly_one_registered_bug_and_back() {
+    let switches: Vec<&str> = CBugs::ids().collect();
+    let registered: Vec<&str> = REGISTRY.iter().map(|known| known.switch).collect();
+    assert_eq!(
+        registered, switches,
+        "one entry per switch, in the same order"
+    );
+    for known in REGISTRY {
+        assert_eq!(known.switch, known.id, "a switch is named after its bug");
+        let found = known::by_switch(known.switch).map(|found| found.id);
+        assert_eq!(found, Some(known.id));
+        assert!(!known.fixed_behaviour.is_empty(), "{}", known.id);
+    }
+    assert!(known::by_switch("no-such-bug").is_none());
+}
+
+#[test]
+fn every_registered_bug_has_a_row_here() {
+    let rows: Vec<&str> = CAUGHT.iter().map(|(id, _, _)| *id).collect();
+    let ids: Vec<&str> = REGISTRY.iter().map(|known| known.id).collect();
+    assert_eq!(rows, ids);
+}
+
+#[test]
+fn the_fixed_port_obeys_the_model_on_every_regression() {
+    let mut broken = Vec::new();
+    for known in REGISTRY {
+        let verdict = judge_by_the_model(CBugs::FIXED, &regression(known.id));
+        if !matches!(verdict, Verdict::Equivalent) {
+            broken.push(format!("{}: {verdict:?}", known.id));
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+#[test]
+fn each_switch_alone_reverts_its_fix_and_the_model_catches_it() {
+    let mut escaped = Vec::new();
+    for &(id, rule, op_index) in CAUGHT {
+        let mutant = CBugs::FIXED.with(id, true).expect("a switch of CBugs");
+        match judge_by_the_model(mutant, &regression(id)) {
+            Verdict::Divergence(divergence) => {
+                let found = divergence.mismatch.signature().to_string();
+                let on_the_mutant_alone = matches!(
+                    &divergence.mismatch,
+                    Mismatch::Spec(finding) if finding.c.is_none() && finding.rust.is_some()
+                );
+                if found != rule || divergence.op_index != Some(op_index) || !on_the_mutant_alone {
+                    escaped.push(format!(
+                        "{id}: expected {rule} at operation {op_index} on the mutant alone, \
+                         got {found} at {:?}: {:?}",
+                        divergence.op_index, divergence.mismatch
+                    ));
+                }
+            }
+            other => escaped.push(format!("{id}: not caught ({other:?})")),
+        }
+    }
+    assert!(escaped.is_empty(), "{}", escaped.join("\n"));
+}
