@@ -4,7 +4,6 @@
 //! documents how it reports failure.
 
 pub mod commands;
-pub mod commands_explore;
 pub mod corpus;
 pub mod digest;
 pub mod explore;

@@ -9,7 +9,6 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use harness::commands::{self, ExportOptions};
-use harness::commands_explore;
 use harness::explore::Bounds;
 use harness::program::MachinePreset;
 use harness::shrink::Budget;
@@ -118,7 +117,7 @@ enum Command {
     /// proven, or a finding on a shortest program.
     Explore {
         /// The longest program tried.
-        #[arg(long, default_value_t = harness::commands_explore::CI_DEPTH)]
+        #[arg(long, default_value_t = harness::commands::EXPLORE_CI_DEPTH)]
         depth: usize,
         /// Stop after this many distinct states.
         #[arg(long, default_value_t = 10_000_000)]
@@ -247,8 +246,8 @@ fn main() -> ExitCode {
                 max_states: *max_states,
                 max_transitions: *max_transitions,
             };
-            let scope = commands_explore::scope(preset, *maps, *objects);
-            commands_explore::explore(&scope, bounds, finding_out, &mut out, &mut log)
+            let scope = commands::explore_scope(preset, *maps, *objects);
+            commands::explore(&scope, bounds, finding_out, &mut out, &mut log)
         }
         Command::Seeds { output, corpus } => {
             let corpus = corpus.clone().unwrap_or_else(commands::find_corpus_dir);

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use crate::commands::{self, EXIT_BAD_INPUT, EXIT_FINDING, EXIT_OK};
+use super::{new_runner, EXIT_BAD_INPUT, EXIT_FINDING, EXIT_OK};
 use crate::explore::{self, preset_name, Alphabet, Bounds, End, Progress, Scope};
 use crate::program::MachinePreset;
 
@@ -23,7 +23,7 @@ const VM_DIFF: &str = if cfg!(feature = "canary") {
 };
 
 /// The bound CI proves (`scripts/explore`): about a minute on one core.
-pub const CI_DEPTH: usize = 4;
+pub const EXPLORE_CI_DEPTH: usize = 4;
 
 /// `vm-diff explore`: explores `scope` within `bounds` with the C and the
 /// port; a finding's program goes to `finding_out`.
@@ -34,7 +34,7 @@ pub fn explore(
     out: &mut dyn Write,
     log: &mut dyn Write,
 ) -> io::Result<i32> {
-    let mut runner = commands::new_runner();
+    let mut runner = new_runner();
     let started = Instant::now();
     let mut last_line = 0;
     let mut report_progress = |progress: Progress| {
@@ -85,7 +85,7 @@ pub fn explore(
 
 /// The scope of `vm-diff explore`: the standard alphabet on `machine`,
 /// with at most `user_maps` user maps and `objects` objects.
-pub fn scope(machine: MachinePreset, user_maps: u32, objects: u32) -> Scope {
+pub fn explore_scope(machine: MachinePreset, user_maps: u32, objects: u32) -> Scope {
     Scope {
         machine,
         alphabet: Alphabet {
