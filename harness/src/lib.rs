@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod corpus;
 pub mod digest;
+pub mod explore;
 pub mod fuzz;
 pub mod invariants;
 pub mod known;

@@ -244,6 +244,13 @@ impl<C: Side, R: Side> Runner<C, R> {
         }
     }
 
+    /// The kernel-map ranges the program last run entered and had not
+    /// removed at its end (operand resolution depends on them, so the
+    /// explorer counts them in a state's identity).
+    pub fn kernel_ranges_of_program(&self) -> &[(u64, u64)] {
+        &self.kernel_ranges_of_program
+    }
+
     /// Plays `program` on both sides and judges it.
     ///
     /// For speed, after each operation only the maps it can touch (the

@@ -147,6 +147,15 @@ impl FrameAllocator {
         self.holds_table[frame as usize] = true;
     }
 
+    /// Feeds `state` what decides the frames handed out next: the stack of
+    /// freed frames and the watermark (the frames handed out follow from
+    /// them, and which hold tables from the page tables).
+    pub(crate) fn hash_future<H: core::hash::Hasher>(&self, state: &mut H) {
+        use core::hash::Hash;
+        self.freed.hash(state);
+        self.watermark.hash(state);
+    }
+
     /// Whether `frame` is a frame number and currently handed out.
     pub(crate) fn is_allocated(&self, frame: u64) -> bool {
         usize::try_from(frame)

@@ -7,6 +7,7 @@
 //! described in the crate documentation.
 
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 use vm_rs::env::{
     CacheId, EmptySlab, Environment, NoPageForPageTable, ObjectId, PhysAddr, PmapId, SlabBackEnd,
     SlabTake,
@@ -264,6 +265,41 @@ impl Machine {
         self.pmaps
             .get(pmap.0 as usize)
             .map_or(0, |pmap| pmap.digest)
+    }
+
+    /// Feeds `state` everything that decides what the machine does next,
+    /// for the explorer's state identity (two machines that feed the same
+    /// values behave alike from here on): the frame allocator's order, every
+    /// pmap's tables (root, digest and leaves), the kernel's table limit,
+    /// every slab with its free objects in order, every object's page
+    /// cache, the number of violations, and the fault plan with its
+    /// counters when it has failures to come. The trace and the console
+    /// are left out: they only grow, and nothing reads them back.
+    pub fn hash_future<H: Hasher>(&self, state: &mut H) {
+        self.frames.hash_future(state);
+        (self.pmaps.len(), self.caches.len(), self.objects.len()).hash(state);
+        for pmap in &self.pmaps {
+            (pmap.root, pmap.digest).hash(state);
+            pmap.leaves.hash(state);
+        }
+        self.klimit.hash(state);
+        for cache in &self.caches {
+            (cache.back_end, cache.just_grown, cache.slabs.len()).hash(state);
+            for slab in &cache.slabs {
+                slab.hash_future(state);
+            }
+        }
+        for object in &self.objects {
+            object.pages.hash(state);
+        }
+        self.violations.len().hash(state);
+        // Without planned failures the counters decide nothing; with them,
+        // they say which allocation fails next.
+        if !self.plan.failing_phys_allocs.is_empty() || !self.plan.failing_cache_allocs.is_empty() {
+            self.plan.failing_phys_allocs.hash(state);
+            self.plan.failing_cache_allocs.hash(state);
+            (self.phys_alloc_count, self.cache_alloc_count).hash(state);
+        }
     }
 
     /// Whether `pa` is a frame currently handed out (page tables included).

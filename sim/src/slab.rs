@@ -89,6 +89,14 @@ pub(crate) struct Slab {
 }
 
 impl Slab {
+    /// Feeds `state` the slab's place and its free objects in the order
+    /// they will be handed out (which are in use follows from them).
+    pub(crate) fn hash_future<H: core::hash::Hasher>(&self, state: &mut H) {
+        use core::hash::Hash;
+        self.va.hash(state);
+        self.free.hash(state);
+    }
+
     /// Objects currently handed out.
     pub(crate) fn in_use(&self) -> usize {
         self.allocated.len() - self.free.len()

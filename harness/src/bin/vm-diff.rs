@@ -9,6 +9,8 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use harness::commands::{self, ExportOptions};
+use harness::explore::Bounds;
+use harness::program::MachinePreset;
 use harness::shrink::Budget;
 
 /// `--version`: which build this is. The canary build (feature `canary`,
@@ -109,6 +111,33 @@ enum Command {
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
+    /// Explore every state within --depth operations of a finite alphabet
+    /// (breadth first, equal states once), all oracles after every step;
+    /// prints distinct states and transitions per depth and the bound
+    /// proven, or a finding on a shortest program.
+    Explore {
+        /// The longest program tried.
+        #[arg(long, default_value_t = harness::commands::EXPLORE_CI_DEPTH)]
+        depth: usize,
+        /// Stop after this many distinct states.
+        #[arg(long, default_value_t = 10_000_000)]
+        max_states: u64,
+        /// Stop after this many transitions (programs run).
+        #[arg(long, default_value_t = 100_000_000)]
+        max_transitions: u64,
+        /// The machine preset: tiny or normal.
+        #[arg(long, default_value = "tiny", value_parser = ["tiny", "normal"])]
+        machine: String,
+        /// The most user maps the alphabet creates.
+        #[arg(long, default_value_t = 2)]
+        maps: u32,
+        /// The most objects the alphabet creates.
+        #[arg(long, default_value_t = 1)]
+        objects: u32,
+        /// Where a finding's program is written (text).
+        #[arg(long, default_value = "explore-finding.ops")]
+        finding_out: PathBuf,
+    },
     /// Write the corpus's readable programs (seeds and regressions) as
     /// binary inputs named by their SHA-1, for a fuzzer to start from.
     Seeds {
@@ -198,6 +227,27 @@ fn main() -> ExitCode {
                 corpus_dir: corpus.clone(),
             };
             commands::export(file, &options, &mut out, &mut log)
+        }
+        Command::Explore {
+            depth,
+            max_states,
+            max_transitions,
+            machine,
+            maps,
+            objects,
+            finding_out,
+        } => {
+            let preset = match machine.as_str() {
+                "normal" => MachinePreset::Normal,
+                _ => MachinePreset::Tiny,
+            };
+            let bounds = Bounds {
+                depth: *depth,
+                max_states: *max_states,
+                max_transitions: *max_transitions,
+            };
+            let scope = commands::explore_scope(preset, *maps, *objects);
+            commands::explore(&scope, bounds, finding_out, &mut out, &mut log)
         }
         Command::Seeds { output, corpus } => {
             let corpus = corpus.clone().unwrap_or_else(commands::find_corpus_dir);

@@ -1,7 +1,8 @@
 //! The commands of the `vm-diff` command line, as library functions so that
 //! tests can call them, one subcommand a file (as cargo-fuzz lays out its
 //! own): `replay` (and `replay --json`), `show`, `encode`, `seeds`,
-//! `migrate`, and the triage commands `shrink`, `export` and `render`. Each
+//! `migrate`, `explore`, and the triage commands `shrink`, `export` and
+//! `render`. Each
 //! returns the process exit code (0: as expected, 1: a finding or an unmet
 //! expectation, or for the triage commands an input that is not a finding,
 //! 2: an input that cannot be read or an output that cannot be written) and
@@ -20,6 +21,7 @@ use sim::MachineConfig;
 
 mod digest;
 mod encode;
+mod explore;
 mod export;
 mod json;
 mod migrate;
@@ -31,6 +33,7 @@ mod shrink;
 
 pub use digest::digest;
 pub use encode::encode;
+pub use explore::{explore, explore_scope, EXPLORE_CI_DEPTH};
 pub use export::{export, find_corpus_dir, regression_text, ExportOptions};
 pub use migrate::migrate;
 pub use render::{mark_of, render};

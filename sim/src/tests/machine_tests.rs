@@ -1,4 +1,4 @@
-//! The machine as a whole: the presets' bounds, reset against a fresh machine, and a set-up-like sequence on both presets.
+//! The machine as a whole: the presets' bounds, reset against a fresh machine, a set-up-like sequence on both presets, and the hash of what decides its future.
 
 use super::*;
 
@@ -140,5 +140,57 @@ fn both_presets_survive_a_setup_like_sequence() {
         );
         let left = exhaust(&mut machine);
         assert!(left >= 15, "{config:?} leaves {left} frames");
+    }
+}
+
+fn future_hash(machine: &Machine) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    machine.hash_future(&mut hasher);
+    std::hash::Hasher::finish(&hasher)
+}
+
+/// Takes two frames and frees them in the given order (`true`: the first
+/// one taken is freed first); optionally prints on the console.
+fn take_two_and_free(first_taken_first: bool, print: bool) -> Machine {
+    let mut machine = normal();
+    let (a, b) = (
+        machine.phys_alloc(0).unwrap(),
+        machine.phys_alloc(0).unwrap(),
+    );
+    let order = if first_taken_first { [a, b] } else { [b, a] };
+    for frame in order {
+        machine.phys_free(frame, 0);
+    }
+    if print {
+        machine.console("hello\n");
+    }
+    machine
+}
+
+#[test]
+fn the_future_hash_tells_machines_apart_exactly_when_they_behave_differently() {
+    // (first machine, second machine, same future)
+    let cases = [
+        // the order freed frames come back in decides the next frames
+        (
+            take_two_and_free(true, false),
+            take_two_and_free(false, false),
+            false,
+        ),
+        // the console only grows: nothing reads it back
+        (
+            take_two_and_free(true, false),
+            take_two_and_free(true, true),
+            true,
+        ),
+        (take_two_and_free(true, false), normal(), false),
+        (normal(), normal(), true),
+    ];
+    for (index, (first, second, same)) in cases.iter().enumerate() {
+        assert_eq!(
+            future_hash(first) == future_hash(second),
+            *same,
+            "case {index}"
+        );
     }
 }
