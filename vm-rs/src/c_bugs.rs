@@ -85,9 +85,10 @@ pub struct CBugs {
     /// [`Precondition::RequestInheritanceDefined`](crate::Precondition::RequestInheritanceDefined)
     /// and an advice above `VM_ADV_DONTNEED` (4) with
     /// [`Precondition::RequestAdviceDefined`](crate::Precondition::RequestAdviceDefined)
-    /// once the C's request checks passed and a place was found, just before
-    /// the C would act (where the C fails the request, the fixed port does
-    /// the same). Why: an enter's attributes must be
+    /// once the C's checks passed (the last is `vm_map_try_merge`'s
+    /// assertion that `VM_MAP_NOMERGE` is clear) and a place was found, just
+    /// before the C would act (where the C refuses or fails the request,
+    /// the fixed port does the same). Why: an enter's attributes must be
     /// defined values (`spec:invalid-request-refused`).
     pub enter_accepts_undefined_attributes: bool,
     /// `remove-takes-kernel-memory`. `vm_map_remove` on the kernel map

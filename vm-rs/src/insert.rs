@@ -108,6 +108,12 @@ impl Vm {
         if request.flags & VM_MAP_NOMERGE != 0 {
             return Err(Precondition::MergeWithNoMerge.into());
         }
+        // The last of the C's checks has passed: from here the C acts on the
+        // request. The fixed port refuses undefined attributes here, so that
+        // wherever the C refuses or fails the request first, it does too.
+        if !self.bugs.enter_accepts_undefined_attributes {
+            request.check_attributes_defined()?;
+        }
         let merged = match request.next {
             None => match self.maps[map].last() {
                 None => None,

@@ -67,10 +67,11 @@ impl Request {
     }
 
     /// The fixed port's check of the attributes the C never looks at
-    /// ([`crate::CBugs::enter_accepts_undefined_attributes`]). `vm_map_enter`
-    /// makes it once the C's own checks passed and a place was found, just
-    /// before the C would act on the request: wherever the C refuses or
-    /// fails the request, the fixed port does the same.
+    /// ([`crate::CBugs::enter_accepts_undefined_attributes`]). The insert of
+    /// `vm_map_enter` makes it once the C's own checks passed (the last is
+    /// `vm_map_try_merge`'s assertion) and a place was found, just before
+    /// the C would act on the request: wherever the C refuses or fails the
+    /// request, the fixed port does the same.
     pub(crate) fn check_attributes_defined(&self) -> Result<(), Precondition> {
         let flags = MapFlags::from_raw(self.flags);
         let (inheritance, advice) = (flags.inheritance.raw(), flags.advice.raw());

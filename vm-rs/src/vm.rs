@@ -270,9 +270,6 @@ impl Vm {
             }
             Err(failure) => return Err(failure),
         }
-        if !self.bugs.enter_accepts_undefined_attributes {
-            request.check_attributes_defined()?;
-        }
         self.insert(env, map, None, &request)?;
         Ok(request.start)
     }
