@@ -125,7 +125,7 @@ pub fn run_input(bytes: &[u8]) {
 }
 
 /// Prints `vm-diff: run ended: <the status line's counters>` on stderr when
-/// the process exits through `exit` (libFuzzer's `-max_total_time` and
+/// a process that ran programs exits through `exit` (libFuzzer's `-max_total_time` and
 /// `-runs` do; a finding aborts and prints its report instead, and an
 /// interrupt skips exit handlers). Call it once, before fuzzing.
 pub fn print_summary_at_exit() {
@@ -133,8 +133,12 @@ pub fn print_summary_at_exit() {
         fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
     }
     extern "C" fn print_summary() {
+        // A process that ran no program (libFuzzer's fork-mode parent,
+        // which only hands inputs to its jobs) has nothing to sum up.
         let stats = LAST_STATS.lock().ok().and_then(|last| last.clone());
-        eprintln!("{}", summary_line(&stats.unwrap_or_default()));
+        if let Some(stats) = stats.filter(|stats| stats.programs > 0) {
+            eprintln!("{}", summary_line(&stats));
+        }
     }
     // SAFETY: `atexit` only stores the function pointer; the function
     // neither unwinds nor touches thread locals.

@@ -28,6 +28,15 @@ impl Display for Divergence {
         )?;
         writeln!(f)?;
         self.write_program(f)?;
+        if let Some((known, op_index)) = self.retired_at {
+            let place = op_index.map_or("setup".to_string(), |index| format!("operation {index}"));
+            writeln!(
+                f,
+                "fixed mode: the C showed the known bug {} at {place} and was retired; \
+                 from there the fixed port ran alone, judged by its invariants and the specification",
+                known.id
+            )?;
+        }
         self.write_outcomes(f)?;
         writeln!(f)?;
         match &self.mismatch {

@@ -323,7 +323,12 @@ impl<C: Side, R: Side> Runner<C, R> {
             let deep = deep_every_step || index + 1 == program.ops.len();
             match self.judge(step, deep) {
                 Judgement::Pass => {}
-                Judgement::Retire(divergence) => self.retired = Some((divergence, Some(index))),
+                Judgement::Retire(divergence) => {
+                    self.retired = Some((divergence, Some(index)));
+                    // From here operands resolve against the port: read its
+                    // whole state now, not the C's of this step.
+                    self.refresh_maps(None);
+                }
                 Judgement::Verdict(verdict) => return verdict,
             }
             if terminal {

@@ -168,3 +168,40 @@ fn in_fixed_mode_against_the_c_each_fix_is_recognised_and_each_re_break_is_a_fin
         }
     }
 }
+
+#[test]
+fn a_finding_after_the_c_was_retired_says_so_and_judges_the_port_alone() {
+    // The C shows the hint bug at operation 2 and is retired; the port
+    // under test (fixed but for remove-leaves-pages-present) then leaves a
+    // faulted page present after its remove, which only the specification,
+    // on the port alone, can see.
+    let text = "mode fixed\ncreate-map\ncreate-object\n\
+                enter map=1 object=0 start=raw(0x1000) size=pages(1) align=pages(2)\n\
+                fault map=1 addr=entry-start(0) access=rw\n\
+                remove map=1 start=entry-start(0) end=entry-end(0)\n";
+    let program = Program::parse_text(text).expect("the program parses");
+    let bugs = CBugs::FIXED
+        .with("remove-leaves-pages-present", true)
+        .expect("the switch exists");
+    let config = MachineConfig::normal();
+    let mut runner = Runner::new(CSide::new(), RustSide::with_bugs(&config, bugs));
+    let Verdict::Divergence(divergence) = runner.run(&program) else {
+        panic!("the re-broken fix after the C's retirement was not a finding");
+    };
+    assert_eq!(divergence.op_index, Some(4));
+    assert_eq!(
+        divergence.mismatch.signature().to_string(),
+        "spec:pmap-leaf-unmapped"
+    );
+    let (known, retired_at) = divergence.retired_at.expect("the C was retired");
+    assert_eq!(
+        (known.id, retired_at),
+        ("enter-hint-ignores-alignment", Some(2))
+    );
+    let report = divergence.to_string();
+    assert!(
+        report.contains("the C showed the known bug enter-hint-ignores-alignment at operation 2"),
+        "{report}"
+    );
+    assert!(report.contains("C    -> retired"), "{report}");
+}
