@@ -101,6 +101,62 @@ fn decoding_ns(text: &str) -> Option<f64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// The share of a run's programs that went on past a bug of the C (fixed
+/// mode), from its summary line (`vm-diff: run ended: N programs, ...;
+/// fixed port past a bug of the C M; ...`).
+fn continued_share(work: &Path, run: &str) -> Option<f64> {
+    let text = read(&work.join(format!("{run}.log")));
+    let line = text.lines().rev().find(|line| line.contains("run ended:"))?;
+    let after = |marker: &str| -> Option<f64> {
+        let rest = &line[line.find(marker)? + marker.len()..];
+        rest.split(|c: char| !c.is_ascii_digit()).find(|word| !word.is_empty())?.parse().ok()
+    };
+    let programs = after("run ended: ")?;
+    let continued = after("fixed port past a bug of the C ")?;
+    (programs > 0.0).then(|| 100.0 * continued / programs)
+}
+
+/// The rows of each mode alone and of the model's cost in fuzzing.
+fn mode_rows(work: &Path) -> Vec<Row> {
+    let exec = |run: &str| libfuzzer_stat(work, run, "average_exec_per_sec");
+    let cost = match (exec("asan-tuned-no-model"), exec("asan-tuned")) {
+        (Some(without), Some(with)) if with > 0.0 => Some(without / with),
+        _ => None,
+    };
+    vec![
+        Row {
+            label: "ASan tuned, no model",
+            value: exec("asan-tuned-no-model"),
+            unit: "exec/s",
+            target: Target::None,
+        },
+        Row {
+            label: "model cost, ASan tuned fuzzing",
+            value: cost,
+            unit: "x",
+            target: Target::Below(1.15),
+        },
+        Row {
+            label: "ASan tuned, bug-for-bug mode",
+            value: exec("asan-tuned-bug-for-bug"),
+            unit: "exec/s",
+            target: Target::None,
+        },
+        Row {
+            label: "ASan tuned, fixed mode",
+            value: exec("asan-tuned-fixed"),
+            unit: "exec/s",
+            target: Target::None,
+        },
+        Row {
+            label: "fixed mode: past a bug of the C",
+            value: continued_share(work, "asan-tuned-fixed"),
+            unit: "%",
+            target: Target::None,
+        },
+    ]
+}
+
 fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let (work, check) = match arguments.as_slice() {
@@ -207,6 +263,7 @@ fn main() -> ExitCode {
             target: Target::Below(1.15),
         });
     }
+    rows.extend(mode_rows(&work));
     println!();
     println!("== vm-diff benchmark (one core)");
     for row in &rows {
