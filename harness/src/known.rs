@@ -103,8 +103,18 @@ impl<'a> CEvidence<'a> {
 /// The panic of `pmap_kgrow` when no page is left for a table.
 const KGROW_PANIC: &str = "pmap: no page available to grow kernel space";
 
-/// The panic of `vm_map_entry_create` when its cache has no object.
-const ENTRY_PANIC: &str = "vm_map: can't create map entry";
+/// The panics of creating a map entry: its cache has no object, or (in the
+/// kernel map) the kentry cache's new slab finds no page or no room.
+const ENTRY_PANICS: [&str; 3] = [
+    "vm_map: can't create map entry",
+    "vm_map: no physical page for kentry cache",
+    "vm_map: kentry area exhausted",
+];
+
+/// Whether the C stopped while creating a map entry (acting on the request).
+fn stopped_creating_an_entry(c: &Outcome) -> bool {
+    matches!(c, Outcome::Fatal(message) if ENTRY_PANICS.contains(&message.as_str()))
+}
 
 /// Every registered divergence.
 pub static REGISTRY: &[KnownDivergence] = &[
@@ -141,7 +151,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
             // answered otherwise and kept every promise. An unaligned hint
             // is the hint's bug instead.
             let hint_is_aligned = enter.start % align == 0;
-            let stopped = hint_is_aligned && *c == Outcome::Fatal(ENTRY_PANIC.into());
+            let stopped = hint_is_aligned && stopped_creating_an_entry(c);
             let wrapped_end = *c == Outcome::Precondition("entry->start < entry->end".into())
                 && evidence.rule() == Some(Rule::ValidRequestAccepted);
             outside || wrapped_end || stopped
@@ -222,7 +232,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
                             && entry.end >= start.wrapping_add(enter.size)
                     })
                 });
-            let stopped_creating = *c == Outcome::Fatal(ENTRY_PANIC.into());
+            let stopped_creating = stopped_creating_an_entry(c);
             unaligned_hint && (returned || linked_then_stopped || stopped_creating)
         },
     },
@@ -309,10 +319,16 @@ pub static REGISTRY: &[KnownDivergence] = &[
         fixed_behaviour: "refuses a kernel-map remove that meets a static entry or a live \
             kernel allocation (Precondition::RemoveKernelOwned, after the C's range checks)",
         shows: |op, c, evidence| {
-            matches!(op, Some(ResolvedOp::Remove { map, .. }) if map.is_kernel())
-                && *c == Outcome::Ok(None)
+            let kernel_remove =
+                matches!(op, Some(ResolvedOp::Remove { map, .. }) if map.is_kernel());
+            let took_it = *c == Outcome::Ok(None)
                 && (evidence.invariant == Some(Invariant::MachineUse)
-                    || evidence.accepted_one_of(&[Invalid::RemoveKernelOwned]))
+                    || evidence.accepted_one_of(&[Invalid::RemoveKernelOwned]));
+            // Or the C began to take it (a clip) and stopped creating the
+            // entry the clip needs: only the fixed mode asks, and there a
+            // fixed port that clips the same way would have stopped alike,
+            // so it refused the range as the kernel's own.
+            kernel_remove && (took_it || stopped_creating_an_entry(c))
         },
     },
 ];

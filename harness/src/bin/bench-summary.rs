@@ -106,10 +106,16 @@ fn decoding_ns(text: &str) -> Option<f64> {
 /// fixed port past a bug of the C M; ...`).
 fn continued_share(work: &Path, run: &str) -> Option<f64> {
     let text = read(&work.join(format!("{run}.log")));
-    let line = text.lines().rev().find(|line| line.contains("run ended:"))?;
+    let line = text
+        .lines()
+        .rev()
+        .find(|line| line.contains("run ended:"))?;
     let after = |marker: &str| -> Option<f64> {
         let rest = &line[line.find(marker)? + marker.len()..];
-        rest.split(|c: char| !c.is_ascii_digit()).find(|word| !word.is_empty())?.parse().ok()
+        rest.split(|c: char| !c.is_ascii_digit())
+            .find(|word| !word.is_empty())?
+            .parse()
+            .ok()
     };
     let programs = after("run ended: ")?;
     let continued = after("fixed port past a bug of the C ")?;
