@@ -19,7 +19,7 @@
 use std::cell::RefCell;
 use std::sync::Mutex;
 
-use crate::program::{OpKind, Program};
+use crate::program::{MachinePreset, OpKind, Program};
 use crate::runner::{Oracles, RunStats, Runner, Verdict};
 use crate::side::{c::CSide, rust::RustSide};
 use sim::MachineConfig;
@@ -113,20 +113,27 @@ fn warm_up(runner: &mut Runner<CSide, RustSide>) {
         bytes[1] = if index % 2 == 0 { 0 } else { 3 };
         let _ = runner.run(&Program::decode(&bytes));
     }
-    settle(runner);
+    let tiny = Program::decode(&[0, 3]);
+    settle(runner, &tiny);
     runner.stats = RunStats::default();
 }
 
 /// Brings both sides back to the state every input starts from: the empty
-/// program on the normal machine. Called after each input, so that the
-/// work of undoing an input (resets proportional to what it touched, the
-/// switch back from the tiny machine, buffers shrinking to one map) is done
-/// by that input and not by whichever input comes next: with AFL++'s
-/// persistent mode, the coverage of an input then no longer depends on the
-/// one before it. Neither the counters nor the step log see it.
-fn settle(runner: &mut Runner<CSide, RustSide>) {
+/// program on each machine `program` used (the sides keep the other
+/// preset's machine aside until a program asks for it again), ending on the
+/// normal machine. Called after each input, so that the work of undoing an
+/// input (resets proportional to what it touched, the switch back from the
+/// tiny machine, buffers shrinking to one map) is done by that input and
+/// not by whichever input comes next: with AFL++'s persistent mode, the
+/// coverage of an input then no longer depends on the ones before it.
+/// Neither the counters nor the step log see it.
+fn settle(runner: &mut Runner<CSide, RustSide>, program: &Program) {
     let stats = std::mem::take(&mut runner.stats);
     let log = runner.log.take();
+    if program.machine == MachinePreset::Tiny {
+        // Version 0, the tiny machine (see the codec), no operations.
+        let _ = runner.run(&Program::decode(&[0, 3]));
+    }
     let _ = runner.run(&Program::decode(&[]));
     runner.log = log;
     runner.stats = stats;
@@ -169,7 +176,7 @@ pub fn run_input(bytes: &[u8]) {
         let runner = &mut fuzz.runner;
         let known_before = runner.stats.known_first_seen.len();
         let verdict = runner.run(&program);
-        settle(runner);
+        settle(runner, &program);
         if fuzz.quiet {
             runner.stats = RunStats::default();
             return verdict;
