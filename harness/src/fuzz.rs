@@ -130,6 +130,9 @@ fn warm_up(runner: &mut Runner<CSide, RustSide>) {
 fn settle(runner: &mut Runner<CSide, RustSide>, program: &Program) {
     let stats = std::mem::take(&mut runner.stats);
     let log = runner.log.take();
+    // The machines bring their own buffers back to fixed capacities when
+    // reset (sim's `reset_buffer`); the runner's are dropped.
+    runner.release_buffers();
     if program.machine == MachinePreset::Tiny {
         // Version 0, the tiny machine (see the codec), no operations.
         let _ = runner.run(&Program::decode(&[0, 3]));
