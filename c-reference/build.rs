@@ -4,9 +4,11 @@
 //! error.
 //!
 //! The compiler and instrumentation follow how the crate is being built:
-//! under cargo-fuzz (`--cfg fuzzing`) the C is compiled by clang with
-//! libFuzzer's coverage instrumentation (and AddressSanitizer when the Rust
-//! side uses it), so that libFuzzer sees the C's edges and comparisons;
+//! under cargo-fuzz (`--cfg fuzzing`) the C is compiled by clang (or the
+//! compiler `CC` names, with `CFLAGS` appended: how OSS-Fuzz and
+//! ClusterFuzzLite pass their compiler and flags) with libFuzzer's coverage
+//! instrumentation (and AddressSanitizer when the Rust side uses it), so
+//! that libFuzzer sees the C's edges and comparisons;
 //! under cargo-afl it is compiled by clang with the sanitizer-coverage
 //! callbacks that AFL++'s runtime (linked by cargo-afl) consumes, so that
 //! AFL++ sees the C's edges; otherwise the default C compiler is used. A
@@ -109,6 +111,8 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=x15");
     println!("cargo:rerun-if-changed=csrc");
+    // Read below for cargo-fuzz builds (the cc crate reports CFLAGS itself).
+    println!("cargo:rerun-if-env-changed=CC");
 
     let mut build = cc::Build::new();
     build
@@ -124,8 +128,16 @@ fn main() {
         Instrumentation::Plain => {}
         Instrumentation::LibFuzzer { address_sanitizer } => {
             // libFuzzer only understands clang's instrumentation (GCC's
-            // trace-pc is rejected), whatever CC says.
-            build.compiler("clang").flag("-fsanitize=fuzzer-no-link");
+            // trace-pc is rejected): clang, unless CC names a compiler, as
+            // OSS-Fuzz and ClusterFuzzLite do (their clang). The cc crate
+            // appends CFLAGS from the environment after its own flags, so
+            // their sanitizer, coverage and optimisation flags reach the C
+            // as given; the flags below repeat what they ask for, which
+            // clang accepts.
+            if env::var_os("CC").is_none_or(|cc| cc.is_empty()) {
+                build.compiler("clang");
+            }
+            build.flag("-fsanitize=fuzzer-no-link");
             if address_sanitizer {
                 build.flag("-fsanitize=address");
             }

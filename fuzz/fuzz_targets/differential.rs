@@ -3,13 +3,17 @@
 //!
 //! What the target can set for itself is set here rather than in a script,
 //! so that plain `cargo fuzz run differential` gets it: ASan's defaults
-//! (below) and the summary line when the run ends. Comparison tracing of
+//! (below), the summary line when the run ends, and the runner's warm-up
+//! before the first input. Comparison tracing of
 //! the Rust code (`--no-trace-compares`) is a build flag of cargo-fuzz and
 //! stays with `scripts/fuzz`.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(
-    init: harness::fuzz::print_summary_at_exit(),
+    init: {
+        harness::fuzz::print_summary_at_exit();
+        harness::fuzz::prepare();
+    },
     |bytes: &[u8]| harness::fuzz::run_input(bytes)
 );
 

@@ -9,14 +9,20 @@
 //! [`STATUS_INTERVAL_PROGRAMS`]), and [`print_summary_at_exit`] adds one
 //! when the process exits normally (libFuzzer's `-max_total_time`, `-runs`).
 //! Panicking is how a finding is reported: the fuzzer keeps the input.
+//!
+//! Coverage must follow from the input alone (AFL++ re-runs inputs in one
+//! persistent process and calls every edge that differs unstable), so the
+//! runner is warmed up before the first input ([`prepare`]), every input
+//! cleans up after itself ([`settle`]), and under AFL++ nothing is printed
+//! or counted across inputs.
 
 use std::cell::RefCell;
 use std::sync::Mutex;
 
-use crate::program::{OpKind, PortMode, Program};
-use crate::runner::{Oracles, RunStats, Runner, Verdict};
-use crate::side::{c::CSide, rust::RustSide};
-use sim::MachineConfig;
+use crate::program::{MachinePreset, OpKind, PortMode, Program};
+use crate::runner::{machine_config, Oracles, RunStats, Runner, Verdict};
+use crate::side::{c::CSide, rust::RustSide, Side};
+use sim::{FaultPlan, MachineConfig};
 
 /// How often the status line is printed once the run is under way, in
 /// programs.
@@ -80,10 +86,105 @@ static FORCED_MODE: std::sync::LazyLock<Option<PortMode>> = std::sync::LazyLock:
 /// locals are gone by the time exit handlers run.
 static LAST_STATS: Mutex<Option<RunStats>> = Mutex::new(None);
 
+/// The fuzzing thread's runner and how it reports.
+struct FuzzRunner {
+    runner: Runner<CSide, RustSide>,
+    /// Under AFL++ (`__AFL_SHM_ID` set): no status lines, sightings or
+    /// summary, and the counters start from zero for every input. afl-fuzz
+    /// discards the target's stderr, and output printed only now and then
+    /// (every 100,000 programs, a first sighting) would make the edges of
+    /// its code unstable whenever AFL++ happens to be re-running an input.
+    quiet: bool,
+}
+
 thread_local! {
-    /// The fuzzing thread's runner, created on first use. (It holds the
-    /// process's C instance, whose lock guard cannot move between threads.)
-    static RUNNER: RefCell<Option<Runner<CSide, RustSide>>> = const { RefCell::new(None) };
+    /// The fuzzing thread's runner, created and warmed up on first use. (It
+    /// holds the process's C instance, whose lock guard cannot move between
+    /// threads.)
+    static RUNNER: RefCell<Option<FuzzRunner>> = const { RefCell::new(None) };
+}
+
+/// The programs run once when the runner is created, before the first input
+/// (see [`warm_up`]).
+pub const WARM_UP_PROGRAMS: u64 = 64;
+
+/// Runs fixed pseudo-random programs of up to [`crate::program::MAX_OPS`]
+/// operations on both presets, then forgets their counters. What is built
+/// lazily (the C instance and its host memory, a machine per preset, the
+/// buffers the runner, the sides and the oracles reuse) is then built
+/// before the fuzzer's first input rather than during some input, where
+/// it would show as coverage that does not follow from that input.
+fn warm_up(runner: &mut Runner<CSide, RustSide>) {
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    for index in 0..WARM_UP_PROGRAMS {
+        let mut bytes: Vec<u8> = (0..1024)
+            .map(|_| {
+                // xorshift64: fixed, so that every process warms up alike.
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        // Alternate the presets (byte 1: 3 is tiny, 0 normal).
+        bytes[1] = if index % 2 == 0 { 0 } else { 3 };
+        let _ = runner.run(&Program::decode(&bytes));
+    }
+    // Version 0, the tiny machine (see the codec), no operations.
+    settle(runner, &Program::decode(&[0, 3]));
+    runner.stats = RunStats::default();
+}
+
+/// Brings both sides back to the state every input starts from: set up
+/// afresh, without operations, on each machine `program` used (the sides
+/// keep the other preset's machine aside until a program asks for it
+/// again), ending on the normal machine; and the runner without buffers.
+/// Called after each input, so that the work of undoing an input (resets
+/// proportional to what it touched, the switch back from the tiny machine,
+/// buffers grown for it) is done by that input and not by whichever input
+/// comes next: with AFL++'s persistent mode, the coverage of an input then
+/// no longer depends on the ones before it. The sides are set up directly,
+/// not through an empty program, which would also run the oracles: this
+/// costs two set-ups (under 10% of the time of the saved corpus's inputs).
+fn settle(runner: &mut Runner<CSide, RustSide>, program: &Program) {
+    // The machines bring their own buffers back to fixed capacities when
+    // reset (sim's `reset_buffer`); the runner's are dropped.
+    runner.release_buffers();
+    if program.machine == MachinePreset::Tiny {
+        let tiny = machine_config(MachinePreset::Tiny);
+        runner.c.setup(&tiny, FaultPlan::default());
+        runner.rust.setup(&tiny, FaultPlan::default());
+    }
+    let normal = MachineConfig::normal();
+    runner.c.setup(&normal, FaultPlan::default());
+    runner.rust.setup(&normal, FaultPlan::default());
+}
+
+/// Runs `f` on this thread's fuzzing runner (created and warmed up on first
+/// use): what [`run_input`] runs programs on. For tests and tools that look
+/// at what an input did (`runner.log`, the sides' machines).
+pub fn with_runner<T>(f: impl FnOnce(&mut Runner<CSide, RustSide>) -> T) -> T {
+    RUNNER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let fuzz = slot.get_or_insert_with(|| {
+            let mut runner = Runner::new(CSide::new(), RustSide::new(&MachineConfig::normal()));
+            warm_up(&mut runner);
+            runner.oracles = oracles_from_environment();
+            FuzzRunner {
+                runner,
+                quiet: std::env::var_os("__AFL_SHM_ID").is_some(),
+            }
+        });
+        f(&mut fuzz.runner)
+    })
+}
+
+/// Creates and warms up this thread's runner now. Fuzz targets call it
+/// before their first input (libFuzzer's `init`, before AFL++'s loop, whose
+/// fork server then starts every child from the warmed-up process), so
+/// that the warm-up is not counted as the coverage of the first input.
+pub fn prepare() {
+    with_runner(|_| ());
 }
 
 /// Runs one fuzz input; panics with the divergence report on a finding.
@@ -92,15 +193,18 @@ pub fn run_input(bytes: &[u8]) {
     if let Some(mode) = *FORCED_MODE {
         program.mode = mode;
     }
+    with_runner(|_| ());
     let verdict = RUNNER.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let runner = slot.get_or_insert_with(|| {
-            let mut runner = Runner::new(CSide::new(), RustSide::new(&MachineConfig::normal()));
-            runner.oracles = oracles_from_environment();
-            runner
-        });
+        let fuzz = slot.as_mut().expect("with_runner created the runner");
+        let runner = &mut fuzz.runner;
         let known_before = runner.stats.known_first_seen.len();
         let verdict = runner.run(&program);
+        settle(runner, &program);
+        if fuzz.quiet {
+            runner.stats = RunStats::default();
+            return verdict;
+        }
         // A registered bug of the C met for the first time in this process:
         // say so at once, so that a run shows how soon it meets each one.
         if let Some(seen) = runner.stats.known_first_seen.get(known_before) {

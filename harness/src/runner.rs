@@ -251,6 +251,19 @@ impl<C: Side, R: Side> Runner<C, R> {
         &self.kernel_ranges_of_program
     }
 
+    /// Drops the buffers the runner and its oracles reuse between
+    /// operations and programs, so that the next program grows them from
+    /// nothing: its allocations (code paths to a coverage-guided fuzzer)
+    /// then do not depend on what earlier programs needed. The fuzz entry
+    /// calls it after each input (`harness::fuzz`).
+    pub fn release_buffers(&mut self) {
+        self.c_maps = Vec::new();
+        self.rust_maps = Vec::new();
+        self.ranges = Vec::new();
+        self.kernel_ranges_of_program = Vec::new();
+        self.spec = SpecOracle::default();
+    }
+
     /// Plays `program` on both sides and judges it.
     ///
     /// For speed, after each operation only the maps it can touch (the

@@ -59,12 +59,12 @@ impl FrameAllocator {
         let touched = self.watermark as usize;
         self.allocated[..touched].fill(false);
         self.holds_table[..touched].fill(false);
-        self.freed.clear();
+        crate::reset_buffer(&mut self.freed, 256);
         self.watermark = 1;
         for &frame in &self.leaf_frames_touched {
             self.leaves[frame as usize] = 0;
         }
-        self.leaf_frames_touched.clear();
+        crate::reset_buffer(&mut self.leaf_frames_touched, 1024);
         self.stray_leaves = 0;
     }
 

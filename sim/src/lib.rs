@@ -37,7 +37,11 @@
 //!   slab. Free objects of a slab are LIFO, initially lowest address first.
 //!   Reap detaches empty slabs by cache id, then slab address.
 //! - **Reset** costs time proportional to what was touched: frame state up to
-//!   the watermark, the page-table slots written, and cleared vectors.
+//!   the watermark, the page-table slots written, and cleared vectors. It
+//!   also brings the machine's growing buffers back to a fixed capacity
+//!   ([`reset_buffer`]), so that how a program's buffers grow (which a
+//!   coverage-guided fuzzer sees as code paths) never depends on the
+//!   programs before it.
 //!
 //! # Presets
 //!
@@ -60,6 +64,17 @@ mod slab;
 pub use event::{Event, EventKind, Violation, ViolationKind};
 pub use machine::{Machine, SlabInfo};
 pub use paging::{TableEntry, PTE_ADDRESS_MASK};
+/// Empties `buffer` and gives it exactly `capacity` (when it had more, or
+/// at least that when it had less): what [`Machine::reset`] does to the
+/// machine's vectors. Growth past `capacity` during a program then takes
+/// the same allocations whatever ran before; `capacity` is chosen to cover
+/// typical programs, so that a reset rarely reallocates.
+pub(crate) fn reset_buffer<T>(buffer: &mut Vec<T>, capacity: usize) {
+    buffer.clear();
+    buffer.shrink_to(capacity);
+    buffer.reserve_exact(capacity);
+}
+
 pub use vm_rs::env::{CacheId, EmptySlab, ObjectId, PhysAddr, PmapId, SlabBackEnd, SlabTake};
 
 /// The size of a page and of a frame, in bytes: the port's `PAGE_SIZE`,

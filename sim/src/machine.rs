@@ -130,15 +130,18 @@ impl Machine {
     pub fn reset(&mut self, plan: FaultPlan) {
         self.frames.reset();
         self.memory.reset();
-        self.pmaps.clear();
-        self.caches.clear();
-        self.objects.clear();
+        crate::reset_buffer(&mut self.pmaps, 8);
+        crate::reset_buffer(&mut self.caches, 8);
+        crate::reset_buffer(&mut self.objects, 64);
+        crate::reset_buffer(&mut self.populate_pages, 64);
         self.plan = FaultPlan::default();
         self.klimit = KERNEL_START;
         self.boot();
-        self.trace.clear();
+        crate::reset_buffer(&mut self.trace, 4096);
         self.console.clear();
-        self.violations.clear();
+        self.console.shrink_to(4096);
+        self.console.reserve_exact(4096);
+        crate::reset_buffer(&mut self.violations, 8);
         self.phys_alloc_count = 0;
         self.cache_alloc_count = 0;
         self.plan = plan;

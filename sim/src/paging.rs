@@ -131,7 +131,7 @@ impl PageTableMemory {
         for &(frame, index) in &self.written_slots {
             self.tables[frame as usize][usize::from(index)].set_unused();
         }
-        self.written_slots.clear();
+        crate::reset_buffer(&mut self.written_slots, 1024);
     }
 
     /// The raw value of slot `index` of the table in `frame`.

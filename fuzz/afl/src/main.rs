@@ -7,5 +7,8 @@
 //! `cargo afl fuzz -i <seeds> -o <out> target/debug/differential-afl`.
 
 fn main() {
+    // Warm up before the loop: AFL++'s fork server starts each child from
+    // here, so no input's coverage includes the warm-up.
+    harness::fuzz::prepare();
     afl::fuzz!(|bytes: &[u8]| harness::fuzz::run_input(bytes));
 }

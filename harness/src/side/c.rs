@@ -56,6 +56,9 @@ fn outcome_of(outcome: c_reference::Outcome<Option<u64>>) -> Outcome {
 impl Side for CSide {
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
         self.objects = 0;
+        // A fresh buffer per program: its growth then follows from the
+        // program alone (AFL++ stability, see `harness::fuzz`).
+        self.kentry_state = RefCell::default();
         let outcome = match self.reference.as_mut() {
             Some(reference) => reference.reset(config, plan),
             None => {
