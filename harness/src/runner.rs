@@ -15,7 +15,7 @@ use crate::program::{MachinePreset, MapRef, OpKind, Program, ResolvedOp, StateVi
 use crate::side::Side;
 use crate::spec_oracle::{SideStep, SpecOracle};
 use sim::{FaultPlan, MachineConfig};
-use vm_rs::MapState;
+use vm_rs::{KentryState, MapState};
 
 /// How a program ended.
 #[derive(Debug)]
@@ -154,6 +154,12 @@ pub struct Runner<C: Side, R: Side> {
     pub rust: R,
     c_maps: Vec<MapState>,
     rust_maps: Vec<MapState>,
+    /// Both sides' kentry allocators (C, port), re-read when a step could
+    /// change them.
+    kentry: (KentryState, KentryState),
+    /// Whether `kentry` was read at this step (else the kentry oracle
+    /// skips it).
+    kentry_read: bool,
     ranges: Vec<Vec<(u64, u64)>>,
     /// The kernel-map ranges the program entered and has not removed, by
     /// the C's answers (operand resolution lets valid removes take only these).
@@ -213,6 +219,8 @@ impl<C: Side, R: Side> Runner<C, R> {
             rust,
             c_maps: Vec::new(),
             rust_maps: Vec::new(),
+            kentry: Default::default(),
+            kentry_read: false,
             ranges: Vec::new(),
             kernel_ranges_of_program: Vec::new(),
             spec: SpecOracle::default(),
@@ -366,6 +374,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             step.op.as_ref().map(|op| self.touched_map(op))
         };
         self.refresh_maps(scope);
+        self.refresh_kentry(step, deep);
         let differential = if self.oracles.differential {
             self.differential_mismatch(step, scope, deep)
         } else {
@@ -393,6 +402,10 @@ impl<C: Side, R: Side> Runner<C, R> {
         // state is still compared, but invariants no longer hold by design.
         let panicked = step.c_outcome.is_terminal();
         self.compare_maps(scope)
+            .or_else(|| {
+                let (c, rust) = self.kentry_read.then_some(&self.kentry)?;
+                oracle::compare_kentry(c, rust, step.op.is_none())
+            })
             .or_else(|| oracle::compare_page_tables(self.c.machine(), self.rust.machine()))
             .or_else(|| {
                 if panicked {
@@ -454,6 +467,20 @@ impl<C: Side, R: Side> Runner<C, R> {
             None => (0..self.c_maps.len()).find_map(compare),
             Some(map) => compare(0).or_else(|| compare(map.0 as usize)),
         }
+    }
+
+    /// Re-reads both kentry allocators when the step could have changed
+    /// them (set-up, a deep check, or a call on the kentry cache on either
+    /// side); otherwise, and when either side has no table to read, the
+    /// kentry oracle skips the step.
+    fn refresh_kentry(&mut self, step: &Step<'_>, deep: bool) {
+        let touched = step.op.is_none()
+            || deep
+            || oracle::touches_kentry(&self.c.machine().trace()[step.c_trace_start..])
+            || oracle::touches_kentry(&self.rust.machine().trace()[step.rust_trace_start..]);
+        self.kentry_read = touched
+            && self.c.fill_kentry(&mut self.kentry.0)
+            && self.rust.fill_kentry(&mut self.kentry.1);
     }
 
     /// Re-reads maps of both sides into the reused buffers: every map

@@ -221,8 +221,18 @@ impl Vm {
     /// The kentry allocator's descriptor table and free list.
     pub fn kentry_state(&self) -> KentryState {
         let mut state = KentryState::default();
-        self.kentry.fill_state(&mut state);
+        self.kentry_state_into(&mut state);
         state
+    }
+
+    /// Like [`Vm::kentry_state`], reusing `state`'s vectors (the harness
+    /// reads it after most operations).
+    pub fn kentry_state_into(&self, state: &mut KentryState) {
+        self.kentry.fill_state(state);
+        state.entry_storage.clear();
+        if !self.maps.is_empty() {
+            state.entry_storage.extend(self.entry_storage(KERNEL_MAP));
+        }
     }
 
     /// How many kentry slab descriptors hold the allocated marker (what

@@ -127,6 +127,14 @@ impl Side for CSide {
         self.reference().kentry_state().unwrap_or_default()
     }
 
+    fn fill_kentry(&self, out: &mut KentryState) -> bool {
+        let read = self.reference().kentry_state_into(out);
+        if !read {
+            *out = KentryState::default();
+        }
+        read
+    }
+
     fn kentry_allocated_count(&self) -> usize {
         let mut state = self.kentry_state.borrow_mut();
         if !self.reference().kentry_state_into(&mut state) {

@@ -33,6 +33,14 @@ pub trait Side {
     fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool;
     /// The kentry allocator's table.
     fn kentry(&self) -> KentryState;
+    /// Fills `out` with [`Side::kentry`], reusing its vectors; false (and
+    /// `out` the default) when the side has no kentry table to read (its
+    /// set-up did not complete). Sides override it with something that
+    /// allocates less.
+    fn fill_kentry(&self, out: &mut KentryState) -> bool {
+        *out = self.kentry();
+        !out.slots.is_empty()
+    }
     /// How many kentry slab descriptors are marked allocated; sides
     /// override it with something cheaper than building [`Side::kentry`].
     fn kentry_allocated_count(&self) -> usize {

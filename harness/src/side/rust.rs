@@ -148,6 +148,19 @@ impl Side for RustSide {
         self.vm.as_ref().map(Vm::kentry_state).unwrap_or_default()
     }
 
+    fn fill_kentry(&self, out: &mut KentryState) -> bool {
+        match self.vm.as_ref() {
+            Some(vm) => {
+                vm.kentry_state_into(out);
+                true
+            }
+            None => {
+                *out = KentryState::default();
+                false
+            }
+        }
+    }
+
     fn kentry_allocated_count(&self) -> usize {
         self.vm.as_ref().map_or(0, Vm::kentry_allocated_count)
     }
