@@ -107,6 +107,7 @@ impl RunStats {
 pub fn machine_config(preset: MachinePreset) -> MachineConfig {
     match preset {
         MachinePreset::Tiny => MachineConfig::tiny(),
+        MachinePreset::Scarce => MachineConfig::scarce(),
         MachinePreset::Normal => MachineConfig::normal(),
     }
 }
@@ -288,7 +289,8 @@ impl<C: Side, R: Side> Runner<C, R> {
         if setup_failed {
             return Verdict::Equivalent;
         }
-        for (index, op) in program.ops.iter().enumerate() {
+        let step_count = program.step_count();
+        for (step_number, (index, op)) in program.steps().enumerate() {
             let resolved = op.resolve(&self.view());
             let c_trace_start = self.c.machine().trace().len();
             let rust_trace_start = self.rust.machine().trace().len();
@@ -308,7 +310,7 @@ impl<C: Side, R: Side> Runner<C, R> {
                 c_trace_start,
                 rust_trace_start,
             };
-            let deep = deep_every_step || index + 1 == program.ops.len();
+            let deep = deep_every_step || step_number + 1 == step_count;
             if let Some(verdict) = self.judge(step, deep) {
                 return verdict;
             }
