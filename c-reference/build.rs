@@ -105,10 +105,7 @@ fn instrumentation() -> Instrumentation {
 /// gcc's coverage: `--coverage` on every C file, no optimisation, and
 /// libgcov (from gcc's own library directory) linked into the binaries.
 fn configure_gcov(build: &mut cc::Build) {
-    build
-        .compiler("gcc")
-        .opt_level(0)
-        .flag("--coverage");
+    build.compiler("gcc").opt_level(0).flag("--coverage");
     let libgcc = std::process::Command::new("gcc")
         .arg("-print-libgcc-file-name")
         .output()

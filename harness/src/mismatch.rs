@@ -125,7 +125,11 @@ impl Mismatch {
     /// keeps it while it minimises.
     pub fn signature(&self) -> Signature {
         match self {
-            Mismatch::Outcome { .. } => Signature::Outcome,
+            Mismatch::Outcome { c, rust } => match (c, rust) {
+                (Outcome::Unfinished, _) => Signature::Hang(SideName::C),
+                (_, Outcome::Unfinished) => Signature::Hang(SideName::Rust),
+                _ => Signature::Outcome,
+            },
             Mismatch::Trace { c, rust, .. } => {
                 Signature::Trace(c.as_ref().or(rust.as_ref()).map(Event::kind))
             }
@@ -270,6 +274,7 @@ impl fmt::Display for KentryField {
 /// and `vm-diff shrink`/`export` compare.
 ///
 /// Its text (`Display`, parsed back by `FromStr`) is stable: `outcome`,
+/// `hang:Rust`,
 /// `trace:phys_alloc` (`trace:none` when neither side made a call there),
 /// `map-count`, `map:size`, `kentry:slots`, `pmap-list`, `page-table`,
 /// `invariant:C:list-order`. A new oracle adds a variant here (a
@@ -278,6 +283,9 @@ impl fmt::Display for KentryField {
 pub enum Signature {
     /// Oracle 1: the outcomes differ.
     Outcome,
+    /// Oracle 1: this side did not finish its operation within the loop
+    /// budget (the C named when both did not).
+    Hang(SideName),
     /// Oracle 2: the traces differ at a call of this kind (the C's, else
     /// the port's); `None` when neither made one.
     Trace(Option<EventKind>),
@@ -301,6 +309,7 @@ impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Signature::Outcome => f.write_str("outcome"),
+            Signature::Hang(side) => write!(f, "hang:{side}"),
             Signature::Trace(Some(kind)) => write!(f, "trace:{kind}"),
             Signature::Trace(None) => f.write_str("trace:none"),
             Signature::MapCount => f.write_str("map-count"),
@@ -323,7 +332,7 @@ impl fmt::Display for UnknownSignature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "`{}` is not a divergence signature (outcome, trace:<call>, map-count, \
+            "`{}` is not a divergence signature (outcome, hang:<C|Rust>, trace:<call>, map-count, \
              map:<field>, kentry:<field>, pmap-list, page-table, invariant:<C|Rust>:<name>, spec:<rule>)",
             self.0
         )
@@ -345,6 +354,12 @@ impl FromStr for Signature {
                 "page-table" => Signature::PageTable,
                 _ => return Err(unknown()),
             },
+            Some(("hang", side)) => Signature::Hang(
+                SideName::ALL
+                    .into_iter()
+                    .find(|candidate| candidate.name() == side)
+                    .ok_or_else(unknown)?,
+            ),
             Some(("trace", "none")) => Signature::Trace(None),
             Some(("trace", call)) => {
                 Signature::Trace(Some(EventKind::from_name(call).ok_or_else(unknown)?))
@@ -389,6 +404,8 @@ mod tests {
     fn signatures_read_as_before_and_parse_back() {
         let cases = [
             (Signature::Outcome, "outcome"),
+            (Signature::Hang(SideName::Rust), "hang:Rust"),
+            (Signature::Hang(SideName::C), "hang:C"),
             (
                 Signature::Trace(Some(EventKind::PhysAlloc)),
                 "trace:phys_alloc",
@@ -449,6 +466,7 @@ mod tests {
             "invariant:C",
             "invariant:Go:size",
             "outcome:x",
+            "hang:Go",
         ] {
             assert!(text.parse::<Signature>().is_err(), "{text:?}");
         }

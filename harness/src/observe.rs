@@ -30,6 +30,10 @@ pub enum Outcome {
     Undefined(String),
     /// An earlier operation killed this instance; nothing ran.
     Dead,
+    /// The operation's loops took more steps than the harness's budget
+    /// ([`crate::side::LOOP_STEP_BUDGET`]): the side would not have
+    /// finished. The instance is dead afterwards.
+    Unfinished,
 }
 
 impl Outcome {
@@ -37,7 +41,11 @@ impl Outcome {
     pub fn is_terminal(&self) -> bool {
         matches!(
             self,
-            Outcome::Precondition(_) | Outcome::Fatal(_) | Outcome::Undefined(_) | Outcome::Dead
+            Outcome::Precondition(_)
+                | Outcome::Fatal(_)
+                | Outcome::Undefined(_)
+                | Outcome::Dead
+                | Outcome::Unfinished
         )
     }
 }
@@ -52,6 +60,11 @@ impl fmt::Display for Outcome {
             Outcome::Fatal(message) => write!(f, "panic: {message}"),
             Outcome::Undefined(what) => write!(f, "undefined in C: {what}"),
             Outcome::Dead => write!(f, "dead (an earlier operation panicked)"),
+            Outcome::Unfinished => write!(
+                f,
+                "did not finish (over the budget of {} loop steps)",
+                crate::side::LOOP_STEP_BUDGET
+            ),
         }
     }
 }

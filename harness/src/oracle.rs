@@ -13,9 +13,11 @@ use vm_rs::{KentryState, MapState};
 /// The most differing page-table entries a report carries per side.
 const MAX_TABLE_DIFF_LINES: usize = 16;
 
-/// Oracle 1: the outcomes must be equal.
+/// Oracle 1: the outcomes must be equal, and neither side may have run
+/// out of its loop budget (both doing so is a hang of the C, which the
+/// port copied).
 pub fn compare_outcomes(c: &Outcome, rust: &Outcome) -> Option<Mismatch> {
-    (c != rust).then(|| Mismatch::Outcome {
+    (c != rust || *c == Outcome::Unfinished).then(|| Mismatch::Outcome {
         c: c.clone(),
         rust: rust.clone(),
     })

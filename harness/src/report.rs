@@ -8,6 +8,7 @@
 use std::fmt::{self, Display, Formatter, Write as _};
 
 use crate::mismatch::{KentryField, Mismatch};
+use crate::observe::Outcome;
 use crate::runner::Divergence;
 use crate::spec_oracle::SpecFinding;
 use vm_rs::{EntryState, EntryStorage, KentryLink, KentrySlot, KentryState, MapState};
@@ -83,7 +84,27 @@ impl Display for Mismatch {
     /// What differs, in one or more lines (no final line break).
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            Mismatch::Outcome { .. } => write!(f, "the outcomes differ"),
+            Mismatch::Outcome { c, rust } => match (c, rust) {
+                (Outcome::Unfinished, Outcome::Unfinished) => {
+                    write!(
+                        f,
+                        "neither side finished the operation: both loop without end"
+                    )
+                }
+                (Outcome::Unfinished, _) => {
+                    write!(
+                        f,
+                        "the C did not finish the operation: it loops without end"
+                    )
+                }
+                (_, Outcome::Unfinished) => {
+                    write!(
+                        f,
+                        "the port did not finish the operation: it loops without end"
+                    )
+                }
+                _ => write!(f, "the outcomes differ"),
+            },
             Mismatch::Trace { index, c, rust } => {
                 writeln!(
                     f,

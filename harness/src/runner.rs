@@ -328,7 +328,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             Outcome::Ok(_) => self.stats.successes += 1,
             Outcome::Error(_) => self.stats.errors += 1,
             Outcome::Precondition(_) | Outcome::Fatal(_) => self.stats.panics += 1,
-            Outcome::Undefined(_) | Outcome::Dead => {}
+            Outcome::Undefined(_) | Outcome::Dead | Outcome::Unfinished => {}
         }
     }
 

@@ -68,6 +68,11 @@ pub struct Vm {
     pub(crate) kernel_allocations: BTreeMap<u64, u64>,
     /// Set by a terminal failure; see [`Failure`].
     dead: bool,
+    /// The most loop steps one operation may take ([`Vm::set_loop_budget`]);
+    /// `None`, the default, is no limit.
+    loop_budget: Option<u64>,
+    /// The loop steps the operation in progress has taken.
+    loop_steps: u64,
     /// A reused buffer for console text.
     pub(crate) text: String,
 }
@@ -102,6 +107,8 @@ impl Vm {
             bugs,
             kernel_allocations: BTreeMap::new(),
             dead: false,
+            loop_budget: None,
+            loop_steps: 0,
             text: String::with_capacity(128),
         };
         let (boot_start, boot_end) = env.boot_space();
@@ -181,8 +188,8 @@ impl Vm {
     /// `vm_map_info`: prints the map on the console exactly as the C does.
     pub fn info<E: Environment>(&mut self, env: &mut E, map: MapId) -> Result<(), Failure> {
         let map = self.check_map(map)?;
-        self.print_info(env, map);
-        Ok(())
+        let result = self.print_info(env, map);
+        self.settle(result)
     }
 
     /// The reap of ARCHITECTURE.md: hands every empty slab back to its
@@ -239,6 +246,14 @@ impl Vm {
     /// [`Vm::kentry_state`] lists, without building the free list).
     pub fn kentry_allocated_count(&self) -> usize {
         self.kentry.allocated_count()
+    }
+
+    /// Sets the most loop steps (entries visited by a search, a remove or a
+    /// printout, and a search's retries) one operation may take before it
+    /// fails with [`Failure::OverBudget`]; `None` is no limit. A harness
+    /// sets one so that a port that would loop forever reports it.
+    pub fn set_loop_budget(&mut self, budget: Option<u64>) {
+        self.loop_budget = budget;
     }
 
     /// The number of maps, the kernel map included.
@@ -328,8 +343,21 @@ impl Vm {
         self.map_index(map).ok_or(Failure::NoSuchMap(map))
     }
 
-    /// Marks the port dead on a terminal failure.
+    /// Counts one step of a loop that only the map's structure ends (a
+    /// search's walk and retries, a remove's walk, a printout); past the
+    /// budget the operation fails with [`Failure::OverBudget`].
+    pub(crate) fn count_loop_step(&mut self) -> Result<(), Failure> {
+        self.loop_steps += 1;
+        match self.loop_budget {
+            Some(budget) if self.loop_steps > budget => Err(Failure::OverBudget),
+            _ => Ok(()),
+        }
+    }
+
+    /// Marks the port dead on a terminal failure, and starts the next
+    /// operation's loop count afresh.
     fn settle<T>(&mut self, result: Result<T, Failure>) -> Result<T, Failure> {
+        self.loop_steps = 0;
         if let Err(failure) = &result {
             if failure.is_terminal() {
                 self.dead = true;

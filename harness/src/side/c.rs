@@ -40,6 +40,9 @@ fn outcome_of(outcome: c_reference::Outcome<Option<u64>>) -> Outcome {
     match outcome {
         c_reference::Outcome::Ok(address) => Outcome::Ok(address),
         c_reference::Outcome::Error(code) => Outcome::Error(code),
+        c_reference::Outcome::Panicked(message) if message == c_reference::LIST_BUDGET_MESSAGE => {
+            Outcome::Unfinished
+        }
         c_reference::Outcome::Panicked(message) => {
             match message.strip_prefix("assertion failed: ") {
                 Some(expression) => Outcome::Precondition(expression.to_string()),
@@ -59,7 +62,10 @@ impl Side for CSide {
         let outcome = match self.reference.as_mut() {
             Some(reference) => reference.reset(config, plan),
             None => {
-                let (reference, outcome) = CReference::new(config.clone(), plan);
+                let (mut reference, outcome) = CReference::new(config.clone(), plan);
+                // The budget holds across set-ups; a first set-up runs no
+                // list walk that could reach it.
+                reference.set_list_step_budget(Some(super::LOOP_STEP_BUDGET));
                 self.reference = Some(reference);
                 outcome
             }

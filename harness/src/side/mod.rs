@@ -16,6 +16,17 @@ use crate::program::{MapRef, ResolvedOp};
 use sim::{FaultPlan, Machine, MachineConfig};
 use vm_rs::{KentryState, MapState};
 
+/// The most loop steps one operation may take on either side before it
+/// ends as [`Outcome::Unfinished`]: entries visited by a search (and its
+/// retries), a remove or a printout on the port (`vm_rs::Vm::set_loop_budget`),
+/// `list_next` calls on the C (our `kern/list.h`, see
+/// `c_reference::CReference::set_list_step_budget`). A legitimate operation
+/// takes at most a few thousand (a map holds at most about three entries
+/// per operation run, and a search visits each at most twice), so the
+/// budget is about twenty times that, and a loop that never ends is
+/// reported within microseconds instead of hanging the fuzzer.
+pub const LOOP_STEP_BUDGET: u64 = 1 << 16;
+
 /// One implementation of vm_map on its own simulated machine.
 pub trait Side {
     /// Boots a fresh instance: resets the machine with `plan` and runs

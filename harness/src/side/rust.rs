@@ -95,6 +95,7 @@ fn outcome_of(result: Result<Option<u64>, Failure>) -> Outcome {
         Err(Failure::Fatal(fatal)) => Outcome::Fatal(fatal.message().to_string()),
         Err(Failure::Undefined(what)) => Outcome::Undefined(format!("{what:?}")),
         Err(Failure::Dead) => Outcome::Dead,
+        Err(Failure::OverBudget) => Outcome::Unfinished,
         // The harness only names maps that exist on the C side; a missing
         // one here is itself a difference, shown as the port's words.
         Err(Failure::NoSuchMap(map)) => Outcome::Undefined(format!("no map {}", map.0)),
@@ -107,7 +108,8 @@ impl Side for RustSide {
         self.machine.reset(plan);
         self.objects = 0;
         match Vm::setup_with(&mut self.machine, self.bugs) {
-            Ok(vm) => {
+            Ok(mut vm) => {
+                vm.set_loop_budget(Some(super::LOOP_STEP_BUDGET));
                 self.vm = Some(vm);
                 Outcome::Ok(None)
             }
