@@ -88,6 +88,16 @@ impl Vm {
     /// and its cache, then the entry and map caches, for a port that
     /// reproduces the bugs of the C that `bugs` switches on.
     pub fn setup_with<E: Environment>(env: &mut E, bugs: CBugs) -> Result<Vm, Failure> {
+        Vm::setup_with_loop_budget(env, bugs, None)
+    }
+
+    /// [`Vm::setup_with`] under a loop budget ([`Vm::set_loop_budget`])
+    /// from the set-up's own searches on.
+    pub fn setup_with_loop_budget<E: Environment>(
+        env: &mut E,
+        bugs: CBugs,
+        loop_budget: Option<u64>,
+    ) -> Result<Vm, Failure> {
         let (start, end) = env.kernel_map_bounds();
         if !page_aligned(start) {
             return Err(Precondition::MapInitStartAligned.into());
@@ -107,7 +117,7 @@ impl Vm {
             bugs,
             kernel_allocations: BTreeMap::new(),
             dead: false,
-            loop_budget: None,
+            loop_budget,
             loop_steps: 0,
             text: String::with_capacity(128),
         };
@@ -125,6 +135,8 @@ impl Vm {
         vm.caches.entry =
             env.kmem_cache_init("vm_map_entry", ENTRY_SIZE_BYTES, 0, 0, SlabBackEnd::Default);
         vm.caches.map = env.kmem_cache_init("vm_map", MAP_SIZE_BYTES, 0, 0, SlabBackEnd::Default);
+        // The first operation's loops count from zero, as every later one's.
+        vm.loop_steps = 0;
         Ok(vm)
     }
 

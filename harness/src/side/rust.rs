@@ -107,9 +107,9 @@ impl Side for RustSide {
         self.machine.switch_config(config, &mut self.spare_machines);
         self.machine.reset(plan);
         self.objects = 0;
-        match Vm::setup_with(&mut self.machine, self.bugs) {
-            Ok(mut vm) => {
-                vm.set_loop_budget(Some(super::LOOP_STEP_BUDGET));
+        let budget = Some(super::LOOP_STEP_BUDGET);
+        match Vm::setup_with_loop_budget(&mut self.machine, self.bugs, budget) {
+            Ok(vm) => {
                 self.vm = Some(vm);
                 Outcome::Ok(None)
             }
