@@ -174,6 +174,12 @@ fn write_kentry_pair(
             indices(&state.free_list()),
             indices(&allocated),
         )?;
+        if state.free_list_is_corrupt() {
+            write!(
+                f,
+                " (the free list leaves the table, meets an allocated slot or loops)"
+            )?;
+        }
     }
     let differing_slots = (0..c.slots.len().max(rust.slots.len()))
         .filter(|&index| c.slots.get(index) != rust.slots.get(index))

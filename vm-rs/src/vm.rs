@@ -278,11 +278,6 @@ impl Vm {
         self.caches
     }
 
-    /// Which bugs of the C this port reproduces.
-    pub fn bugs(&self) -> CBugs {
-        self.bugs
-    }
-
     /// Whether a terminal failure killed the port.
     pub fn is_dead(&self) -> bool {
         self.dead
