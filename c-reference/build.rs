@@ -13,6 +13,11 @@
 //! callbacks that AFL++'s runtime (linked by cargo-afl) consumes, so that
 //! AFL++ sees the C's edges; otherwise the default C compiler is used. A
 //! build that cannot compile fails with the compiler's message.
+//!
+//! Opt-in coverage (`scripts/coverage`): with `CREF_COVERAGE=1` in the
+//! environment, a plain build compiles the C with gcc's `--coverage`
+//! (unoptimised, so that lines map one to one) and links libgcov, so that
+//! running the binary writes `.gcda` files beside the objects for `gcov`.
 
 use std::env;
 
@@ -33,7 +38,12 @@ enum Instrumentation {
     LibFuzzer { address_sanitizer: bool },
     /// AFL++ through cargo-afl.
     Afl,
+    /// gcc's line and branch coverage (`CREF_COVERAGE=1`), for gcov.
+    Gcov,
 }
+
+/// The environment variable that asks for gcov coverage of the C.
+const COVERAGE_VARIABLE: &str = "CREF_COVERAGE";
 
 /// What in cargo-afl's compiler flags identifies its builds: the AFL++
 /// runtime it links into every binary (`-Clink-arg=.../afl-compiler-rt.o`),
@@ -88,7 +98,25 @@ fn instrumentation() -> Instrumentation {
             address_sanitizer: sanitizers.split(',').any(|name| name == "address"),
         };
     }
+    if env::var(COVERAGE_VARIABLE).is_ok_and(|value| value == "1") {
+        return Instrumentation::Gcov;
+    }
     Instrumentation::Plain
+}
+
+/// gcc's coverage: `--coverage` on every C file, no optimisation, and
+/// libgcov (from gcc's own library directory) linked into the binaries.
+fn configure_gcov(build: &mut cc::Build) {
+    build.compiler("gcc").opt_level(0).flag("--coverage");
+    let libgcc = std::process::Command::new("gcc")
+        .arg("-print-libgcc-file-name")
+        .output()
+        .expect("CREF_COVERAGE=1 needs gcc on the PATH");
+    let libgcc = String::from_utf8_lossy(&libgcc.stdout);
+    if let Some(directory) = std::path::Path::new(libgcc.trim()).parent() {
+        println!("cargo:rustc-link-search=native={}", directory.display());
+    }
+    println!("cargo:rustc-link-lib=static=gcov");
 }
 
 /// AFL++ settings: clang's `trace-pc-guard` coverage, the callbacks
@@ -113,6 +141,7 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc");
     // Read below for cargo-fuzz builds (the cc crate reports CFLAGS itself).
     println!("cargo:rerun-if-env-changed=CC");
+    println!("cargo:rerun-if-env-changed={COVERAGE_VARIABLE}");
 
     let mut build = cc::Build::new();
     build
@@ -143,6 +172,7 @@ fn main() {
             }
         }
         Instrumentation::Afl => configure_afl(&mut build),
+        Instrumentation::Gcov => configure_gcov(&mut build),
     }
 
     build.compile("cref");

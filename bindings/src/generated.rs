@@ -40,6 +40,8 @@ pub const VM_PROT_ALL: u32 = 7;
 pub const CREF_MAX_USER_MAPS: u32 = 64;
 pub const CREF_MAX_OBJECTS: u32 = 64;
 pub const CREF_MESSAGE_SIZE: u32 = 256;
+pub const CREF_LIST_BUDGET_MESSAGE: &[u8; 50] =
+    b"cref: a list walk took more steps than its budget\0";
 pub type kmem_slab_alloc_fn_t =
     ::std::option::Option<unsafe extern "C" fn(slab_size: usize) -> ::std::os::raw::c_ulong>;
 pub type kmem_slab_free_fn_t =
@@ -362,6 +364,8 @@ pub mod cref_take_kind {
     pub const CREF_TAKE_FAILED: Type = 2;
 }
 unsafe extern "C" {
+    #[doc = " Instrumentation of this header (vm-diff's, not X15's and not the seed's):\n every list_next() of an operation counts one step, and past the budget\n the harness sets, the entry layer panics through its usual path (see\n cref_list_step in csrc/entry.c), so that a walk that never ends, such as\n a search over a list corrupted into a cycle, becomes an outcome instead\n of a hang. Below the budget nothing changes."]
+    pub fn cref_list_step();
     #[doc = " Kernel address space, as chosen by the simulated machine."]
     pub static mut cref_kernel_min_address: ::std::os::raw::c_ulong;
     pub static mut cref_kernel_max_address: ::std::os::raw::c_ulong;
@@ -435,6 +439,8 @@ unsafe extern "C" {
     pub fn cref_kernel_boot_entry() -> *const vm_map_entry;
     pub fn cref_kentry_free_head() -> ::std::os::raw::c_ulong;
     pub fn cref_kentry_slab_size() -> usize;
+    #[doc = " The most list steps (list_next calls of our kern/list.h) one operation\n may take before the entry layer panics with CREF_LIST_BUDGET_MESSAGE; 0\n (the default) is no limit. It holds until changed, across set-ups."]
+    pub fn cref_set_list_step_budget(budget: ::std::os::raw::c_ulong);
     #[doc = " Set by the Rust side when the machine panicked during a call; cleared by\n cref_setup()."]
     pub static mut cref_host_failure: ::std::os::raw::c_int;
     pub fn cref_env_boot_space(

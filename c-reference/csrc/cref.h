@@ -118,4 +118,13 @@ const struct vm_map_entry * cref_kernel_boot_entry(void);
 unsigned long cref_kentry_free_head(void);
 size_t cref_kentry_slab_size(void);
 
+/*
+ * The most list steps (list_next calls of our kern/list.h) one operation
+ * may take before the entry layer panics with CREF_LIST_BUDGET_MESSAGE; 0
+ * (the default) is no limit. It holds until changed, across set-ups.
+ */
+void cref_set_list_step_budget(unsigned long budget);
+
+#define CREF_LIST_BUDGET_MESSAGE "cref: a list walk took more steps than its budget"
+
 #endif /* _CREF_H */

@@ -38,6 +38,13 @@ static int cref_set_up;
 static int cref_dead;
 
 /*
+ * The list steps of the operation in progress and the most it may take (0:
+ * no limit); see kern/list.h.
+ */
+static unsigned long cref_list_steps;
+static unsigned long cref_list_step_budget;
+
+/*
  * Maps by handle: the kernel map, then the user maps in creation order.
  */
 static struct vm_map *cref_maps[1 + CREF_MAX_USER_MAPS];
@@ -118,6 +125,26 @@ static void
 cref_arm(struct cref_outcome *outcome)
 {
     cref_current_outcome = outcome;
+    cref_list_steps = 0;
+}
+
+void
+cref_list_step(void)
+{
+    /* Only an operation's walks count; a panic needs one to jump back to. */
+    if ((cref_current_outcome == NULL) || (cref_list_step_budget == 0))
+        return;
+
+    cref_list_steps++;
+
+    if (cref_list_steps > cref_list_step_budget)
+        panic(CREF_LIST_BUDGET_MESSAGE);
+}
+
+void
+cref_set_list_step_budget(unsigned long budget)
+{
+    cref_list_step_budget = budget;
 }
 
 /*

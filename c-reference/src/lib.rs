@@ -33,3 +33,19 @@ pub use reference::{CReference, MapHandle};
 pub const MAX_USER_MAPS: u32 = bindings::CREF_MAX_USER_MAPS;
 /// Table bounds of the entry layer: objects per set-up.
 pub const MAX_OBJECTS: u32 = bindings::CREF_MAX_OBJECTS;
+
+/// The panic message of an operation whose list walks went past the budget
+/// set with [`CReference::set_list_step_budget`].
+pub const LIST_BUDGET_MESSAGE: &str = "cref: a list walk took more steps than its budget";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_list_budget_message_is_the_headers() {
+        let header = bindings::CREF_LIST_BUDGET_MESSAGE;
+        assert_eq!(
+            &header[..header.len() - 1],
+            super::LIST_BUDGET_MESSAGE.as_bytes()
+        );
+    }
+}

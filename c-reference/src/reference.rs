@@ -257,6 +257,15 @@ impl CReference {
         self.kentry_state_into(&mut state).then_some(state)
     }
 
+    /// Sets the most list steps (`list_next` calls of our `kern/list.h`,
+    /// which the seed's searches and walks use) one operation may take;
+    /// past it the operation panics with [`crate::LIST_BUDGET_MESSAGE`].
+    /// `None` (the default) is no limit. It holds across set-ups.
+    pub fn set_list_step_budget(&mut self, budget: Option<u64>) {
+        // SAFETY: a plain write of entry-layer state; no operation runs.
+        unsafe { bindings::cref_set_list_step_budget(budget.unwrap_or(0)) }
+    }
+
     /// Like [`CReference::kentry_state`], reusing `state`'s vector.
     pub fn kentry_state_into(&self, state: &mut KentryState) -> bool {
         // SAFETY: a plain read of entry-layer state; no operation runs.

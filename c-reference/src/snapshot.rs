@@ -12,7 +12,7 @@ use core::mem::offset_of;
 
 use bindings::{list, rbtree_node, vm_map, vm_map_entry, RBTREE_RIGHT, VM_MAP_KENTRY_SIZE};
 use sim::{ObjectId, PmapId};
-use vm_rs::{EntryState, KentryState, MapState};
+use vm_rs::{EntryState, EntryStorage, KentryState, MapState};
 
 use crate::host_memory;
 
@@ -141,5 +141,50 @@ pub(crate) unsafe fn read_kentry_state(state: &mut KentryState) -> bool {
         unsafe { (address as *const u64).read() }
     });
     state.fill_from_descriptors(table_va, slab_size, head, descriptors);
+    // SAFETY: the set-up completed, so handle 0 is the live kernel map.
+    unsafe { read_kernel_entry_storage(bindings::cref_map(0), &mut state.entry_storage) };
     true
+}
+
+/// Where each entry of the kernel map at `map` lives, in address order: the
+/// seed's two static entries by name, any other entry by its address (a
+/// kentry slab object: the kernel map's addresses are the same numbers on
+/// both sides).
+///
+/// # Safety
+/// As for [`read_map`].
+unsafe fn read_kernel_entry_storage(map: *const vm_map, storage: &mut Vec<EntryStorage>) {
+    storage.clear();
+    if map.is_null() {
+        return;
+    }
+    // SAFETY: the caller guarantees map is a live C map, not being changed;
+    // the accessors return the seed's statics.
+    let (map, kentry_entry, boot_entry) = unsafe {
+        (
+            &*map,
+            bindings::cref_kentry_entry(),
+            bindings::cref_kernel_boot_entry(),
+        )
+    };
+    let bound = (map.nr_entries as usize)
+        .saturating_add(1)
+        .min(MAX_WALK_NODES);
+    // SAFETY: the C tree functions only read the tree's nodes.
+    let mut node: *mut rbtree_node = unsafe { bindings::rbtree_first(&map.entry_tree) };
+    while !node.is_null() && storage.len() < bound {
+        // SAFETY: a tree node is the tree_node member of a live entry.
+        let entry = unsafe { node.byte_sub(offset_of!(vm_map_entry, tree_node)) }
+            .cast::<vm_map_entry>()
+            .cast_const();
+        storage.push(if entry == kentry_entry {
+            EntryStorage::KentryStatic
+        } else if entry == boot_entry {
+            EntryStorage::KernelBootStatic
+        } else {
+            EntryStorage::CacheObject(entry as u64)
+        });
+        // SAFETY: as above.
+        node = unsafe { bindings::rbtree_walk(node, RBTREE_RIGHT as i32) };
+    }
 }

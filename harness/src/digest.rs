@@ -90,9 +90,16 @@ pub fn sha1_hex(bytes: &[u8]) -> String {
 
 /// The digest of one input's bytes, decoded with the current encoding.
 pub fn input_digest(bytes: &[u8]) -> InputDigest {
+    input_digest_as(bytes, CURRENT_VERSION)
+}
+
+/// The digest of one input's bytes, decoded with the layout of `version`
+/// (the current one when this build cannot read `version`).
+pub fn input_digest_as(bytes: &[u8], version: u8) -> InputDigest {
+    let program = Program::decode_version(bytes, version).unwrap_or_else(|| Program::decode(bytes));
     InputDigest {
         bytes_sha1: sha1_hex(bytes),
-        text_sha1: sha1_hex(Program::decode(bytes).to_string().as_bytes()),
+        text_sha1: sha1_hex(program.to_string().as_bytes()),
     }
 }
 
@@ -107,19 +114,23 @@ impl CorpusDigest {
     /// The digest of the binary inputs under `directory`, as this build
     /// decodes them.
     pub fn of_directory(directory: &Path) -> Result<CorpusDigest, String> {
+        CorpusDigest::of_directory_as(directory, CURRENT_VERSION)
+    }
+
+    /// The digest of the binary inputs under `directory` read as encoding
+    /// `version` (a readable one: [`Program::decode_version`]), as a
+    /// corpus saved in that version and not yet migrated is read.
+    pub fn of_directory_as(directory: &Path, version: u8) -> Result<CorpusDigest, String> {
         let mut inputs = Vec::new();
         for file in corpus::files_under(directory)? {
             if is_binary_input(&file) {
                 let bytes =
                     std::fs::read(&file).map_err(|error| format!("{}: {error}", file.display()))?;
-                inputs.push(input_digest(&bytes));
+                inputs.push(input_digest_as(&bytes, version));
             }
         }
         inputs.sort();
-        Ok(CorpusDigest {
-            version: CURRENT_VERSION,
-            inputs,
-        })
+        Ok(CorpusDigest { version, inputs })
     }
 
     /// Reads a digest's text.

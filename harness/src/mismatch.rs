@@ -12,7 +12,7 @@ use crate::observe::Outcome;
 use crate::program::MapRef;
 use crate::spec_oracle::SpecFinding;
 use sim::{Event, EventKind, PmapId, TableEntry};
-use vm_rs::MapState;
+use vm_rs::{KentryState, MapState};
 
 /// Which side an invariant failed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -80,6 +80,16 @@ pub enum Mismatch {
         /// The port's map.
         rust: Box<MapState>,
     },
+    /// Oracle 3: the kentry allocators differ (their tables, free lists,
+    /// or where the kernel map's entries live).
+    Kentry {
+        /// The first part that differs.
+        field: KentryField,
+        /// The C's allocator.
+        c: Box<KentryState>,
+        /// The port's allocator.
+        rust: Box<KentryState>,
+    },
     /// Oracle 4: the sides have different pmaps.
     PmapList {
         /// The C's pmaps.
@@ -115,12 +125,17 @@ impl Mismatch {
     /// keeps it while it minimises.
     pub fn signature(&self) -> Signature {
         match self {
-            Mismatch::Outcome { .. } => Signature::Outcome,
+            Mismatch::Outcome { c, rust } => match (c, rust) {
+                (Outcome::Unfinished, _) => Signature::Hang(SideName::C),
+                (_, Outcome::Unfinished) => Signature::Hang(SideName::Rust),
+                _ => Signature::Outcome,
+            },
             Mismatch::Trace { c, rust, .. } => {
                 Signature::Trace(c.as_ref().or(rust.as_ref()).map(Event::kind))
             }
             Mismatch::MapCount { .. } => Signature::MapCount,
             Mismatch::Map { field, .. } => Signature::Map(*field),
+            Mismatch::Kentry { field, .. } => Signature::Kentry(*field),
             Mismatch::PmapList { .. } => Signature::PmapList,
             Mismatch::PageTable { .. } => Signature::PageTable,
             Mismatch::Invariant { side, name, .. } => Signature::Invariant(*side, *name),
@@ -199,18 +214,78 @@ impl fmt::Display for MapField {
     }
 }
 
+/// A part of the kentry allocator that the kentry oracle compares, in the
+/// order it compares them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KentryField {
+    /// The kentry cache's slab size.
+    SlabSize,
+    /// Where the descriptor table lies (compared at set-up only: see
+    /// `oracle::compare_kentry`).
+    TableVa,
+    /// Each slot's state: allocated, or free with its link.
+    Slots,
+    /// The free list's head.
+    FreeHead,
+    /// Where each kernel-map entry lives (static, or which slab object).
+    EntryStorage,
+}
+
+impl KentryField {
+    /// Every part, in the oracle's order.
+    pub const ALL: [KentryField; 5] = [
+        KentryField::SlabSize,
+        KentryField::TableVa,
+        KentryField::Slots,
+        KentryField::FreeHead,
+        KentryField::EntryStorage,
+    ];
+
+    /// The part's name as `vm_rs::KentryState` spells it (`free_head`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            KentryField::SlabSize => "slab_size",
+            KentryField::TableVa => "table_va",
+            KentryField::Slots => "slots",
+            KentryField::FreeHead => "free_head",
+            KentryField::EntryStorage => "entry_storage",
+        }
+    }
+
+    /// Whether the two allocators agree on this part.
+    pub fn agrees(self, c: &KentryState, rust: &KentryState) -> bool {
+        match self {
+            KentryField::SlabSize => c.slab_size_bytes == rust.slab_size_bytes,
+            KentryField::TableVa => c.table_va == rust.table_va,
+            KentryField::Slots => c.slots == rust.slots,
+            KentryField::FreeHead => c.free_head == rust.free_head,
+            KentryField::EntryStorage => c.entry_storage == rust.entry_storage,
+        }
+    }
+}
+
+impl fmt::Display for KentryField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The kind of a [`Mismatch`], which the shrinker keeps while it minimises
 /// and `vm-diff shrink`/`export` compare.
 ///
 /// Its text (`Display`, parsed back by `FromStr`) is stable: `outcome`,
+/// `hang:Rust`,
 /// `trace:phys_alloc` (`trace:none` when neither side made a call there),
-/// `map-count`, `map:size`, `pmap-list`, `page-table`,
+/// `map-count`, `map:size`, `kentry:slots`, `pmap-list`, `page-table`,
 /// `invariant:C:list-order`. A new oracle adds a variant here (a
 /// specification oracle, for example, would add one naming its rule).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Signature {
     /// Oracle 1: the outcomes differ.
     Outcome,
+    /// Oracle 1: this side did not finish its operation within the loop
+    /// budget (the C named when both did not).
+    Hang(SideName),
     /// Oracle 2: the traces differ at a call of this kind (the C's, else
     /// the port's); `None` when neither made one.
     Trace(Option<EventKind>),
@@ -218,6 +293,8 @@ pub enum Signature {
     MapCount,
     /// Oracle 3: a map's field differs.
     Map(MapField),
+    /// Oracle 3: a part of the kentry allocator differs.
+    Kentry(KentryField),
     /// Oracle 4: the pmaps differ.
     PmapList,
     /// Oracle 4: a page table differs.
@@ -232,10 +309,12 @@ impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Signature::Outcome => f.write_str("outcome"),
+            Signature::Hang(side) => write!(f, "hang:{side}"),
             Signature::Trace(Some(kind)) => write!(f, "trace:{kind}"),
             Signature::Trace(None) => f.write_str("trace:none"),
             Signature::MapCount => f.write_str("map-count"),
             Signature::Map(field) => write!(f, "map:{field}"),
+            Signature::Kentry(field) => write!(f, "kentry:{field}"),
             Signature::PmapList => f.write_str("pmap-list"),
             Signature::PageTable => f.write_str("page-table"),
             Signature::Invariant(side, invariant) => write!(f, "invariant:{side}:{invariant}"),
@@ -253,8 +332,8 @@ impl fmt::Display for UnknownSignature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "`{}` is not a divergence signature (outcome, trace:<call>, map-count, \
-             map:<field>, pmap-list, page-table, invariant:<C|Rust>:<name>, spec:<rule>)",
+            "`{}` is not a divergence signature (outcome, hang:<C|Rust>, trace:<call>, map-count, \
+             map:<field>, kentry:<field>, pmap-list, page-table, invariant:<C|Rust>:<name>, spec:<rule>)",
             self.0
         )
     }
@@ -275,12 +354,24 @@ impl FromStr for Signature {
                 "page-table" => Signature::PageTable,
                 _ => return Err(unknown()),
             },
+            Some(("hang", side)) => Signature::Hang(
+                SideName::ALL
+                    .into_iter()
+                    .find(|candidate| candidate.name() == side)
+                    .ok_or_else(unknown)?,
+            ),
             Some(("trace", "none")) => Signature::Trace(None),
             Some(("trace", call)) => {
                 Signature::Trace(Some(EventKind::from_name(call).ok_or_else(unknown)?))
             }
             Some(("map", field)) => Signature::Map(
                 MapField::ALL
+                    .into_iter()
+                    .find(|candidate| candidate.name() == field)
+                    .ok_or_else(unknown)?,
+            ),
+            Some(("kentry", field)) => Signature::Kentry(
+                KentryField::ALL
                     .into_iter()
                     .find(|candidate| candidate.name() == field)
                     .ok_or_else(unknown)?,
@@ -313,6 +404,8 @@ mod tests {
     fn signatures_read_as_before_and_parse_back() {
         let cases = [
             (Signature::Outcome, "outcome"),
+            (Signature::Hang(SideName::Rust), "hang:Rust"),
+            (Signature::Hang(SideName::C), "hang:C"),
             (
                 Signature::Trace(Some(EventKind::PhysAlloc)),
                 "trace:phys_alloc",
@@ -327,6 +420,11 @@ mod tests {
             (
                 Signature::Map(MapField::FindCacheThreshold),
                 "map:find_cache_threshold",
+            ),
+            (Signature::Kentry(KentryField::Slots), "kentry:slots"),
+            (
+                Signature::Kentry(KentryField::EntryStorage),
+                "kentry:entry_storage",
             ),
             (Signature::PmapList, "pmap-list"),
             (Signature::PageTable, "page-table"),
@@ -347,6 +445,10 @@ mod tests {
             let signature = Signature::Map(field);
             assert_eq!(signature.to_string().parse(), Ok(signature));
         }
+        for field in KentryField::ALL {
+            let signature = Signature::Kentry(field);
+            assert_eq!(signature.to_string().parse(), Ok(signature));
+        }
         for invariant in Invariant::ALL {
             let signature = Signature::Invariant(SideName::Rust, invariant);
             assert_eq!(signature.to_string().parse(), Ok(signature));
@@ -359,10 +461,12 @@ mod tests {
             "",
             "map",
             "map:colour",
+            "kentry:colour",
             "trace:phys",
             "invariant:C",
             "invariant:Go:size",
             "outcome:x",
+            "hang:Go",
         ] {
             assert!(text.parse::<Signature>().is_err(), "{text:?}");
         }

@@ -33,6 +33,10 @@ pub enum Outcome {
     /// Fixed mode: the C showed a registered bug earlier and was retired;
     /// nothing ran on it (the port goes on alone).
     Retired,
+    /// The operation's loops took more steps than the harness's budget
+    /// ([`crate::side::LOOP_STEP_BUDGET`]): the side would not have
+    /// finished. The instance is dead afterwards.
+    Unfinished,
 }
 
 impl Outcome {
@@ -45,6 +49,7 @@ impl Outcome {
                 | Outcome::Undefined(_)
                 | Outcome::Dead
                 | Outcome::Retired
+                | Outcome::Unfinished
         )
     }
 }
@@ -62,6 +67,11 @@ impl fmt::Display for Outcome {
             Outcome::Retired => write!(
                 f,
                 "retired (it showed a registered bug; the fixed port goes on)"
+            ),
+            Outcome::Unfinished => write!(
+                f,
+                "did not finish (over the budget of {} loop steps)",
+                crate::side::LOOP_STEP_BUDGET
             ),
         }
     }

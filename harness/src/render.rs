@@ -81,6 +81,7 @@ pub fn render_svg(
     steps: &[StepRecord],
     mark: Option<&Mark>,
 ) -> String {
+    let steps = &last_iteration_of_each_op(steps);
     let rows: Vec<Vec<usize>> = (0..steps.len())
         .map(|row| panels(steps, row, mark))
         .collect();
@@ -115,6 +116,22 @@ pub fn render_svg(
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// One record per program operation: a `repeat` logs every iteration, and
+/// its row shows the state after the last one that ran (the row's text is
+/// the repeat itself).
+fn last_iteration_of_each_op(steps: &[StepRecord]) -> Vec<StepRecord> {
+    let mut kept: Vec<StepRecord> = Vec::with_capacity(steps.len());
+    for step in steps {
+        match kept.last_mut() {
+            Some(last) if last.op_index.is_some() && last.op_index == step.op_index => {
+                *last = step.clone();
+            }
+            _ => kept.push(step.clone()),
+        }
+    }
+    kept
 }
 
 fn row_height(panel_count: usize) -> f64 {

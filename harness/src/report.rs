@@ -7,10 +7,11 @@
 
 use std::fmt::{self, Display, Formatter, Write as _};
 
-use crate::mismatch::Mismatch;
+use crate::mismatch::{KentryField, Mismatch};
+use crate::observe::Outcome;
 use crate::runner::Divergence;
 use crate::spec_oracle::SpecFinding;
-use vm_rs::{EntryState, MapState};
+use vm_rs::{EntryState, EntryStorage, KentryLink, KentrySlot, KentryState, MapState};
 
 /// The width of one column of the side-by-side entry table.
 const COLUMN_WIDTH: usize = 44;
@@ -92,7 +93,27 @@ impl Display for Mismatch {
     /// What differs, in one or more lines (no final line break).
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            Mismatch::Outcome { .. } => write!(f, "the outcomes differ"),
+            Mismatch::Outcome { c, rust } => match (c, rust) {
+                (Outcome::Unfinished, Outcome::Unfinished) => {
+                    write!(
+                        f,
+                        "neither side finished the operation: both loop without end"
+                    )
+                }
+                (Outcome::Unfinished, _) => {
+                    write!(
+                        f,
+                        "the C did not finish the operation: it loops without end"
+                    )
+                }
+                (_, Outcome::Unfinished) => {
+                    write!(
+                        f,
+                        "the port did not finish the operation: it loops without end"
+                    )
+                }
+                _ => write!(f, "the outcomes differ"),
+            },
             Mismatch::Trace { index, c, rust } => {
                 writeln!(
                     f,
@@ -108,6 +129,7 @@ impl Display for Mismatch {
             }
             Mismatch::MapCount { c, rust } => write!(f, "user maps: C has {c}, Rust has {rust}"),
             Mismatch::Map { map, field, .. } => write!(f, "map {map}: `{field}` differs"),
+            Mismatch::Kentry { field, c, rust } => write_kentry_pair(f, *field, c, rust),
             Mismatch::PmapList { c, rust } => write!(f, "pmaps: C {c:?}, Rust {rust:?}"),
             Mismatch::PageTable {
                 pmap,
@@ -130,6 +152,116 @@ impl Display for Mismatch {
                 write!(f, "invariant `{name}` broken on the {side} side: {detail}")
             }
             Mismatch::Spec(finding) => write_spec_finding(f, finding),
+        }
+    }
+}
+
+/// The most slots, free-list links or kernel-map entries a kentry section
+/// lists per side.
+const MAX_KENTRY_LINES: usize = 16;
+
+/// The kentry section: what differs, then both allocators as lists the
+/// reader can compare line by line (free list in order, allocated slots,
+/// the first differing slots, the first differing entry storage). No final
+/// line break.
+fn write_kentry_pair(
+    f: &mut Formatter<'_>,
+    field: KentryField,
+    c: &KentryState,
+    rust: &KentryState,
+) -> fmt::Result {
+    write!(f, "kentry allocator: `{field}` differs")?;
+    for (side, state) in [("C   ", c), ("Rust", rust)] {
+        let allocated: Vec<u32> = state.allocated().collect();
+        write!(
+            f,
+            "\n  {side} slab size {:#x}, table {:#x}, {} slots, head {}, free list {}, allocated {}",
+            state.slab_size_bytes,
+            state.table_va,
+            state.slots.len(),
+            link(state.free_head),
+            indices(&state.free_list()),
+            indices(&allocated),
+        )?;
+        if state.free_list_is_corrupt() {
+            write!(
+                f,
+                " (the free list leaves the table, meets an allocated slot or loops)"
+            )?;
+        }
+    }
+    let differing_slots = (0..c.slots.len().max(rust.slots.len()))
+        .filter(|&index| c.slots.get(index) != rust.slots.get(index))
+        .take(MAX_KENTRY_LINES);
+    for index in differing_slots {
+        let show = |state: &KentryState| state.slots.get(index).map_or("(none)".into(), slot);
+        write!(f, "\n  slot {index}: C {}, Rust {}", show(c), show(rust))?;
+    }
+    let differing_entries = (0..c.entry_storage.len().max(rust.entry_storage.len()))
+        .filter(|&index| c.entry_storage.get(index) != rust.entry_storage.get(index))
+        .take(MAX_KENTRY_LINES);
+    for index in differing_entries {
+        let show = |state: &KentryState| {
+            state
+                .entry_storage
+                .get(index)
+                .map_or("(none)".into(), |storage| storage_text(*storage, state))
+        };
+        write!(
+            f,
+            "\n  kernel-map entry {index} lives: C {}, Rust {}",
+            show(c),
+            show(rust)
+        )?;
+    }
+    Ok(())
+}
+
+/// `[3, 4, 5]`, or the first [`MAX_KENTRY_LINES`] and a count of the rest.
+fn indices(list: &[u32]) -> String {
+    let shown: Vec<String> = list
+        .iter()
+        .take(MAX_KENTRY_LINES)
+        .map(u32::to_string)
+        .collect();
+    match list.len().saturating_sub(MAX_KENTRY_LINES) {
+        0 => format!("[{}]", shown.join(", ")),
+        rest => format!("[{}, ... {rest} more]", shown.join(", ")),
+    }
+}
+
+fn link(link: KentryLink) -> String {
+    match link {
+        KentryLink::End => "end".into(),
+        KentryLink::Slab(index) => format!("slot {index}"),
+        KentryLink::Outside(address) => format!("{address:#x} (outside the table)"),
+    }
+}
+
+fn slot(slot: &KentrySlot) -> String {
+    match slot {
+        KentrySlot::Allocated => "allocated".into(),
+        KentrySlot::Free(next) => format!("free, next {}", link(*next)),
+    }
+}
+
+/// A static entry by name, a slab object as its kentry slot and offset
+/// when it lies in the kentry area.
+fn storage_text(storage: EntryStorage, state: &KentryState) -> String {
+    match storage {
+        EntryStorage::KernelBootStatic => "static boot entry".into(),
+        EntryStorage::KentryStatic => "static kentry entry".into(),
+        EntryStorage::CacheObject(address) => {
+            let area_bytes = state.slots.len() as u64 * state.slab_size_bytes;
+            let area_start = state.table_va.wrapping_sub(area_bytes);
+            let offset = address.wrapping_sub(area_start);
+            match offset.checked_div(state.slab_size_bytes) {
+                Some(slot) if offset < area_bytes => format!(
+                    "{address:#x} (kentry slot {slot} + {:#x})",
+                    offset % state.slab_size_bytes
+                ),
+                _ => format!("{address:#x}"),
+            }
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::program::{MachinePreset, MapRef, Op, OpKind, PortMode, Program, Resol
 use crate::side::Side;
 use crate::spec_oracle::{SideStep, SpecFinding, SpecOracle};
 use sim::{FaultPlan, MachineConfig};
-use vm_rs::MapState;
+use vm_rs::{KentryState, MapState};
 
 /// How a program ended.
 #[derive(Debug)]
@@ -123,6 +123,7 @@ impl RunStats {
 pub fn machine_config(preset: MachinePreset) -> MachineConfig {
     match preset {
         MachinePreset::Tiny => MachineConfig::tiny(),
+        MachinePreset::Scarce => MachineConfig::scarce(),
         MachinePreset::Normal => MachineConfig::normal(),
     }
 }
@@ -170,6 +171,12 @@ pub struct Runner<C: Side, R: Side> {
     pub rust: R,
     c_maps: Vec<MapState>,
     rust_maps: Vec<MapState>,
+    /// Both sides' kentry allocators (C, port), re-read when a step could
+    /// change them.
+    kentry: (KentryState, KentryState),
+    /// Whether `kentry` was read at this step (else the kentry oracle
+    /// skips it).
+    kentry_read: bool,
     ranges: Vec<Vec<(u64, u64)>>,
     /// The kernel-map ranges the program entered and has not removed, by
     /// the C's answers (operand resolution lets valid removes take only these).
@@ -232,6 +239,8 @@ impl<C: Side, R: Side> Runner<C, R> {
             rust,
             c_maps: Vec::new(),
             rust_maps: Vec::new(),
+            kentry: Default::default(),
+            kentry_read: false,
             ranges: Vec::new(),
             kernel_ranges_of_program: Vec::new(),
             spec: SpecOracle::default(),
@@ -327,13 +336,14 @@ impl<C: Side, R: Side> Runner<C, R> {
         if setup_failed {
             return Verdict::Equivalent;
         }
-        for (index, op) in program.ops.iter().enumerate() {
-            let step = self.play(program, index, op, deep_every_step);
+        let step_count = program.step_count();
+        for (step_number, (index, op)) in program.steps().enumerate() {
+            let step = self.play(program, index, &op, deep_every_step);
             let terminal = match self.retired {
                 Some(_) => step.rust_outcome.is_terminal(),
                 None => step.c_outcome.is_terminal() && step.rust_outcome.is_terminal(),
             };
-            let deep = deep_every_step || index + 1 == program.ops.len();
+            let deep = deep_every_step || step_number + 1 == step_count;
             match self.judge(step, deep) {
                 Judgement::Pass => {}
                 Judgement::Retire(divergence) => {
@@ -401,7 +411,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             Outcome::Ok(_) => self.stats.successes += 1,
             Outcome::Error(_) => self.stats.errors += 1,
             Outcome::Precondition(_) | Outcome::Fatal(_) => self.stats.panics += 1,
-            Outcome::Undefined(_) | Outcome::Dead | Outcome::Retired => {}
+            Outcome::Undefined(_) | Outcome::Dead | Outcome::Retired | Outcome::Unfinished => {}
         }
     }
 
@@ -493,6 +503,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             step.op.as_ref().map(|op| self.touched_map(op))
         };
         self.refresh_maps(scope);
+        self.refresh_kentry(step, deep);
         let differential = match (self.oracles.differential, self.retired) {
             (false, _) => None,
             (true, None) => self.differential_mismatch(step, scope, deep),
@@ -536,6 +547,10 @@ impl<C: Side, R: Side> Runner<C, R> {
         // state is still compared, but invariants no longer hold by design.
         let panicked = step.c_outcome.is_terminal();
         self.compare_maps(scope)
+            .or_else(|| {
+                let (c, rust) = self.kentry_read.then_some(&self.kentry)?;
+                oracle::compare_kentry(c, rust, step.op.is_none())
+            })
             .or_else(|| oracle::compare_page_tables(self.c.machine(), self.rust.machine()))
             .or_else(|| {
                 if panicked {
@@ -606,6 +621,21 @@ impl<C: Side, R: Side> Runner<C, R> {
             None => (0..self.c_maps.len()).find_map(compare),
             Some(map) => compare(0).or_else(|| compare(map.0 as usize)),
         }
+    }
+
+    /// Re-reads both kentry allocators when the step could have changed
+    /// them (set-up, a deep check, or a call on the kentry cache on either
+    /// side); otherwise, and when either side has no table to read, the
+    /// kentry oracle skips the step (and once the C is retired).
+    fn refresh_kentry(&mut self, step: &Step<'_>, deep: bool) {
+        let touched = step.op.is_none()
+            || deep
+            || oracle::touches_kentry(&self.c.machine().trace()[step.c_trace_start..])
+            || oracle::touches_kentry(&self.rust.machine().trace()[step.rust_trace_start..]);
+        self.kentry_read = touched
+            && self.retired.is_none()
+            && self.c.fill_kentry(&mut self.kentry.0)
+            && self.rust.fill_kentry(&mut self.kentry.1);
     }
 
     /// Re-reads maps into the reused buffers: every map (`scope` `None`), or

@@ -14,7 +14,7 @@ use harness::program::{MachinePreset, MapRef, Program, ResolvedOp};
 use harness::runner::{Oracles, Runner, Verdict};
 use harness::side::{rust::RustSide, Side};
 use sim::{FaultPlan, Machine, MachineConfig, PAGE_SIZE};
-use vm_rs::{KentryState, MapState};
+use vm_rs::{EntryStorage, KentryLink, KentrySlot, KentryState, MapState};
 
 /// One way of misbehaving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +50,12 @@ enum Mutation {
     /// A fault on an unmapped page fails with `ERROR_ACCES` instead of
     /// `ERROR_FAULT`.
     FaultUnmappedDenied,
+    /// Kernel-map entries live one entry further into their slab (the port
+    /// handed out another kentry object).
+    KentryObjectMisplaced,
+    /// Once a kentry slab is in use, the first two free slabs trade places
+    /// in the free list (the port linked it in another order).
+    KentryFreeListReordered,
 }
 
 /// `ERROR_FAULT` and `ERROR_ACCES`.
@@ -90,7 +96,32 @@ impl Mutant {
             _ => {}
         }
     }
+
+    /// Distorts the kentry allocator as the kentry mutations say.
+    fn distort_kentry(&self, state: &mut KentryState) {
+        match self.mutation {
+            Mutation::KentryObjectMisplaced => {
+                for storage in &mut state.entry_storage {
+                    if let EntryStorage::CacheObject(address) = storage {
+                        *address += ENTRY_SIZE_BYTES;
+                    }
+                }
+            }
+            Mutation::KentryFreeListReordered if state.allocated().count() > 0 => {
+                if let [first, second, ..] = state.free_list()[..] {
+                    let after_second = state.slots[second as usize];
+                    state.free_head = KentryLink::Slab(second);
+                    state.slots[second as usize] = KentrySlot::Free(KentryLink::Slab(first));
+                    state.slots[first as usize] = after_second;
+                }
+            }
+            _ => {}
+        }
+    }
 }
+
+/// The size of a map entry, in a kentry slab.
+const ENTRY_SIZE_BYTES: u64 = vm_rs::ENTRY_SIZE_BYTES as u64;
 
 impl Side for Mutant {
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
@@ -143,7 +174,9 @@ impl Side for Mutant {
     }
 
     fn kentry(&self) -> KentryState {
-        self.port.kentry()
+        let mut state = self.port.kentry();
+        self.distort_kentry(&mut state);
+        state
     }
 }
 
@@ -178,6 +211,8 @@ const EXPECTED: &[(Mutation, &str, usize)] = &[
     (Mutation::ListReversed, "map:list", 3),
     (Mutation::FindCacheForgotten, "map:find_cache", 6),
     (Mutation::MapEndShort, "map:end", 0),
+    (Mutation::KentryObjectMisplaced, "kentry:entry_storage", 0),
+    (Mutation::KentryFreeListReordered, "kentry:slots", 0),
 ];
 
 /// Each mutation that breaks a promise of the specification, the rule, and

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use harness::program::{Op, PortMode, Program, SizeSel, PAGE_SIZE};
+use harness::program::{MapSel, Op, PortMode, Program, SizeSel, PAGE_SIZE};
 use harness::shrink::{self, neighbours, program_cost, Budget, NotInteresting, ShrinkResult};
 
 /// A program with noise around the interesting part: an enter of more
@@ -290,4 +290,28 @@ fn identical_operations_are_simplified_together() {
         .steps
         .iter()
         .any(|step| step.starts_with("ops 0,1: ")));
+}
+
+#[test]
+fn repeats_shrink_to_the_fewest_iterations_the_property_needs() {
+    // The property needs at least 60 kernel-map enters in all (more than a
+    // kentry slab holds), however they are written.
+    let enters = |program: &Program| {
+        program
+            .steps()
+            .filter(|(_, op)| matches!(op, Op::Enter(args) if args.map == MapSel::Kernel))
+            .count()
+    };
+    let noisy = Program::parse_text(
+        "machine scarce\n\
+         create-map\n\
+         repeat 200 enter map=kernel object=none start=none size=pages(3) align=pages(2) prot=r\n\
+         repeat 9 remove map=1 start=entry-start(0) end=entry-end(0)\n\
+         reap\n",
+    )
+    .unwrap();
+    let result =
+        shrink_quietly(&noisy, |program| enters(program) >= 60, Budget::unlimited()).unwrap();
+    let expected = Program::parse_text("repeat 60 enter map=kernel size=pages(1)\n").unwrap();
+    assert_eq!(result.program, expected, "got:\n{}", result.program);
 }

@@ -49,6 +49,7 @@
 //! |---|---|---|---|---|
 //! | `normal` | 1024 (4 MiB) | 32 MiB | 1 MiB | `KERNEL_START` + 2 MiB |
 //! | `tiny` | 40 | 8 MiB + 400 KiB | 64 KiB | `KERNEL_START` + 2 MiB |
+//! | `scarce` | 24 | 32 MiB | 64 KiB | `KERNEL_START` + 2 MiB |
 //!
 //! In `tiny` the kernel map holds the boot space, the kentry area (8 MiB +
 //! 16 KiB) and only 320 KiB more, so the default slab back end can exhaust
@@ -124,6 +125,17 @@ impl MachineConfig {
             frames: 40,
             kernel_size_bytes: boot_size_bytes + kentry_area_bytes + (64 << 10) + (256 << 10),
             boot_size_bytes,
+        }
+    }
+
+    /// The scarce machine: the normal kernel map and 64 KiB of boot space,
+    /// but only 24 frames, so that kentry slabs, entry-cache slabs and page
+    /// tables run out of physical pages while the kernel map still has room.
+    pub fn scarce() -> Self {
+        MachineConfig {
+            frames: 24,
+            kernel_size_bytes: MAX_KERNEL_SIZE_BYTES,
+            boot_size_bytes: 64 << 10,
         }
     }
 

@@ -28,6 +28,11 @@ pub enum Failure {
     Dead,
     /// The map id names no map (the C has no counterpart); the port lives on.
     NoSuchMap(MapId),
+    /// The operation's loops (searches, walks of a map's entries) took more
+    /// steps than the budget given to [`crate::Vm::set_loop_budget`]: a
+    /// port that would loop forever stops here instead. The port is dead
+    /// afterwards.
+    OverBudget,
 }
 
 impl Failure {
@@ -35,7 +40,10 @@ impl Failure {
     pub const fn is_terminal(self) -> bool {
         matches!(
             self,
-            Failure::Precondition(_) | Failure::Fatal(_) | Failure::Undefined(_)
+            Failure::Precondition(_)
+                | Failure::Fatal(_)
+                | Failure::Undefined(_)
+                | Failure::OverBudget
         )
     }
 }

@@ -5,11 +5,16 @@
 use core::fmt::Write;
 
 use crate::env::Environment;
+use crate::failure::Failure;
 use crate::vm::{Vm, KERNEL_MAP};
 
 impl Vm {
     /// `vm_map_info`: a header, one line per entry in list order, the total.
-    pub(crate) fn print_info<E: Environment>(&mut self, env: &mut E, map: usize) {
+    pub(crate) fn print_info<E: Environment>(
+        &mut self,
+        env: &mut E,
+        map: usize,
+    ) -> Result<(), Failure> {
         let name = if map == KERNEL_MAP {
             "kernel map"
         } else {
@@ -28,6 +33,10 @@ impl Vm {
         );
         env.console(&text);
         while let Some(slot) = cursor {
+            if let Err(failure) = self.count_loop_step() {
+                self.text = text;
+                return Err(failure);
+            }
             let entry = &self.arena[slot];
             let kind = if entry.object.is_none() {
                 "null"
@@ -52,5 +61,6 @@ impl Vm {
         let _ = writeln!(text, "vm_map: total: {}k", size >> 10);
         env.console(&text);
         self.text = text;
+        Ok(())
     }
 }

@@ -263,6 +263,14 @@ impl Vm {
     }
 
     /// The internals of map `map`.
+    /// Where each entry of `map` lives, in address order.
+    pub(crate) fn entry_storage(&self, map: usize) -> impl Iterator<Item = EntryStorage> + '_ {
+        self.maps[map]
+            .tree
+            .iter()
+            .map(|&(_, slot)| self.arena[slot].storage)
+    }
+
     pub(crate) fn internals(&self, map: usize) -> MapInternals {
         let target = &self.maps[map];
         MapInternals {

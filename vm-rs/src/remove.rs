@@ -145,6 +145,7 @@ impl Vm {
     ) -> Result<(), Failure> {
         self.clip_start(env, map, slot, start)?;
         while self.arena[slot].start < end {
+            self.count_loop_step()?;
             self.clip_end(env, map, slot, end)?;
             let entry = &self.arena[slot];
             let entry_size = entry.end.wrapping_sub(entry.start);

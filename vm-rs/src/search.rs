@@ -180,6 +180,7 @@ impl Vm {
             self.maps[map].start
         };
         loop {
+            self.count_loop_step()?;
             match self.first_fit_from(map, base, size, align)? {
                 Some((start, next)) => {
                     self.maps[map].find_cache = start.wrapping_add(size);
@@ -216,13 +217,14 @@ impl Vm {
         base: u64,
         size: u64,
         align: u64,
-    ) -> Result<Option<(u64, Option<SlotId>)>, Precondition> {
+    ) -> Result<Option<(u64, Option<SlotId>)>, Failure> {
         let mut start = base;
         let mut next = self.lookup_nearest(map, start)?;
         let map_end = self.maps[map].end;
         loop {
+            self.count_loop_step()?;
             if start > map_end {
-                return Err(Precondition::FindStartWithinMap);
+                return Err(Precondition::FindStartWithinMap.into());
             }
             if align != 0 {
                 let rounded = p2_round(start, align);

@@ -14,6 +14,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::entry::EntryStorage;
 use crate::env::ObjectId;
 use crate::kentry::VM_MAP_KENTRY_ALLOCATED;
 
@@ -160,11 +161,13 @@ pub enum KentrySlot {
 }
 
 /// The kentry allocator (`vm_map_kentry_*`): its descriptor table, slot by
-/// slot, and the head of its free list.
+/// slot, the head of its free list, and where each kernel-map entry lives
+/// (which kentry slab objects the kernel map occupies).
 ///
 /// Both sides fill it from raw descriptor values with
 /// [`KentryState::fill_from_descriptors`], so that they decode the table
-/// the same way.
+/// the same way, and fill [`KentryState::entry_storage`] from their own
+/// kernel map.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct KentryState {
     /// Where the descriptor table starts (the kentry area's start +
@@ -176,6 +179,10 @@ pub struct KentryState {
     pub free_head: KentryLink,
     /// One descriptor per slab of the kentry area, by slab index.
     pub slots: Vec<KentrySlot>,
+    /// Where each entry of the kernel map lives, in address order: a
+    /// static entry or a slab object (a kentry slot, for every entry the
+    /// kernel map allocated itself).
+    pub entry_storage: Vec<EntryStorage>,
 }
 
 impl KentryState {

@@ -68,6 +68,11 @@ pub struct Vm {
     pub(crate) kernel_allocations: BTreeMap<u64, u64>,
     /// Set by a terminal failure; see [`Failure`].
     dead: bool,
+    /// The most loop steps one operation may take ([`Vm::set_loop_budget`]);
+    /// `None`, the default, is no limit.
+    loop_budget: Option<u64>,
+    /// The loop steps the operation in progress has taken.
+    loop_steps: u64,
     /// A reused buffer for console text.
     pub(crate) text: String,
 }
@@ -83,6 +88,16 @@ impl Vm {
     /// and its cache, then the entry and map caches, for a port that
     /// reproduces the bugs of the C that `bugs` switches on.
     pub fn setup_with<E: Environment>(env: &mut E, bugs: CBugs) -> Result<Vm, Failure> {
+        Vm::setup_with_loop_budget(env, bugs, None)
+    }
+
+    /// [`Vm::setup_with`] under a loop budget ([`Vm::set_loop_budget`])
+    /// from the set-up's own searches on.
+    pub fn setup_with_loop_budget<E: Environment>(
+        env: &mut E,
+        bugs: CBugs,
+        loop_budget: Option<u64>,
+    ) -> Result<Vm, Failure> {
         let (start, end) = env.kernel_map_bounds();
         if !page_aligned(start) {
             return Err(Precondition::MapInitStartAligned.into());
@@ -102,6 +117,8 @@ impl Vm {
             bugs,
             kernel_allocations: BTreeMap::new(),
             dead: false,
+            loop_budget,
+            loop_steps: 0,
             text: String::with_capacity(128),
         };
         let (boot_start, boot_end) = env.boot_space();
@@ -118,6 +135,8 @@ impl Vm {
         vm.caches.entry =
             env.kmem_cache_init("vm_map_entry", ENTRY_SIZE_BYTES, 0, 0, SlabBackEnd::Default);
         vm.caches.map = env.kmem_cache_init("vm_map", MAP_SIZE_BYTES, 0, 0, SlabBackEnd::Default);
+        // The first operation's loops count from zero, as every later one's.
+        vm.loop_steps = 0;
         Ok(vm)
     }
 
@@ -181,8 +200,8 @@ impl Vm {
     /// `vm_map_info`: prints the map on the console exactly as the C does.
     pub fn info<E: Environment>(&mut self, env: &mut E, map: MapId) -> Result<(), Failure> {
         let map = self.check_map(map)?;
-        self.print_info(env, map);
-        Ok(())
+        let result = self.print_info(env, map);
+        self.settle(result)
     }
 
     /// The reap of ARCHITECTURE.md: hands every empty slab back to its
@@ -221,14 +240,32 @@ impl Vm {
     /// The kentry allocator's descriptor table and free list.
     pub fn kentry_state(&self) -> KentryState {
         let mut state = KentryState::default();
-        self.kentry.fill_state(&mut state);
+        self.kentry_state_into(&mut state);
         state
+    }
+
+    /// Like [`Vm::kentry_state`], reusing `state`'s vectors (the harness
+    /// reads it after most operations).
+    pub fn kentry_state_into(&self, state: &mut KentryState) {
+        self.kentry.fill_state(state);
+        state.entry_storage.clear();
+        if !self.maps.is_empty() {
+            state.entry_storage.extend(self.entry_storage(KERNEL_MAP));
+        }
     }
 
     /// How many kentry slab descriptors hold the allocated marker (what
     /// [`Vm::kentry_state`] lists, without building the free list).
     pub fn kentry_allocated_count(&self) -> usize {
         self.kentry.allocated_count()
+    }
+
+    /// Sets the most loop steps (entries visited by a search, a remove or a
+    /// printout, and a search's retries) one operation may take before it
+    /// fails with [`Failure::OverBudget`]; `None` is no limit. A harness
+    /// sets one so that a port that would loop forever reports it.
+    pub fn set_loop_budget(&mut self, budget: Option<u64>) {
+        self.loop_budget = budget;
     }
 
     /// The number of maps, the kernel map included.
@@ -239,11 +276,6 @@ impl Vm {
     /// The caches `vm_map_setup` created.
     pub fn caches(&self) -> Caches {
         self.caches
-    }
-
-    /// Which bugs of the C this port reproduces.
-    pub fn bugs(&self) -> CBugs {
-        self.bugs
     }
 
     /// Whether a terminal failure killed the port.
@@ -318,8 +350,21 @@ impl Vm {
         self.map_index(map).ok_or(Failure::NoSuchMap(map))
     }
 
-    /// Marks the port dead on a terminal failure.
+    /// Counts one step of a loop that only the map's structure ends (a
+    /// search's walk and retries, a remove's walk, a printout); past the
+    /// budget the operation fails with [`Failure::OverBudget`].
+    pub(crate) fn count_loop_step(&mut self) -> Result<(), Failure> {
+        self.loop_steps += 1;
+        match self.loop_budget {
+            Some(budget) if self.loop_steps > budget => Err(Failure::OverBudget),
+            _ => Ok(()),
+        }
+    }
+
+    /// Marks the port dead on a terminal failure, and starts the next
+    /// operation's loop count afresh.
     fn settle<T>(&mut self, result: Result<T, Failure>) -> Result<T, Failure> {
+        self.loop_steps = 0;
         if let Err(failure) = &result {
             if failure.is_terminal() {
                 self.dead = true;

@@ -372,6 +372,7 @@ impl<C: Side, R: Side> Search<'_, C, R> {
 pub fn preset_name(machine: MachinePreset) -> &'static str {
     match machine {
         MachinePreset::Tiny => "tiny",
+        MachinePreset::Scarce => "scarce",
         MachinePreset::Normal => "normal",
     }
 }

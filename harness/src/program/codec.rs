@@ -1,4 +1,4 @@
-//! The byte encoding of programs (version 1): a total decoder and its mirror.
+//! The byte encoding of programs (version 3): a total decoder and its mirror.
 //!
 //! Every byte string decodes; reading past the end yields zero bytes, and
 //! operations are read until the input runs out or [`MAX_OPS`] are read. Most
@@ -28,9 +28,16 @@
 //! its line to the text form with the same default (the text version stays),
 //! then run `vm-diff migrate OLD corpus/fuzz` and commit the corpus and its
 //! digest.
+//!
+//! What version 3 adds to version 2 (whose decoding is unchanged): the
+//! machine byte's value 2 is the `scarce` preset (version 1 reads it as
+//! `normal`), and the kind table gains [`REPEAT_SLOTS`] slots for `repeat N
+//! <op>` (a count byte, the body's kind, enter or remove, and its
+//! operands), present whenever the swarm mask enables enter or remove.
 
 use super::ops::{
-    AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
+    AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, Repeated, SizeSel,
+    ValueSel, MAX_REPEAT,
 };
 use super::{
     FailureList, FaultPlanSpec, KindMask, MachinePreset, PortMode, Program, CURRENT_VERSION,
@@ -49,6 +56,13 @@ const KIND_WEIGHTS: [(OpKind, usize); OpKind::COUNT] = [
     (OpKind::Info, 1),
 ];
 const KIND_SLOTS: usize = 32;
+
+/// The slots of the kind table that mean `repeat` (version 3 on), out of
+/// the 32 of the kinds: about one operation in seventeen repeats.
+const REPEAT_SLOTS: usize = 2;
+
+/// The first encoding version with repeats and the scarce machine.
+const REPEAT_VERSION: u8 = 3;
 
 /// The number of failing allocations for each value of a 4-bit field: most
 /// programs have no fault plan, since a failure often ends the C instance.
@@ -97,37 +111,55 @@ fn write_varint(out: &mut Vec<u8>, mut value: u64) {
     out.push(value as u8);
 }
 
-/// The kinds the swarm mask leaves, repeated by weight: a kind byte picks
-/// one slot modulo the number of slots.
+/// What a slot of the kind table stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// One operation of this kind.
+    Kind(OpKind),
+    /// `repeat N <op>` (version 3 on).
+    Repeat,
+}
+
+/// The kinds the swarm mask leaves, repeated by weight, and from version 3
+/// on the repeat slots: a kind byte picks one slot modulo the number of
+/// slots.
 struct KindTable {
-    slots: [OpKind; KIND_SLOTS],
+    slots: [Slot; KIND_SLOTS + REPEAT_SLOTS],
     len: usize,
 }
 
 impl KindTable {
-    fn new(mask: KindMask) -> KindTable {
+    fn new(mask: KindMask, version: u8) -> KindTable {
         let mut table = KindTable {
-            slots: [OpKind::Enter; KIND_SLOTS],
+            slots: [Slot::Kind(OpKind::Enter); KIND_SLOTS + REPEAT_SLOTS],
             len: 0,
         };
         for (kind, weight) in KIND_WEIGHTS {
             if mask.contains(kind) {
-                for _ in 0..weight {
-                    table.slots[table.len] = kind;
-                    table.len += 1;
-                }
+                table.push(Slot::Kind(kind), weight);
             }
+        }
+        let repeatable = mask.contains(OpKind::Enter) || mask.contains(OpKind::Remove);
+        if version >= REPEAT_VERSION && repeatable {
+            table.push(Slot::Repeat, REPEAT_SLOTS);
         }
         table
     }
 
-    fn decode(&self, byte: u8) -> OpKind {
+    fn push(&mut self, slot: Slot, weight: usize) {
+        for _ in 0..weight {
+            self.slots[self.len] = slot;
+            self.len += 1;
+        }
+    }
+
+    fn decode(&self, byte: u8) -> Slot {
         self.slots[usize::from(byte) % self.len]
     }
 
-    fn encode(&self, kind: OpKind) -> u8 {
-        let slot = self.slots[..self.len].iter().position(|&k| k == kind);
-        slot.unwrap_or(0) as u8
+    fn encode(&self, slot: Slot) -> u8 {
+        let index = self.slots[..self.len].iter().position(|&s| s == slot);
+        index.unwrap_or(0) as u8
     }
 }
 
@@ -158,10 +190,16 @@ impl Program {
         out.push(encode_swarm(self.swarm));
         encode_fault_plan(&mut out, &self.fault_plan);
         out.push(encode_mode(self.mode));
-        let kinds = KindTable::new(self.swarm);
+        let kinds = KindTable::new(self.swarm, CURRENT_VERSION);
         for op in self.ops.iter().take(MAX_OPS) {
-            out.push(kinds.encode(op.kind()));
-            encode_op(&mut out, op);
+            match *op {
+                Op::Repeat { count, body } => {
+                    out.push(kinds.encode(Slot::Repeat));
+                    encode_repeat(&mut out, count, body);
+                }
+                _ => out.push(kinds.encode(Slot::Kind(op.kind()))),
+            }
+            encode_op(&mut out, &op.once());
         }
         out
     }
@@ -173,7 +211,7 @@ impl Program {
 fn decode_layout(bytes: &[u8], version: u8) -> Program {
     let mut reader = Reader { bytes, position: 0 };
     let _written_version = reader.byte();
-    let machine = decode_machine(reader.byte());
+    let machine = decode_machine(reader.byte(), version);
     let swarm = decode_swarm(reader.byte());
     let fault_plan = decode_fault_plan(&mut reader);
     let mode = if version >= MODE_VERSION {
@@ -181,11 +219,14 @@ fn decode_layout(bytes: &[u8], version: u8) -> Program {
     } else {
         PortMode::BugForBug
     };
-    let kinds = KindTable::new(swarm);
+    let kinds = KindTable::new(swarm, version);
     let mut ops = Vec::with_capacity(reader.remaining().min(MAX_OPS));
     while !reader.is_empty() && ops.len() < MAX_OPS {
-        let kind = kinds.decode(reader.byte());
-        ops.push(decode_op(kind, &mut reader));
+        let op = match kinds.decode(reader.byte()) {
+            Slot::Kind(kind) => decode_op(kind, &mut reader),
+            Slot::Repeat => decode_repeat(swarm, &mut reader),
+        };
+        ops.push(op);
     }
     Program {
         version,
@@ -216,19 +257,53 @@ fn encode_mode(mode: PortMode) -> u8 {
     }
 }
 
-fn decode_machine(byte: u8) -> MachinePreset {
-    if byte & 3 == 3 {
-        MachinePreset::Tiny
-    } else {
-        MachinePreset::Normal
+/// One machine in four is tiny; from version 3 on, one in four is scarce
+/// (version 1 read those as normal).
+fn decode_machine(byte: u8, version: u8) -> MachinePreset {
+    match byte & 3 {
+        3 => MachinePreset::Tiny,
+        2 if version >= REPEAT_VERSION => MachinePreset::Scarce,
+        _ => MachinePreset::Normal,
     }
 }
 
 fn encode_machine(machine: MachinePreset) -> u8 {
     match machine {
         MachinePreset::Tiny => 3,
+        MachinePreset::Scarce => 2,
         MachinePreset::Normal => 0,
     }
+}
+
+/// A repeat's count (one byte for 1 to 128, two for 129 to
+/// [`MAX_REPEAT`]) and body kind byte, then the body's operands. The body
+/// is an enter unless the swarm mask leaves only removes, or the byte's low
+/// bit asks for a remove that the mask allows.
+fn decode_repeat(swarm: KindMask, reader: &mut Reader) -> Op {
+    let first = reader.byte();
+    let count = if first < 0x80 {
+        u16::from(first) + 1
+    } else {
+        129 + u16::from(reader.byte() % 128)
+    };
+    let wants_remove = reader.byte() & 1 == 1;
+    let remove = (wants_remove && swarm.contains(OpKind::Remove)) || !swarm.contains(OpKind::Enter);
+    let kind = if remove {
+        OpKind::Remove
+    } else {
+        OpKind::Enter
+    };
+    let body =
+        Repeated::of(decode_op(kind, reader)).unwrap_or(Repeated::Enter(EnterArgs::default()));
+    Op::Repeat { count, body }
+}
+
+fn encode_repeat(out: &mut Vec<u8>, count: u16, body: Repeated) {
+    match count.clamp(1, MAX_REPEAT) {
+        small @ 1..=128 => out.push((small - 1) as u8),
+        large => out.extend([0x80, (large - 129) as u8]),
+    }
+    out.push(u8::from(matches!(body, Repeated::Remove { .. })));
 }
 
 /// Half of all inputs enable every kind; the other half a random subset.
@@ -343,6 +418,8 @@ fn encode_op(out: &mut Vec<u8>, op: &Op) {
             out.push((access & 7) | if invalid { 0xf8 } else { 0 });
         }
         Op::Info { map } => out.push(encode_map(map)),
+        // The caller writes a repeat's count and then its body as an op.
+        Op::Repeat { body, .. } => encode_op(out, &body.op()),
     }
 }
 
@@ -690,7 +767,64 @@ mod tests {
     fn weights_fill_the_kind_table_exactly() {
         let total: usize = KIND_WEIGHTS.iter().map(|(_, weight)| weight).sum();
         assert_eq!(total, KIND_SLOTS);
-        let only_reap = KindTable::new(KindMask::from_bits(OpKind::Reap.bit()).unwrap());
-        assert!((0..=255).all(|byte| only_reap.decode(byte) == OpKind::Reap));
+        for version in [1, CURRENT_VERSION] {
+            let only_reap =
+                KindTable::new(KindMask::from_bits(OpKind::Reap.bit()).unwrap(), version);
+            assert!((0..=255).all(|byte| only_reap.decode(byte) == Slot::Kind(OpKind::Reap)));
+        }
+    }
+
+    #[test]
+    fn version_1_has_no_repeat_slots_and_version_2_has_them_with_enter_or_remove() {
+        let cases = [
+            (1, KindMask::ALL, false),
+            (2, KindMask::ALL, true),
+            (2, KindMask::from_bits(OpKind::Remove.bit()).unwrap(), true),
+            (2, KindMask::from_bits(OpKind::Fault.bit()).unwrap(), false),
+        ];
+        for (version, mask, has_repeat) in cases {
+            let table = KindTable::new(mask, version);
+            let found = (0..=255).any(|byte| table.decode(byte) == Slot::Repeat);
+            assert_eq!(found, has_repeat, "version {version}, mask {mask:?}");
+        }
+    }
+
+    #[test]
+    fn the_machine_byte_means_scarce_only_from_version_2() {
+        let cases = [
+            (0, 1, MachinePreset::Normal),
+            (2, 1, MachinePreset::Normal),
+            (3, 1, MachinePreset::Tiny),
+            (2, 2, MachinePreset::Scarce),
+            (6, 2, MachinePreset::Scarce),
+            (3, 2, MachinePreset::Tiny),
+            (1, 2, MachinePreset::Normal),
+        ];
+        for (byte, version, machine) in cases {
+            assert_eq!(
+                decode_machine(byte, version),
+                machine,
+                "byte {byte} v{version}"
+            );
+        }
+    }
+
+    #[test]
+    fn repeat_counts_survive_encoding() {
+        let body = Repeated::Enter(EnterArgs::default());
+        for count in [1, 2, 127, 128, 129, 200, 255, 256] {
+            let mut out = Vec::new();
+            encode_repeat(&mut out, count, body);
+            encode_op(&mut out, &body.op());
+            let mut reader = Reader {
+                bytes: &out,
+                position: 0,
+            };
+            let decoded = decode_repeat(KindMask::ALL, &mut reader);
+            let Op::Repeat { count: read, .. } = decoded else {
+                panic!("{decoded:?}");
+            };
+            assert_eq!(read, count);
+        }
     }
 }

@@ -33,8 +33,9 @@ mod tests;
 
 pub use mode::PortMode;
 pub use ops::{
-    AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
-    MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES, PROT_ALL,
+    AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, Repeated, SizeSel,
+    ValueSel, MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES,
+    MAX_REPEAT, MAX_STEPS, PROT_ALL,
 };
 pub use resolve::{EnterRequest, MapRef, ResolvedOp, SkipReason, StateView, Violation};
 pub use text::{HeaderLine, ParseError};
@@ -44,7 +45,7 @@ pub use text::{HeaderLine, ParseError};
 /// program than before: `corpus/fuzz.digest` records the version its inputs
 /// were saved in, and `vm-diff migrate` rewrites them from an older one (see
 /// `codec.rs` on how a version adds a field).
-pub const CURRENT_VERSION: u8 = 2;
+pub const CURRENT_VERSION: u8 = 3;
 
 /// The oldest byte-encoding version [`Program::decode_version`] still
 /// reads, for `vm-diff migrate`.
@@ -74,9 +75,31 @@ pub use vm_rs::PAGE_SIZE;
 pub enum MachinePreset {
     /// Very little physical memory, so that exhaustion paths run.
     Tiny,
+    /// The normal kernel map with little physical memory, so that growing
+    /// the kentry cache, the entry caches and the page tables runs out of
+    /// pages within a few dozen operations (encoding version 3 on).
+    Scarce,
     /// Enough memory that only the fault plan makes allocations fail.
     #[default]
     Normal,
+}
+
+impl MachinePreset {
+    /// Every preset, in the text form's order.
+    pub const ALL: [MachinePreset; 3] = [
+        MachinePreset::Tiny,
+        MachinePreset::Scarce,
+        MachinePreset::Normal,
+    ];
+
+    /// The preset's name in the text form (`machine tiny`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            MachinePreset::Tiny => "tiny",
+            MachinePreset::Scarce => "scarce",
+            MachinePreset::Normal => "normal",
+        }
+    }
 }
 
 /// The allocation numbers (1-based, in the order the side makes them) that a
@@ -195,6 +218,24 @@ pub struct Program {
     pub swarm: KindMask,
     /// The operations, at most [`MAX_OPS`], each of a kind in `swarm`.
     pub ops: Vec<Op>,
+}
+
+impl Program {
+    /// Every operation the program runs, in order, with its index in
+    /// `ops`: a repeat yields its body `count` times. At most
+    /// [`MAX_STEPS`] in all.
+    pub fn steps(&self) -> impl Iterator<Item = (usize, Op)> + '_ {
+        self.ops
+            .iter()
+            .enumerate()
+            .flat_map(|(index, op)| std::iter::repeat_n((index, op.once()), op.count()))
+            .take(MAX_STEPS)
+    }
+
+    /// How many operations [`Program::steps`] yields.
+    pub fn step_count(&self) -> usize {
+        self.ops.iter().map(Op::count).sum::<usize>().min(MAX_STEPS)
+    }
 }
 
 /// A value outside the bounds of the language (see [`Program::check_bounds`]).

@@ -20,6 +20,13 @@ pub const PROT_ALL: u8 = 7;
 pub const MAX_INHERIT: u8 = 3;
 /// The largest advice value a program holds (X15 names 0 to 4).
 pub const MAX_ADVICE: u8 = 7;
+/// The largest count of a `repeat N <op>` ([`Op::Repeat`]): enough for
+/// several kentry slabs (51 kernel-map entries a slab) in one operation.
+pub const MAX_REPEAT: u16 = 256;
+/// The most operations one program runs, every iteration of a repeat
+/// counted: [`crate::program::Program::steps`] stops there, which bounds a
+/// program's time (and so the fuzzer's timeout).
+pub const MAX_STEPS: usize = 1024;
 
 /// The kinds of operation, in swarm-mask bit order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -220,6 +227,65 @@ impl Default for EnterArgs {
     }
 }
 
+/// What a `repeat` runs again and again: deep allocator states need
+/// hundreds of entries made or taken away, more than a program has
+/// operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Repeated {
+    /// An enter, its selectors resolved afresh at each iteration.
+    Enter(EnterArgs),
+    /// A remove, its selectors resolved afresh at each iteration.
+    Remove {
+        /// The map.
+        map: MapSel,
+        /// The first address removed.
+        start: AddrSel,
+        /// The address just past the range.
+        end: AddrSel,
+        /// Pass operands through unrepaired.
+        invalid: bool,
+    },
+}
+
+impl Repeated {
+    /// The operation one iteration runs.
+    pub fn op(self) -> Op {
+        match self {
+            Repeated::Enter(args) => Op::Enter(args),
+            Repeated::Remove {
+                map,
+                start,
+                end,
+                invalid,
+            } => Op::Remove {
+                map,
+                start,
+                end,
+                invalid,
+            },
+        }
+    }
+
+    /// The repeatable form of `op`, if it has one.
+    pub fn of(op: Op) -> Option<Repeated> {
+        match op {
+            Op::Enter(args) => Some(Repeated::Enter(args)),
+            Op::Remove {
+                map,
+                start,
+                end,
+                invalid,
+            } => Some(Repeated::Remove {
+                map,
+                start,
+                end,
+                invalid,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// One operation of a program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {
@@ -258,6 +324,16 @@ pub enum Op {
         /// The map.
         map: MapSel,
     },
+    /// Run `body` `count` times (1 to [`MAX_REPEAT`]), each time resolved
+    /// against the state the previous iteration left; the iterations stop
+    /// at the first panic. Each iteration is judged as an operation of its
+    /// own; its kind is the body's.
+    Repeat {
+        /// How many times.
+        count: u16,
+        /// What runs.
+        body: Repeated,
+    },
 }
 
 impl Op {
@@ -271,6 +347,24 @@ impl Op {
             Op::Fault { .. } => OpKind::Fault,
             Op::Reap => OpKind::Reap,
             Op::Info { .. } => OpKind::Info,
+            Op::Repeat { body, .. } => body.op().kind(),
+        }
+    }
+
+    /// The operation one run of this one performs: itself, or a repeat's
+    /// body.
+    pub fn once(&self) -> Op {
+        match self {
+            Op::Repeat { body, .. } => body.op(),
+            op => *op,
+        }
+    }
+
+    /// How many times the operation runs (a repeat's count, else 1).
+    pub fn count(&self) -> usize {
+        match self {
+            Op::Repeat { count, .. } => usize::from(*count),
+            _ => 1,
         }
     }
 
@@ -279,6 +373,7 @@ impl Op {
         match self {
             Op::Enter(args) => args.invalid,
             Op::Remove { invalid, .. } | Op::Fault { invalid, .. } => *invalid,
+            Op::Repeat { body, .. } => body.op().is_invalid(),
             _ => false,
         }
     }
@@ -303,6 +398,13 @@ impl Op {
                 check(*access <= PROT_ALL, "access above rwx")
             }
             Op::Info { map } => check_map(*map),
+            Op::Repeat { count, body } => {
+                check(
+                    (1..=MAX_REPEAT).contains(count),
+                    "repeat count not in 1..=256",
+                )?;
+                body.op().check_bounds()
+            }
         }
     }
 }

@@ -327,6 +327,8 @@ impl Op {
     /// documentation for what is repaired and when it is skipped.
     pub fn resolve(&self, view: &dyn StateView) -> ResolvedOp {
         match *self {
+            // One iteration: the runner resolves each against its own state.
+            Op::Repeat { body, .. } => body.op().resolve(view),
             Op::CreateMap => ResolvedOp::CreateMap,
             Op::CreateObject => ResolvedOp::CreateObject,
             Op::Enter(ref args) => resolve_enter(args, view),

@@ -7,7 +7,8 @@ use std::collections::HashSet;
 use super::cost::op_cost;
 use crate::program::{
     AddrSel, AlignSel, Anchor, EnterArgs, FailureList, KindMask, MachinePreset, MapSel, ObjectSel,
-    Op, OpKind, Program, SizeSel, ValueSel, MAX_ALIGN_SHIFT, MAX_PAGES, PAGE_SIZE, PROT_ALL,
+    Op, OpKind, Program, Repeated, SizeSel, ValueSel, MAX_ALIGN_SHIFT, MAX_PAGES, PAGE_SIZE,
+    PROT_ALL,
 };
 
 /// Each simpler configuration with its step description.
@@ -16,7 +17,8 @@ pub(super) fn config_candidates(program: &Program) -> Vec<(Program, String)> {
     if program.machine != MachinePreset::Normal {
         let mut candidate = program.clone();
         candidate.machine = MachinePreset::Normal;
-        candidates.push((candidate, "machine tiny -> normal".to_string()));
+        let from = program.machine.name();
+        candidates.push((candidate, format!("machine {from} -> normal")));
     }
     if program.swarm != KindMask::ALL {
         let mut candidate = program.clone();
@@ -89,6 +91,7 @@ pub(super) fn op_variants(op: &Op) -> Vec<Op> {
             variants
         }
         Op::Info { map } => map_variants(map).map(|map| Op::Info { map }).collect(),
+        Op::Repeat { count, body } => repeat_variants(count, body),
         Op::CreateMap | Op::CreateObject | Op::Reap => Vec::new(),
     };
     variants.extend(OpKind::ALL.map(simplest_of_kind));
@@ -97,6 +100,23 @@ pub(super) fn op_variants(op: &Op) -> Vec<Op> {
     let mut seen = HashSet::new();
     variants.retain(|variant| seen.insert(*variant));
     variants.sort_by_key(op_cost);
+    variants
+}
+
+/// A repeat's simpler forms: its body once, half and one fewer
+/// iterations, and the body's own variants repeated as often.
+fn repeat_variants(count: u16, body: Repeated) -> Vec<Op> {
+    let mut variants = vec![body.op()];
+    for fewer in [count / 2, count.saturating_sub(1)] {
+        if fewer >= 2 {
+            variants.push(Op::Repeat { count: fewer, body });
+        }
+    }
+    let repeated_body_variants = op_variants(&body.op())
+        .into_iter()
+        .filter_map(Repeated::of)
+        .map(|body| Op::Repeat { count, body });
+    variants.extend(repeated_body_variants);
     variants
 }
 

@@ -63,9 +63,18 @@ fn field_cost(op: &Op) -> u64 {
             map, addr, invalid, ..
         } => map_cost(*map) + addr_cost(*addr) + u64::from(*invalid),
         Op::Info { map } => map_cost(*map),
+        Op::Repeat { count, body } => {
+            REPEAT_ITERATION_WEIGHT * u64::from(*count) + field_cost(&body.op())
+        }
         Op::CreateMap | Op::CreateObject | Op::Reap => 0,
     }
 }
+
+/// What each iteration of a repeat adds to its body's cost: a repeat costs
+/// more than its body alone and more than a shorter repeat, and the most
+/// it can add (256 iterations) stays below a kind's weight times the kinds
+/// and far below an operation's cost.
+const REPEAT_ITERATION_WEIGHT: u64 = 1 << 8;
 
 fn enter_cost(args: &EnterArgs) -> u64 {
     map_cost(args.map)

@@ -40,6 +40,9 @@ fn outcome_of(outcome: c_reference::Outcome<Option<u64>>) -> Outcome {
     match outcome {
         c_reference::Outcome::Ok(address) => Outcome::Ok(address),
         c_reference::Outcome::Error(code) => Outcome::Error(code),
+        c_reference::Outcome::Panicked(message) if message == c_reference::LIST_BUDGET_MESSAGE => {
+            Outcome::Unfinished
+        }
         c_reference::Outcome::Panicked(message) => {
             match message.strip_prefix("assertion failed: ") {
                 Some(expression) => Outcome::Precondition(expression.to_string()),
@@ -62,7 +65,10 @@ impl Side for CSide {
         let outcome = match self.reference.as_mut() {
             Some(reference) => reference.reset(config, plan),
             None => {
-                let (reference, outcome) = CReference::new(config.clone(), plan);
+                let (mut reference, outcome) = CReference::new(config.clone(), plan);
+                // The budget holds across set-ups; a first set-up runs no
+                // list walk that could reach it.
+                reference.set_list_step_budget(Some(super::LOOP_STEP_BUDGET));
                 self.reference = Some(reference);
                 outcome
             }
@@ -128,6 +134,14 @@ impl Side for CSide {
 
     fn kentry(&self) -> KentryState {
         self.reference().kentry_state().unwrap_or_default()
+    }
+
+    fn fill_kentry(&self, out: &mut KentryState) -> bool {
+        let read = self.reference().kentry_state_into(out);
+        if !read {
+            *out = KentryState::default();
+        }
+        read
     }
 
     fn kentry_allocated_count(&self) -> usize {

@@ -16,6 +16,17 @@ use crate::program::{MapRef, ResolvedOp};
 use sim::{FaultPlan, Machine, MachineConfig};
 use vm_rs::{CBugs, KentryState, MapState};
 
+/// The most loop steps one operation may take on either side before it
+/// ends as [`Outcome::Unfinished`]: entries visited by a search (and its
+/// retries), a remove or a printout on the port (`vm_rs::Vm::set_loop_budget`),
+/// `list_next` calls on the C (our `kern/list.h`, see
+/// `c_reference::CReference::set_list_step_budget`). A legitimate operation
+/// takes at most a few thousand (a map holds at most about three entries
+/// per operation run, and a search visits each at most twice), so the
+/// budget is about twenty times that, and a loop that never ends is
+/// reported within microseconds instead of hanging the fuzzer.
+pub const LOOP_STEP_BUDGET: u64 = 1 << 16;
+
 /// One implementation of vm_map on its own simulated machine.
 pub trait Side {
     /// Boots a fresh instance: resets the machine with `plan` and runs
@@ -36,6 +47,14 @@ pub trait Side {
     /// Chooses the port's switches for the next set-up (a program's mode).
     /// Only a side that runs the port has any; the C ignores it.
     fn choose_port_bugs(&mut self, _bugs: CBugs) {}
+    /// Fills `out` with [`Side::kentry`], reusing its vectors; false (and
+    /// `out` the default) when the side has no kentry table to read (its
+    /// set-up did not complete). Sides override it with something that
+    /// allocates less.
+    fn fill_kentry(&self, out: &mut KentryState) -> bool {
+        *out = self.kentry();
+        !out.slots.is_empty()
+    }
     /// How many kentry slab descriptors are marked allocated; sides
     /// override it with something cheaper than building [`Side::kentry`].
     fn kentry_allocated_count(&self) -> usize {

@@ -103,6 +103,7 @@ fn outcome_of(result: Result<Option<u64>, Failure>) -> Outcome {
         Err(Failure::Fatal(fatal)) => Outcome::Fatal(fatal.message().to_string()),
         Err(Failure::Undefined(what)) => Outcome::Undefined(format!("{what:?}")),
         Err(Failure::Dead) => Outcome::Dead,
+        Err(Failure::OverBudget) => Outcome::Unfinished,
         // The harness only names maps that exist on the C side; a missing
         // one here is itself a difference, shown as the port's words.
         Err(Failure::NoSuchMap(map)) => Outcome::Undefined(format!("no map {}", map.0)),
@@ -120,7 +121,8 @@ impl Side for RustSide {
         self.machine.switch_config(config, &mut self.spare_machines);
         self.machine.reset(plan);
         self.objects = 0;
-        match Vm::setup_with(&mut self.machine, self.bugs) {
+        let budget = Some(super::LOOP_STEP_BUDGET);
+        match Vm::setup_with_loop_budget(&mut self.machine, self.bugs, budget) {
             Ok(vm) => {
                 self.vm = Some(vm);
                 Outcome::Ok(None)
@@ -160,6 +162,19 @@ impl Side for RustSide {
 
     fn kentry(&self) -> KentryState {
         self.vm.as_ref().map(Vm::kentry_state).unwrap_or_default()
+    }
+
+    fn fill_kentry(&self, out: &mut KentryState) -> bool {
+        match self.vm.as_ref() {
+            Some(vm) => {
+                vm.kentry_state_into(out);
+                true
+            }
+            None => {
+                *out = KentryState::default();
+                false
+            }
+        }
     }
 
     fn kentry_allocated_count(&self) -> usize {

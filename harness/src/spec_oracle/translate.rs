@@ -57,7 +57,9 @@ pub fn answer_of(outcome: &Outcome) -> Option<Answer> {
         // The port's "undefined in C" is its refusal of what the C leaves
         // undefined; the outcome oracle already compares it with the C.
         Outcome::Precondition(_) | Outcome::Undefined(_) => Answer::Refused,
-        Outcome::Fatal(_) => Answer::Stopped,
+        // A side that did not finish is stopped like a panic; the outcome
+        // oracle reports it first.
+        Outcome::Fatal(_) | Outcome::Unfinished => Answer::Stopped,
         Outcome::Dead | Outcome::Retired => return None,
     })
 }

@@ -439,8 +439,11 @@ fn valid_operations_resolve_within_every_precondition() {
         }
     }
     let total = valid_count + invalid_count;
+    // About one operation in 65 here: one in 32 of the enters, removes and
+    // faults, fewer with the repeat slots of version 2, and none in the
+    // quarter of programs made of small bytes only.
     assert!(
-        invalid_count * 64 > total && invalid_count * 16 < total,
+        invalid_count * 80 > total && invalid_count * 16 < total,
         "{invalid_count} invalid of {total}"
     );
     assert!(

@@ -68,6 +68,27 @@ info map=kernel
 }
 
 #[test]
+fn repeats_and_the_scarce_machine_read_and_print_back() {
+    let text = "machine scarce\nrepeat 256 enter map=kernel size=pages(1) align=pages(2)\n\
+                repeat 7 remove map=1 start=entry-start(0) end=entry-end(0)\n";
+    let program = Program::parse_text(text).unwrap();
+    assert_eq!(program.machine, MachinePreset::Scarce);
+    assert_eq!(
+        program.ops.iter().map(Op::count).collect::<Vec<_>>(),
+        [256, 7]
+    );
+    assert_eq!(program.step_count(), 263);
+    assert!(program.steps().all(|(_, op)| op.count() == 1));
+    assert_eq!(Program::parse_text(&program.to_string()).unwrap(), program);
+    assert_eq!(Program::decode(&program.encode()), program);
+
+    let longest = "repeat 256 enter map=kernel size=pages(1)\n".repeat(MAX_OPS);
+    let longest = Program::parse_text(&longest).unwrap();
+    assert_eq!(longest.step_count(), MAX_STEPS);
+    assert_eq!(longest.steps().count(), MAX_STEPS);
+}
+
+#[test]
 fn enter_fields_have_defaults_in_text() {
     let program = Program::parse_text("enter map=kernel size=raw(0x1_0000)").unwrap();
     let expected = EnterArgs {
@@ -96,6 +117,17 @@ fn parse_errors_point_at_the_offending_word() {
         ("enter map=1 size=pages(200)", 1, 24, "larger than 127"),
         ("machine big", 1, 9, "unknown machine"),
         ("machine tiny\nmachine tiny", 2, 1, "twice"),
+        ("repeat", 1, 1, "needs a count"),
+        ("repeat 3", 1, 1, "needs a count"),
+        ("repeat 0 enter map=1 size=pages(1)", 1, 8, "not in 1..=256"),
+        (
+            "repeat 257 enter map=1 size=pages(1)",
+            1,
+            8,
+            "not in 1..=256",
+        ),
+        ("repeat 2 reap", 1, 10, "cannot be repeated"),
+        ("repeat 2 enter map=1", 1, 10, "needs `size=`"),
         (
             "\n\nfault map=1 addr=entry-start(0)",
             3,

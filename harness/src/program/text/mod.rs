@@ -19,7 +19,7 @@
 //! ```text
 //! header   = "# vm-diff program v" N         (optional; the first line; N must be 1)
 //! line     = setting | op                      ('#' to the end of a line is a comment)
-//! setting  = "machine" ("tiny" | "normal")     (default normal)
+//! setting  = "machine" ("tiny" | "scarce" | "normal")   (default normal)
 //!          | "mode" ("bug-for-bug" | "fixed")  (the port's mode; default bug-for-bug)
 //!          | "fail" ("phys" | "cache") N       (N in 1..=64; at most 4 of each)
 //!          | "swarm" kind+                     (the enabled kinds; default all)
@@ -27,6 +27,8 @@
 //!          | "enter" field* ["fixed"] ["nomerge"] ["invalid"]
 //!          | "remove" "map=" map "start=" addr "end=" addr ["invalid"]
 //!          | "fault" "map=" map "addr=" addr "access=" prot ["invalid"]
+//!          | "repeat" R (enter | remove)       (R in 1..=256: R times, each
+//!                                              resolved against the state then)
 //! field    = "map=" map | "size=" size          (required)
 //!          | "object=" ("none" | I)             (default none)
 //!          | "offset=" ("pages(" P ")" | raw)   (default pages(0))

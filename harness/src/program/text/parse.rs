@@ -7,8 +7,8 @@ use crate::program::ops::{
     MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES,
 };
 use crate::program::{
-    FaultPlanSpec, KindMask, MachinePreset, PortMode, Program, MAX_FAILING_ALLOC, MAX_OPS,
-    MAX_PLANNED_FAILURES, TEXT_VERSION,
+    FaultPlanSpec, KindMask, MachinePreset, PortMode, Program, Repeated, MAX_FAILING_ALLOC,
+    MAX_OPS, MAX_PLANNED_FAILURES, MAX_REPEAT, TEXT_VERSION,
 };
 
 /// A reader over one value (the part after `key=`), which knows where it
@@ -451,8 +451,45 @@ const ENTER_KEYS: [&str; 10] = [
     "map", "object", "offset", "start", "size", "align", "prot", "maxprot", "inherit", "advice",
 ];
 
-/// Parses an operation line whose first word is `keyword`.
+/// Parses an operation line whose first word is `keyword`: `repeat N`
+/// and an enter or a remove, or a single operation.
 fn parse_op(line: usize, keyword: Word, words: &[Word]) -> ParseResult<Op> {
+    if keyword.text != "repeat" {
+        return parse_single_op(line, keyword, words);
+    }
+    let error = |column: usize, message: String| ParseError {
+        line,
+        column,
+        message,
+    };
+    let (Some(count_word), Some(&body_keyword)) = (words.first(), words.get(1)) else {
+        return Err(error(
+            keyword.column,
+            "`repeat` needs a count and an enter or a remove".into(),
+        ));
+    };
+    let count = count_word
+        .text
+        .parse::<u16>()
+        .ok()
+        .filter(|count| (1..=MAX_REPEAT).contains(count))
+        .ok_or_else(|| {
+            let message = format!("repeat count `{}` not in 1..={MAX_REPEAT}", count_word.text);
+            error(count_word.column, message)
+        })?;
+    let body = parse_single_op(line, body_keyword, &words[2..])?;
+    let body = Repeated::of(body).ok_or_else(|| {
+        let message = format!(
+            "`{}` cannot be repeated (enter or remove)",
+            body_keyword.text
+        );
+        error(body_keyword.column, message)
+    })?;
+    Ok(Op::Repeat { count, body })
+}
+
+/// Parses an operation line whose first word is `keyword`.
+fn parse_single_op(line: usize, keyword: Word, words: &[Word]) -> ParseResult<Op> {
     let Some(kind) = OpKind::from_name(keyword.text) else {
         return Err(ParseError {
             line,
@@ -529,16 +566,14 @@ fn parse_setting(
     match keyword.text {
         "machine" => {
             let preset = argument(1)?;
-            program.machine = match preset.text {
-                "tiny" => MachinePreset::Tiny,
-                "normal" => MachinePreset::Normal,
-                other => {
-                    return Err(error(
-                        &preset,
-                        format!("unknown machine `{other}` (tiny or normal)"),
-                    ))
-                }
-            };
+            program.machine = MachinePreset::ALL
+                .into_iter()
+                .find(|machine| machine.name() == preset.text)
+                .ok_or_else(|| {
+                    let message =
+                        format!("unknown machine `{}` (tiny, scarce or normal)", preset.text);
+                    error(&preset, message)
+                })?;
             if std::mem::replace(&mut settings.machine_seen, true) {
                 return Err(error(&keyword, "machine given twice".into()));
             }

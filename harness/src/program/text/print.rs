@@ -182,6 +182,7 @@ impl Display for Op {
                 write_flag(f, *invalid, "invalid")
             }
             Op::Info { map } => write!(f, "info map={map}"),
+            Op::Repeat { count, body } => write!(f, "repeat {count} {}", body.op()),
             Op::CreateMap | Op::CreateObject | Op::Reap => f.write_str(self.kind().name()),
         }
     }
@@ -210,11 +211,7 @@ impl Display for HeaderLine {
         match *self {
             HeaderLine::Format => write!(f, "# vm-diff program v{TEXT_VERSION}"),
             HeaderLine::Machine(preset) => {
-                let machine = match preset {
-                    MachinePreset::Tiny => "tiny",
-                    MachinePreset::Normal => "normal",
-                };
-                write!(f, "machine {machine}")
+                write!(f, "machine {}", preset.name())
             }
             HeaderLine::Mode(mode) => write!(f, "mode {}", mode.name()),
             HeaderLine::FailPhys(number) => write!(f, "fail phys {number}"),
