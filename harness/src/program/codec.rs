@@ -775,12 +775,13 @@ mod tests {
     }
 
     #[test]
-    fn version_1_has_no_repeat_slots_and_version_2_has_them_with_enter_or_remove() {
+    fn versions_before_3_have_no_repeat_slots_and_version_3_has_them_with_enter_or_remove() {
         let cases = [
             (1, KindMask::ALL, false),
-            (2, KindMask::ALL, true),
-            (2, KindMask::from_bits(OpKind::Remove.bit()).unwrap(), true),
-            (2, KindMask::from_bits(OpKind::Fault.bit()).unwrap(), false),
+            (2, KindMask::ALL, false),
+            (3, KindMask::ALL, true),
+            (3, KindMask::from_bits(OpKind::Remove.bit()).unwrap(), true),
+            (3, KindMask::from_bits(OpKind::Fault.bit()).unwrap(), false),
         ];
         for (version, mask, has_repeat) in cases {
             let table = KindTable::new(mask, version);
@@ -790,15 +791,16 @@ mod tests {
     }
 
     #[test]
-    fn the_machine_byte_means_scarce_only_from_version_2() {
+    fn the_machine_byte_means_scarce_only_from_version_3() {
         let cases = [
             (0, 1, MachinePreset::Normal),
             (2, 1, MachinePreset::Normal),
             (3, 1, MachinePreset::Tiny),
-            (2, 2, MachinePreset::Scarce),
-            (6, 2, MachinePreset::Scarce),
-            (3, 2, MachinePreset::Tiny),
-            (1, 2, MachinePreset::Normal),
+            (2, 2, MachinePreset::Normal),
+            (2, 3, MachinePreset::Scarce),
+            (6, 3, MachinePreset::Scarce),
+            (3, 3, MachinePreset::Tiny),
+            (1, 3, MachinePreset::Normal),
         ];
         for (byte, version, machine) in cases {
             assert_eq!(
