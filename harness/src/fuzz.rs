@@ -70,9 +70,14 @@ pub fn oracles_from_environment() -> Oracles {
 pub const MODE_VARIABLE: &str = "VM_DIFF_MODE";
 
 /// The mode [`MODE_VARIABLE`] forces, read once; `None` (the input's own
-/// mode) when unset or unknown (said on stderr).
+/// mode) when unset or unknown (said on stderr). Without the specification
+/// (`VM_DIFF_ORACLES=differential`) every input runs bug for bug: the fixed
+/// mode recognises the C's bugs by what the C alone broke, which the
+/// specification judges.
 static FORCED_MODE: std::sync::LazyLock<Option<PortMode>> = std::sync::LazyLock::new(|| {
-    let value = std::env::var(MODE_VARIABLE).ok()?;
+    let Ok(value) = std::env::var(MODE_VARIABLE) else {
+        return (!oracles_from_environment().specification).then_some(PortMode::BugForBug);
+    };
     let mode = PortMode::from_name(&value);
     if mode.is_none() {
         eprintln!(

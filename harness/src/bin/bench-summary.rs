@@ -125,7 +125,8 @@ fn continued_share(work: &Path, run: &str) -> Option<f64> {
 /// The rows of each mode alone and of the model's cost in fuzzing.
 fn mode_rows(work: &Path) -> Vec<Row> {
     let exec = |run: &str| libfuzzer_stat(work, run, "average_exec_per_sec");
-    let cost = match (exec("asan-tuned-no-model"), exec("asan-tuned")) {
+    // Without the model every input runs bug for bug: compare like with like.
+    let cost = match (exec("asan-tuned-no-model"), exec("asan-tuned-bug-for-bug")) {
         (Some(without), Some(with)) if with > 0.0 => Some(without / with),
         _ => None,
     };
