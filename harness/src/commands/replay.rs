@@ -6,6 +6,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 
 use super::json::JsonObject;
+use super::shrink::verdict_summary;
 use super::{count, inputs, new_runner, EXIT_BAD_INPUT, EXIT_FINDING, EXIT_OK};
 use crate::corpus::{self, CorpusEntry};
 use crate::runner::{Runner, Verdict};
@@ -94,25 +95,11 @@ fn replay_one(
         Verdict::Divergence(divergence) => {
             writeln!(out, "{}: FINDING\n{divergence}", entry.path.display())?
         }
-        Verdict::Known {
-            divergence,
-            op_index,
-        } if !met || verbose => writeln!(
+        Verdict::Known { .. } | Verdict::Fixed { .. } if !met || verbose => writeln!(
             out,
-            "{}: known divergence {} at operation {}",
+            "{}: {}",
             entry.path.display(),
-            divergence.id,
-            op_index.map_or("setup".to_string(), |index| index.to_string())
-        )?,
-        Verdict::Fixed {
-            divergence,
-            op_index,
-        } if !met || verbose => writeln!(
-            out,
-            "{}: fixed port past known divergence {} (the C retired at operation {}), then passed",
-            entry.path.display(),
-            divergence.id,
-            op_index.map_or("setup".to_string(), |index| index.to_string())
+            verdict_summary(&verdict)
         )?,
         _ if !met => writeln!(
             out,
