@@ -131,15 +131,19 @@ pub(crate) unsafe fn read_kentry_state(state: &mut KentryState) -> bool {
     let slots = area_bytes / slab_size;
     let table_va = area_start.wrapping_add(area_bytes);
     let descriptor_bytes = size_of::<u64>() as u64;
-    if !host_memory::contains(table_va, slots * descriptor_bytes) {
+    // A remove over the kentry entry can move its start (a registered bug
+    // of the C); a table that is then not even aligned is not read.
+    if !host_memory::contains(table_va, slots * descriptor_bytes)
+        || table_va % descriptor_bytes != 0
+    {
         return false;
     }
-    let descriptors = (0..slots as usize).map(|index| {
-        let address = table_va + index as u64 * descriptor_bytes;
-        // SAFETY: the address lies inside the host reservation (checked
-        // above), which is mapped read/write for the whole process.
-        unsafe { (address as *const u64).read() }
-    });
+    // SAFETY: the table lies inside the host reservation, which is mapped
+    // read/write for the whole process, and is aligned for u64 (both
+    // checked above); the C instance is behind its lock and does not run
+    // while we read.
+    let descriptors =
+        unsafe { core::slice::from_raw_parts(table_va as *const u64, slots as usize) };
     state.fill_from_descriptors(table_va, slab_size, head, descriptors);
     // SAFETY: the set-up completed, so handle 0 is the live kernel map.
     unsafe { read_kernel_entry_storage(bindings::cref_map(0), &mut state.entry_storage) };

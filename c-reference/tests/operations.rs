@@ -381,7 +381,7 @@ fn reap_returns_an_empty_kentry_slab_through_the_seed() {
     let slab_leaf = leaf(&reference, PmapId::KERNEL, slab_va).expect("slab 0 is mapped");
     let slab_frame = PhysAddr(slab_leaf & 0x000f_ffff_ffff_f000);
     assert_eq!(
-        reference.kentry_state().expect("set up").slots[0],
+        reference.kentry_state().expect("set up").slots()[0],
         KentrySlot::Allocated
     );
 
@@ -395,7 +395,7 @@ fn reap_returns_an_empty_kentry_slab_through_the_seed() {
     assert!(!reference.machine().frame_is_allocated(slab_frame));
     assert_eq!(leaf(&reference, PmapId::KERNEL, slab_va), None);
     let table = reference.kentry_state().expect("set up");
-    assert_eq!(table.free_head, KentryLink::Slab(0));
+    assert_eq!(table.free_head(), KentryLink::Slab(0));
     assert_eq!(table.allocated().count(), 0);
     assert_eq!(table.free_list().len(), 2048);
     // vm_map_kentry_free's own calls, in its order.

@@ -129,7 +129,7 @@ fn kentry_free_list_holds_every_slab_after_setup() {
     let table = reference.kentry_state().expect("set up");
     assert_eq!(table.table_va, kva(1 << 20) + KENTRY_AREA_BYTES);
     assert_eq!(table.slab_size_bytes, PAGE);
-    assert_eq!(table.slots.len(), 2048);
+    assert_eq!(table.slots().len(), 2048);
     assert_eq!(table.allocated().count(), 0);
     assert_eq!(table.free_list(), (0..2048).collect::<Vec<u32>>());
 }
@@ -141,9 +141,9 @@ fn first_kernel_entry_allocation_takes_kentry_slab_zero() {
     // in the kernel map, whose entry comes from the kentry cache.
     assert_eq!(reference.create_map(), Outcome::Ok(MapHandle(1)));
     let table = reference.kentry_state().expect("set up");
-    assert_eq!(table.slots[0], KentrySlot::Allocated);
+    assert_eq!(table.slots()[0], KentrySlot::Allocated);
     assert_eq!(table.allocated().collect::<Vec<_>>(), [0]);
-    assert_eq!(table.free_head, KentryLink::Slab(1));
+    assert_eq!(table.free_head(), KentryLink::Slab(1));
     assert_eq!(table.free_list(), (1..2048).collect::<Vec<u32>>());
     let kernel = snapshot(&reference, MapHandle::KERNEL);
     let kentry_end = kva(1 << 20) + KENTRY_AREA_BYTES + KENTRY_TABLE_BYTES;

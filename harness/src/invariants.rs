@@ -187,7 +187,7 @@ fn check_leaves(side: &dyn Side) -> Option<(Invariant, String)> {
     if machine.stray_leaf_count() == 0 {
         return None;
     }
-    let stray = machine.pmaps().into_iter().find_map(|pmap| {
+    let stray = machine.pmap_ids().find_map(|pmap| {
         let entries = machine.page_table_entries(pmap);
         let entry = entries
             .into_iter()

@@ -257,8 +257,8 @@ impl KentryField {
         match self {
             KentryField::SlabSize => c.slab_size_bytes == rust.slab_size_bytes,
             KentryField::TableVa => c.table_va == rust.table_va,
-            KentryField::Slots => c.slots == rust.slots,
-            KentryField::FreeHead => c.free_head == rust.free_head,
+            KentryField::Slots => c.same_slots(rust),
+            KentryField::FreeHead => c.same_free_head(rust),
             KentryField::EntryStorage => c.entry_storage == rust.entry_storage,
         }
     }

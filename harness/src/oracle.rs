@@ -96,15 +96,14 @@ const KENTRY_CACHE: CacheId = CacheId(0);
 /// Oracle 4: every pmap's tables, digest first, a full diff when digests
 /// differ.
 pub fn compare_page_tables(c: &Machine, rust: &Machine) -> Option<Mismatch> {
-    let (c_pmaps, rust_pmaps) = (c.pmaps(), rust.pmaps());
-    if c_pmaps != rust_pmaps {
+    if !c.pmap_ids().eq(rust.pmap_ids()) {
         return Some(Mismatch::PmapList {
-            c: c_pmaps,
-            rust: rust_pmaps,
+            c: c.pmaps(),
+            rust: rust.pmaps(),
         });
     }
-    let pmap = c_pmaps
-        .into_iter()
+    let pmap = c
+        .pmap_ids()
         .find(|&pmap| c.page_table_digest(pmap) != rust.page_table_digest(pmap))?;
     Some(page_table_diff(
         pmap,

@@ -178,8 +178,8 @@ fn write_kentry_pair(
             "\n  {side} slab size {:#x}, table {:#x}, {} slots, head {}, free list {}, allocated {}",
             state.slab_size_bytes,
             state.table_va,
-            state.slots.len(),
-            link(state.free_head),
+            state.slots().len(),
+            link(state.free_head()),
             indices(&state.free_list()),
             indices(&allocated),
         )?;
@@ -190,11 +190,11 @@ fn write_kentry_pair(
             )?;
         }
     }
-    let differing_slots = (0..c.slots.len().max(rust.slots.len()))
-        .filter(|&index| c.slots.get(index) != rust.slots.get(index))
+    let differing_slots = (0..c.slots().len().max(rust.slots().len()))
+        .filter(|&index| c.slots().get(index) != rust.slots().get(index))
         .take(MAX_KENTRY_LINES);
     for index in differing_slots {
-        let show = |state: &KentryState| state.slots.get(index).map_or("(none)".into(), slot);
+        let show = |state: &KentryState| state.slots().get(index).map_or("(none)".into(), slot);
         write!(f, "\n  slot {index}: C {}, Rust {}", show(c), show(rust))?;
     }
     let differing_entries = (0..c.entry_storage.len().max(rust.entry_storage.len()))
@@ -252,7 +252,7 @@ fn storage_text(storage: EntryStorage, state: &KentryState) -> String {
         EntryStorage::KernelBootStatic => "static boot entry".into(),
         EntryStorage::KentryStatic => "static kentry entry".into(),
         EntryStorage::CacheObject(address) => {
-            let area_bytes = state.slots.len() as u64 * state.slab_size_bytes;
+            let area_bytes = state.slots().len() as u64 * state.slab_size_bytes;
             let area_start = state.table_va.wrapping_sub(area_bytes);
             let offset = address.wrapping_sub(area_start);
             match offset.checked_div(state.slab_size_bytes) {

@@ -260,17 +260,18 @@ impl<C: Side, R: Side> Runner<C, R> {
         &self.kernel_ranges_of_program
     }
 
-    /// Drops the buffers the runner and its oracles reuse between
-    /// operations and programs, so that the next program grows them from
-    /// nothing: its allocations (code paths to a coverage-guided fuzzer)
-    /// then do not depend on what earlier programs needed. The fuzz entry
+    /// Drops the buffers the runner reuses between operations and programs
+    /// (the specification's it brings back to fixed capacities), so that
+    /// the next program grows them the same way whatever ran before: its
+    /// allocations (code paths to a coverage-guided fuzzer) then do not
+    /// depend on what earlier programs needed. The fuzz entry
     /// calls it after each input (`harness::fuzz`).
     pub fn release_buffers(&mut self) {
         self.c_maps = Vec::new();
         self.rust_maps = Vec::new();
         self.ranges = Vec::new();
         self.kernel_ranges_of_program = Vec::new();
-        self.spec = SpecOracle::default();
+        self.spec.release_buffers();
     }
 
     /// Plays `program` on both sides and judges it.
@@ -509,7 +510,11 @@ impl<C: Side, R: Side> Runner<C, R> {
             (true, None) => self.differential_mismatch(step, scope, deep),
             (true, Some(_)) => self.port_invariants(step, deep),
         };
-        let spec = self.spec_finding(step, scope).map(Box::new);
+        // The differential oracles compared everything a model reads only
+        // while both sides run and the C is not retired.
+        let sides_agree =
+            self.oracles.differential && self.retired.is_none() && differential.is_none();
+        let spec = self.spec_finding(step, scope, sides_agree).map(Box::new);
         (differential, spec)
     }
 
@@ -561,8 +566,14 @@ impl<C: Side, R: Side> Runner<C, R> {
     }
 
     /// Oracle 6: the specification, on each side alone (the C not at all
-    /// once it is retired).
-    fn spec_finding(&mut self, step: &Step<'_>, scope: Option<MapRef>) -> Option<SpecFinding> {
+    /// once it is retired). `sides_agree`: the differential oracles found
+    /// the sides equal at this step, so one model may judge both.
+    fn spec_finding(
+        &mut self,
+        step: &Step<'_>,
+        scope: Option<MapRef>,
+        sides_agree: bool,
+    ) -> Option<SpecFinding> {
         if !self.oracles.specification {
             return None;
         }
@@ -579,8 +590,10 @@ impl<C: Side, R: Side> Runner<C, R> {
             outcome: &step.rust_outcome,
         };
         match &step.op {
-            None => self.spec.setup(&self.config, &c, &rust),
-            Some(op) => self.spec.check(op, scope, self.whole_tables, &c, &rust),
+            None => self.spec.setup(&self.config, &c, &rust, sides_agree),
+            Some(op) => self
+                .spec
+                .check(op, scope, self.whole_tables, (&c, &rust), sides_agree),
         }
     }
 

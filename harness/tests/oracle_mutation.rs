@@ -109,10 +109,11 @@ impl Mutant {
             }
             Mutation::KentryFreeListReordered if state.allocated().count() > 0 => {
                 if let [first, second, ..] = state.free_list()[..] {
-                    let after_second = state.slots[second as usize];
-                    state.free_head = KentryLink::Slab(second);
-                    state.slots[second as usize] = KentrySlot::Free(KentryLink::Slab(first));
-                    state.slots[first as usize] = after_second;
+                    let mut slots = state.slots().to_vec();
+                    let after_second = slots[second as usize];
+                    slots[second as usize] = KentrySlot::Free(KentryLink::Slab(first));
+                    slots[first as usize] = after_second;
+                    state.rewrite(KentryLink::Slab(second), &slots);
                 }
             }
             _ => {}

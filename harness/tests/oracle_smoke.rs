@@ -18,7 +18,7 @@ use harness::runner::{Runner, Verdict};
 use harness::side::{rust::RustSide, Side};
 use sim::{Event, FaultPlan, Machine, MachineConfig, PhysAddr, KERNEL_START, PAGE_SIZE};
 use vm_rs::env::{Environment, ObjectId};
-use vm_rs::{EntryState, KentrySlot, KentryState, MapState};
+use vm_rs::{EntryState, KentryLink, KentrySlot, KentryState, MapState};
 
 // ---------------------------------------------------------------- outcomes
 
@@ -471,7 +471,7 @@ fn deep_invariants_find_a_leaf_on_a_free_frame() {
 #[test]
 fn deep_invariants_find_a_kentry_descriptor_without_its_slab() {
     let mut c = FakeSide::new();
-    c.kentry.slots = vec![KentrySlot::Allocated];
+    c.kentry.rewrite(KentryLink::End, &[KentrySlot::Allocated]);
     let rust = FakeSide::new();
     assert_eq!(oracle::check_invariants(&c, &[], &rust, &[], false), None);
     let mismatch = oracle::check_invariants(&c, &[], &rust, &[], true);

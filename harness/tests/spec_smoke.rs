@@ -177,6 +177,23 @@ fn machine_for(case: &Case) -> Machine {
 /// Runs set-up and one case on the C side only (the Rust side is dead by
 /// then), and returns the oracle's finding.
 fn finding_for(case: &Case, whole_tables: bool) -> Option<SpecFinding> {
+    finding_with(case, whole_tables, BrokenBy::COnly)
+}
+
+/// Which sides a constructed step breaks, and whether the differential
+/// oracles would have found them equal.
+#[derive(Clone, Copy)]
+enum BrokenBy {
+    /// The C breaks the case; the port has stopped before it.
+    COnly,
+    /// Both sides break it the same way; `sides_agree` as the runner would
+    /// say (true: one model judges both).
+    Both { sides_agree: bool },
+}
+
+/// Runs set-up, a map creation (both sides equal, so the models run in
+/// lockstep) and one case, broken as `broken` says.
+fn finding_with(case: &Case, whole_tables: bool, broken: BrokenBy) -> Option<SpecFinding> {
     let config = MachineConfig::normal();
     let machine = machine_for(case);
     let quiet = Machine::new(config.clone());
@@ -189,26 +206,39 @@ fn finding_for(case: &Case, whole_tables: bool) -> Option<SpecFinding> {
         outcome,
     };
     let mut oracle = SpecOracle::default();
-    let setup = oracle.setup(
-        &config,
-        &step(&quiet, &boot_maps, &[], &ok),
-        &step(&quiet, &boot_maps, &[], &ok),
-    );
+    let boot = step(&quiet, &boot_maps, &[], &ok);
+    let setup = oracle.setup(&config, &boot, &boot, true);
     assert_eq!(setup, None, "set-up is clean");
     let create = ResolvedOp::CreateMap;
     let empty_user = [kernel_map(&config), map(0, 1 << 47, vec![])];
     let created = step(&quiet, &empty_user, &[], &ok);
-    assert_eq!(oracle.check(&create, None, false, &created, &created), None);
+    let sides = (&created, &created);
+    assert_eq!(oracle.check(&create, None, false, sides, true), None);
     let user = map(0, 1 << 47, case.user_entries.clone());
     let broken_maps = [kernel_map(&config), user];
     // The step's trace: the machine's own calls (the leaf it entered), then
     // the case's.
     let mut events = machine.trace().to_vec();
     events.extend(case.events.iter().cloned());
-    let broken = step(&machine, &broken_maps, &events, &case.outcome);
+    let broken_step = step(&machine, &broken_maps, &events, &case.outcome);
     // The Rust side has stopped before this step: nothing of it is judged.
     let stopped = step(&quiet, &empty_user, &[], &Outcome::Dead);
-    oracle.check(&case.op, None, whole_tables, &broken, &stopped)
+    match broken {
+        BrokenBy::COnly => oracle.check(
+            &case.op,
+            None,
+            whole_tables,
+            (&broken_step, &stopped),
+            false,
+        ),
+        BrokenBy::Both { sides_agree } => oracle.check(
+            &case.op,
+            None,
+            whole_tables,
+            (&broken_step, &broken_step),
+            sides_agree,
+        ),
+    }
 }
 
 #[test]
@@ -227,6 +257,18 @@ fn each_constructed_violation_is_reported_with_its_rule_on_its_side() {
             case.name
         );
         assert!(!finding.inherited(), "{}", case.name);
+    }
+}
+
+#[test]
+fn one_model_in_lockstep_judges_both_sides_as_two_models_would() {
+    for case in &cases() {
+        let lockstep = finding_with(case, false, BrokenBy::Both { sides_agree: true });
+        let apart = finding_with(case, false, BrokenBy::Both { sides_agree: false });
+        assert_eq!(lockstep, apart, "{}", case.name);
+        let finding = lockstep.unwrap_or_else(|| panic!("{}: not caught", case.name));
+        assert_eq!(finding.rule().to_string(), case.rule, "{}", case.name);
+        assert!(finding.inherited(), "{}: {finding:?}", case.name);
     }
 }
 

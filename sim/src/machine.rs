@@ -228,7 +228,13 @@ impl Machine {
 
     /// Every pmap: the kernel's first, then in creation order.
     pub fn pmaps(&self) -> Vec<PmapId> {
-        (0..self.pmaps.len() as u32).map(PmapId).collect()
+        self.pmap_ids().collect()
+    }
+
+    /// Every pmap, as [`Machine::pmaps`], without allocating (the oracles
+    /// ask after every operation).
+    pub fn pmap_ids(&self) -> impl Iterator<Item = PmapId> {
+        (0..self.pmaps.len() as u32).map(PmapId)
     }
 
     /// Every present entry of `pmap`'s tables at every level, in address

@@ -114,12 +114,7 @@ impl KentryTable {
 
     /// Fills `out` with the table as the oracles see it.
     pub(crate) fn fill_state(&self, out: &mut KentryState) {
-        out.fill_from_descriptors(
-            self.table_va,
-            self.slab_size,
-            self.head,
-            self.descriptors.iter().copied(),
-        );
+        out.fill_from_descriptors(self.table_va, self.slab_size, self.head, &self.descriptors);
     }
 }
 

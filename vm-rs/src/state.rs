@@ -149,6 +149,16 @@ impl KentryLink {
             KentryLink::Outside(raw)
         }
     }
+
+    /// The raw pointer that decodes to this link for a table at `table_va`.
+    pub fn encode(self, table_va: u64) -> u64 {
+        const DESCRIPTOR_BYTES: u64 = 8;
+        match self {
+            KentryLink::End => 0,
+            KentryLink::Slab(index) => table_va + u64::from(index) * DESCRIPTOR_BYTES,
+            KentryLink::Outside(raw) => raw,
+        }
+    }
 }
 
 /// One descriptor of the kentry slab table.
@@ -160,6 +170,26 @@ pub enum KentrySlot {
     Free(KentryLink),
 }
 
+impl KentrySlot {
+    /// Decodes a descriptor's raw value `raw` against a table of
+    /// `slot_count` descriptors starting at `table_va`.
+    pub fn decode(raw: u64, table_va: u64, slot_count: usize) -> KentrySlot {
+        if raw == VM_MAP_KENTRY_ALLOCATED {
+            KentrySlot::Allocated
+        } else {
+            KentrySlot::Free(KentryLink::decode(raw, table_va, slot_count))
+        }
+    }
+
+    /// The raw value that decodes to this slot for a table at `table_va`.
+    pub fn encode(self, table_va: u64) -> u64 {
+        match self {
+            KentrySlot::Allocated => VM_MAP_KENTRY_ALLOCATED,
+            KentrySlot::Free(link) => link.encode(table_va),
+        }
+    }
+}
+
 /// The kentry allocator (`vm_map_kentry_*`): its descriptor table, slot by
 /// slot, the head of its free list, and where each kernel-map entry lives
 /// (which kentry slab objects the kernel map occupies).
@@ -167,8 +197,11 @@ pub enum KentrySlot {
 /// Both sides fill it from raw descriptor values with
 /// [`KentryState::fill_from_descriptors`], so that they decode the table
 /// the same way, and fill [`KentryState::entry_storage`] from their own
-/// kernel map.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+/// kernel map. The raw values are kept beside the decoded slots: decoding
+/// is a one-to-one function of them and of the table's place, so two
+/// states compare (and hash) by their raw values, a plain memory
+/// comparison, and a refill decodes only the descriptors that changed.
+#[derive(Debug, Clone, Default)]
 pub struct KentryState {
     /// Where the descriptor table starts (the kentry area's start +
     /// `VM_MAP_KENTRY_SIZE`).
@@ -176,38 +209,134 @@ pub struct KentryState {
     /// The kentry cache's slab size in bytes (`vm_map_kentry_slab_size`).
     pub slab_size_bytes: u64,
     /// The free list's head (`vm_map_kentry_free_slabs`).
-    pub free_head: KentryLink,
+    free_head: KentryLink,
+    /// The free list's head as the raw pointer the side holds.
+    raw_head: u64,
     /// One descriptor per slab of the kentry area, by slab index.
-    pub slots: Vec<KentrySlot>,
+    slots: Vec<KentrySlot>,
+    /// The descriptors as the raw values the side holds.
+    raw_slots: Vec<u64>,
     /// Where each entry of the kernel map lives, in address order: a
     /// static entry or a slab object (a kentry slot, for every entry the
     /// kernel map allocated itself).
     pub entry_storage: Vec<EntryStorage>,
 }
 
+impl PartialEq for KentryState {
+    fn eq(&self, other: &KentryState) -> bool {
+        self.table_va == other.table_va
+            && self.slab_size_bytes == other.slab_size_bytes
+            && self.same_free_head(other)
+            && self.same_slots(other)
+            && self.entry_storage == other.entry_storage
+    }
+}
+
+impl Eq for KentryState {}
+
+impl core::hash::Hash for KentryState {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.table_va.hash(state);
+        self.slab_size_bytes.hash(state);
+        self.raw_head.hash(state);
+        self.raw_slots.hash(state);
+        self.entry_storage.hash(state);
+    }
+}
+
 impl KentryState {
     /// Refills the state from a table at `table_va` whose descriptors hold
     /// the raw pointer values `descriptors` (in slab order) and whose free
-    /// list starts at the raw pointer `head`; the slot vector is reused.
+    /// list starts at the raw pointer `head`. The vectors are reused, and
+    /// when the table is where it was, only the descriptors whose raw value
+    /// changed are decoded again.
     pub fn fill_from_descriptors(
         &mut self,
         table_va: u64,
         slab_size_bytes: u64,
         head: u64,
-        descriptors: impl ExactSizeIterator<Item = u64>,
+        descriptors: &[u64],
     ) {
         let slot_count = descriptors.len();
+        let same_table = self.table_va == table_va && self.raw_slots.len() == slot_count;
         self.table_va = table_va;
         self.slab_size_bytes = slab_size_bytes;
+        self.raw_head = head;
         self.free_head = KentryLink::decode(head, table_va, slot_count);
-        self.slots.clear();
-        self.slots.extend(descriptors.map(|raw| {
-            if raw == VM_MAP_KENTRY_ALLOCATED {
-                KentrySlot::Allocated
-            } else {
-                KentrySlot::Free(KentryLink::decode(raw, table_va, slot_count))
+        if !same_table {
+            self.raw_slots.clear();
+            self.raw_slots.extend_from_slice(descriptors);
+            self.slots.clear();
+            self.slots.extend(
+                descriptors
+                    .iter()
+                    .map(|&raw| KentrySlot::decode(raw, table_va, slot_count)),
+            );
+            return;
+        }
+        // Whole chunks compare as memory; most of a table is unchanged
+        // from one step to the next.
+        const CHUNK: usize = 64;
+        let chunks = self
+            .raw_slots
+            .chunks_mut(CHUNK)
+            .zip(descriptors.chunks(CHUNK));
+        for (chunk_index, (old, new)) in chunks.enumerate() {
+            if old == new {
+                continue;
             }
-        }));
+            for (offset, (old, &new)) in old.iter_mut().zip(new).enumerate() {
+                if *old != new {
+                    *old = new;
+                    self.slots[chunk_index * CHUNK + offset] =
+                        KentrySlot::decode(new, table_va, slot_count);
+                }
+            }
+        }
+    }
+
+    /// The free list's head (`vm_map_kentry_free_slabs`), decoded.
+    pub fn free_head(&self) -> KentryLink {
+        self.free_head
+    }
+
+    /// One descriptor per slab of the kentry area, by slab index, decoded.
+    pub fn slots(&self) -> &[KentrySlot] {
+        &self.slots
+    }
+
+    /// Whether both heads decode the same (for tables in the same place:
+    /// the same raw pointer).
+    pub fn same_free_head(&self, other: &KentryState) -> bool {
+        if self.table_va == other.table_va && self.slots.len() == other.slots.len() {
+            self.raw_head == other.raw_head
+        } else {
+            self.free_head == other.free_head
+        }
+    }
+
+    /// Whether both tables' descriptors decode the same (for tables in the
+    /// same place: the same raw values, compared as memory).
+    pub fn same_slots(&self, other: &KentryState) -> bool {
+        if self.table_va == other.table_va {
+            self.raw_slots == other.raw_slots
+        } else {
+            self.slots == other.slots
+        }
+    }
+
+    /// Rewrites the head and the descriptors as `slots` and `free_head`
+    /// describe them, encoding each back to the raw value a side would hold
+    /// (for tests that distort a side's table).
+    pub fn rewrite(&mut self, free_head: KentryLink, slots: &[KentrySlot]) {
+        let raw: Vec<u64> = slots
+            .iter()
+            .map(|slot| slot.encode(self.table_va))
+            .collect();
+        let head = free_head.encode(self.table_va);
+        let (table_va, slab_size_bytes) = (self.table_va, self.slab_size_bytes);
+        self.raw_slots.clear();
+        self.fill_from_descriptors(table_va, slab_size_bytes, head, &raw);
     }
 
     /// The free list as slab indices, head first. The walk stops at the

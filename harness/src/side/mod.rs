@@ -53,7 +53,7 @@ pub trait Side {
     /// allocates less.
     fn fill_kentry(&self, out: &mut KentryState) -> bool {
         *out = self.kentry();
-        !out.slots.is_empty()
+        !out.slots().is_empty()
     }
     /// How many kentry slab descriptors are marked allocated; sides
     /// override it with something cheaper than building [`Side::kentry`].

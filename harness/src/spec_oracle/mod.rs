@@ -8,6 +8,16 @@
 //! The first promise a side breaks is reported as a [`SpecFinding`]; the
 //! same rule broken by both sides is a bug of the C that the port
 //! inherited. The oracle never panics.
+//!
+//! Lockstep: while the differential oracles find both sides equal in
+//! everything a model reads (the outcome, the trace, the maps in scope, every
+//! page table), the two models are fed the same inputs and are the same
+//! model, so one model (the C's) judges for both and its verdict is each
+//! side's. At the first step where the sides differ, the port gets a copy of
+//! the C's model as it was before that step, and from then on each side is
+//! judged by its own model. This halves the model's cost without changing
+//! any verdict: the skipped judgement is the same function of the same
+//! inputs.
 
 pub mod translate;
 
@@ -80,17 +90,28 @@ impl SpecFinding {
 pub struct SpecOracle {
     c: SideModel,
     rust: SideModel,
+    /// Whether the C's model judges for both sides (see the module docs):
+    /// the port's model is then not kept.
+    lockstep: bool,
 }
 
 impl SpecOracle {
     /// Starts both models from the kernel's boot layout and checks set-up.
+    /// `sides_agree` says that the differential oracles found both sides
+    /// equal in everything the models read; one model then judges both.
     pub fn setup(
         &mut self,
         config: &MachineConfig,
         c: &SideStep<'_>,
         rust: &SideStep<'_>,
+        sides_agree: bool,
     ) -> Option<SpecFinding> {
+        self.lockstep = sides_agree;
         let c_broken = self.c.setup(config, c).err();
+        if self.lockstep {
+            self.rust.model = None;
+            return finding(c_broken.clone(), c_broken);
+        }
         let rust_broken = self.rust.setup(config, rust).err();
         finding(c_broken, rust_broken)
     }
@@ -100,18 +121,39 @@ impl SpecOracle {
     /// checked where the step wrote them or gave their pages a new meaning
     /// (every leaf changes through a traced `pmap_enter`, `pmap_kenter`,
     /// `pmap_kremove` or `pmap_remove`, so this sees every change), or
-    /// whole when `whole_tables` is set.
+    /// whole when `whole_tables` is set. `sides_agree` is as for
+    /// [`SpecOracle::setup`].
     pub fn check(
         &mut self,
         op: &ResolvedOp,
         scope: Option<MapRef>,
         whole_tables: bool,
-        c: &SideStep<'_>,
-        rust: &SideStep<'_>,
+        sides: (&SideStep<'_>, &SideStep<'_>),
+        sides_agree: bool,
     ) -> Option<SpecFinding> {
+        let (c, rust) = sides;
+        if self.lockstep && !sides_agree {
+            // The sides part here: the port's model starts as the C's was.
+            self.lockstep = false;
+            self.rust.model.clone_from(&self.c.model);
+            self.rust.passed.clone_from(&self.c.passed);
+        }
         let c_broken = self.c.check(op, scope, whole_tables, c).err();
+        if self.lockstep {
+            return finding(c_broken.clone(), c_broken);
+        }
         let rust_broken = self.rust.check(op, scope, whole_tables, rust).err();
         finding(c_broken, rust_broken)
+    }
+
+    /// Forgets both models and brings the checks' buffers back to fixed
+    /// capacities (what the fuzz entry does after each input, so that the
+    /// next input grows them the same way whatever ran before, without
+    /// allocating them afresh).
+    pub fn release_buffers(&mut self) {
+        self.lockstep = false;
+        self.c.release_buffers();
+        self.rust.release_buffers();
     }
 
     /// What the C side's model expects of `map` (the port's model once the
@@ -140,13 +182,36 @@ struct SideModel {
     mappings: Vec<Mapping>,
     entries: Vec<TableEntry>,
     leaves: Vec<Leaf>,
-    /// For each map, the entries that last passed `check_map`, while the
-    /// model's map has not changed since (`None` once it has): the same
-    /// entries against the same model need no second look.
-    passed: Vec<Option<Vec<EntryState>>>,
+    /// For each map, the entries that last passed `check_map`, and
+    /// whether the model's map is still as it was then: the same entries
+    /// against the same model need no second look.
+    passed: Vec<PassedMap>,
 }
 
+/// The capacity each of a side's buffers keeps between inputs: what a
+/// typical program needs (maps, entries of a map, page-table ranges of a
+/// step).
+const BUFFER_CAPACITY: usize = 64;
+
+/// How many maps' passing entries are kept between inputs.
+const PASSED_MAPS_KEPT: usize = 8;
+
 impl SideModel {
+    fn release_buffers(&mut self) {
+        self.model = None;
+        trim(&mut self.dirty);
+        trim(&mut self.mappings);
+        trim(&mut self.entries);
+        trim(&mut self.leaves);
+        self.passed
+            .resize_with(PASSED_MAPS_KEPT, PassedMap::default);
+        self.passed.shrink_to(PASSED_MAPS_KEPT);
+        for passed in &mut self.passed {
+            passed.model_unchanged = false;
+            trim(&mut passed.entries);
+        }
+    }
+
     fn setup(&mut self, config: &MachineConfig, side: &SideStep<'_>) -> Result<(), Broken> {
         self.model = None;
         if side.outcome.is_terminal() {
@@ -154,7 +219,9 @@ impl SideModel {
         }
         let layout = kernel_layout(config, side.maps.first());
         self.model = Some(Model::new(layout));
-        self.passed.clear();
+        for passed in &mut self.passed {
+            passed.model_unchanged = false;
+        }
         self.check_maps(None, side)?;
         // The machine boots with no leaf: set-up's own writes are all there is.
         self.dirty.clear();
@@ -216,7 +283,9 @@ impl SideModel {
         let Some(model) = self.model.as_ref() else {
             return Ok(());
         };
-        self.passed.resize_with(side.maps.len(), || None);
+        if self.passed.len() < side.maps.len() {
+            self.passed.resize_with(side.maps.len(), PassedMap::default);
+        }
         for (index, map) in side.maps.iter().enumerate() {
             let in_scope = scope.is_none_or(|scope| index == 0 || index == scope.0 as usize);
             if !in_scope {
@@ -231,15 +300,18 @@ impl SideModel {
                     .extend(map.list.iter().map(translate::mapping_of));
                 model.check_map(MapIndex(index as u32), &self.mappings)?;
             }
-            if self.passed[index].as_ref() == Some(&map.entries) {
+            let passed = &mut self.passed[index];
+            if passed.model_unchanged && passed.entries == map.entries {
                 continue;
             }
             self.mappings.clear();
             self.mappings
                 .extend(map.entries.iter().map(translate::mapping_of));
             model.check_map(MapIndex(index as u32), &self.mappings)?;
-            let passed = self.passed[index].get_or_insert_with(Vec::new);
-            passed.clone_from(&map.entries);
+            // The buffer is kept across steps: it only grows.
+            let passed = &mut self.passed[index];
+            passed.entries.clone_from(&map.entries);
+            passed.model_unchanged = true;
         }
         Ok(())
     }
@@ -281,11 +353,29 @@ impl SideModel {
     }
 }
 
+/// Empties `buffer` and gives it exactly [`BUFFER_CAPACITY`] (when it had
+/// more, or at least that when it had less).
+fn trim<T>(buffer: &mut Vec<T>) {
+    buffer.clear();
+    buffer.shrink_to(BUFFER_CAPACITY);
+    buffer.reserve_exact(BUFFER_CAPACITY);
+}
+
 /// Marks map `index`'s last passing entries as stale: its model changes.
-fn forget_passed(passed: &mut [Option<Vec<EntryState>>], index: usize) {
+fn forget_passed(passed: &mut [PassedMap], index: usize) {
     if let Some(slot) = passed.get_mut(index) {
-        *slot = None;
+        slot.model_unchanged = false;
     }
+}
+
+/// A map's entries as they last passed `check_map`.
+#[derive(Clone, Default)]
+struct PassedMap {
+    /// Whether the model's map has not changed since they passed (false:
+    /// they must be checked again, whatever they are).
+    model_unchanged: bool,
+    /// The entries that passed.
+    entries: Vec<EntryState>,
 }
 
 /// Sorts `(map, start, end)` ranges and merges those of one map that
