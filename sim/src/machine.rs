@@ -874,6 +874,7 @@ impl Environment for Machine {
                 Some(va) => SlabTake::Object(va),
                 None => SlabTake::NeedSlab {
                     slab_size_bytes: cache.geometry.slab_size_bytes,
+                    back_end: cache.back_end,
                 },
             }
         };
@@ -916,6 +917,7 @@ impl Environment for Machine {
                 cache: CacheId(id as u32),
                 va,
                 size_bytes: cache.geometry.slab_size_bytes,
+                back_end: cache.back_end,
             })
         });
         self.record(Event::KmemReapNext { result });

@@ -46,11 +46,15 @@ pub enum SlabTake {
     /// A free object at this kernel virtual address.
     Object(u64),
     /// No free object: the caller must obtain a slab of this many bytes from
-    /// the cache's back end and hand it over with `kmem_cache_grow`, then ask
+    /// the named back end and hand it over with `kmem_cache_grow`, then ask
     /// again; if the back end fails, the allocation returns NULL.
     NeedSlab {
         /// The cache's slab size in bytes (`kmem_cache_slab_size`).
         slab_size_bytes: usize,
+        /// The back end the cache was created with, so that the kernel glue
+        /// of both sides follows the machine's answer instead of deciding
+        /// by itself which back end a cache has.
+        back_end: SlabBackEnd,
     },
     /// The fault plan makes this allocation fail: `kmem_cache_alloc`
     /// returns NULL without calling the back end.
@@ -66,6 +70,8 @@ pub struct EmptySlab {
     pub va: u64,
     /// The slab's size in bytes.
     pub size_bytes: usize,
+    /// The back end the slab goes back to (its cache's).
+    pub back_end: SlabBackEnd,
 }
 
 /// A physical page could not be found for a page table (`pmap_kgrow`).

@@ -40,7 +40,10 @@ fn workload(machine: &mut Machine) {
     machine.boot_space();
     let _ = machine.pmap_kgrow(KERNEL_START + 9 * MIB);
     let slab_va = KERNEL_START + 3 * MIB;
-    if let SlabTake::NeedSlab { slab_size_bytes } = machine.kmem_cache_take(entries) {
+    if let SlabTake::NeedSlab {
+        slab_size_bytes, ..
+    } = machine.kmem_cache_take(entries)
+    {
         if machine.kmem_populate(slab_va, slab_size_bytes) {
             machine.kmem_cache_grow(entries, slab_va);
             machine.kmem_cache_take(entries);

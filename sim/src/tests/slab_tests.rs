@@ -44,7 +44,8 @@ fn kmem_cache_slab_size_reports_the_rule() {
     assert_eq!(
         objects[50],
         SlabTake::NeedSlab {
-            slab_size_bytes: 4096
+            slab_size_bytes: 4096,
+            back_end: SlabBackEnd::Kentry,
         }
     );
 }
@@ -61,7 +62,8 @@ fn fault_plan_fails_the_nth_slab_allocation_not_its_retry() {
     assert_eq!(
         machine.kmem_cache_take(cache),
         SlabTake::NeedSlab {
-            slab_size_bytes: 4096
+            slab_size_bytes: 4096,
+            back_end: SlabBackEnd::Default,
         }
     );
     machine.kmem_cache_grow(cache, slab_va);
@@ -224,12 +226,14 @@ fn slabs_prefer_partial_then_lowest_and_reap_in_order() {
             EmptySlab {
                 cache: a,
                 va: high,
-                size_bytes: 4096
+                size_bytes: 4096,
+                back_end: SlabBackEnd::Kentry,
             },
             EmptySlab {
                 cache: b,
                 va: other,
-                size_bytes: 4096
+                size_bytes: 4096,
+                back_end: SlabBackEnd::Default,
             }
         ]
     );
@@ -240,7 +244,8 @@ fn slabs_prefer_partial_then_lowest_and_reap_in_order() {
         Some(EmptySlab {
             cache: a,
             va: low,
-            size_bytes: 4096
+            size_bytes: 4096,
+            back_end: SlabBackEnd::Kentry,
         })
     );
     assert_eq!(machine.kmem_reap_next(), None);

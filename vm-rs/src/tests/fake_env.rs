@@ -67,6 +67,7 @@ struct Slab {
 #[derive(Debug, Clone)]
 struct Cache {
     obj_size: usize,
+    back_end: SlabBackEnd,
     slabs: Vec<Slab>,
 }
 
@@ -278,6 +279,7 @@ impl Environment for FakeEnv {
         ));
         self.caches.push(Cache {
             obj_size: obj_size_bytes,
+            back_end,
             slabs: Vec::new(),
         });
         CacheId(self.caches.len() as u32 - 1)
@@ -292,6 +294,7 @@ impl Environment for FakeEnv {
         let answer = if self.failing_takes.remove(&cache.0) {
             SlabTake::Failed
         } else {
+            let back_end = self.caches[cache.0 as usize].back_end;
             let slabs = &mut self.caches[cache.0 as usize].slabs;
             let partial = slabs
                 .iter()
@@ -305,6 +308,7 @@ impl Environment for FakeEnv {
                 }
                 None => SlabTake::NeedSlab {
                     slab_size_bytes: self.need_slab_size.unwrap_or(self.slab_size),
+                    back_end,
                 },
             }
         };
@@ -359,6 +363,7 @@ impl Environment for FakeEnv {
                     cache: CacheId(cache_index as u32),
                     va: slab.va,
                     size_bytes: self.slab_size,
+                    back_end: cache.back_end,
                 });
                 break;
             }
