@@ -13,8 +13,8 @@
 use std::collections::HashSet;
 
 use crate::program::{
-    AddrSel, AlignSel, Anchor, EnterArgs, MapRef, MapSel, ObjectSel, Op, ResolvedOp, SizeSel,
-    StateView, ValueSel, MAX_INDEX, PROT_ALL,
+    AddrSel, AlignSel, Anchor, EnterArgs, FaultArgs, MapRef, MapSel, ObjectSel, Op, RemoveArgs,
+    ResolvedOp, SizeSel, StateView, MAX_INDEX, PROT_ALL,
 };
 use crate::runner::Runner;
 use crate::side::Side;
@@ -136,18 +136,7 @@ impl Alphabet {
     fn enters(&self, map: MapSel, shape: Shape, objects: u32, ops: &mut Vec<Op>) {
         let base = EnterArgs {
             map,
-            object: ObjectSel::None,
-            offset: ValueSel::Pages(0),
-            start: AddrSel::Zero,
-            size: SizeSel::Pages(1),
-            align: AlignSel::None,
-            prot: PROT_ALL,
-            maxprot: PROT_ALL,
-            inherit: 0,
-            advice: 0,
-            fixed: false,
-            nomerge: false,
-            invalid: false,
+            ..EnterArgs::default()
         };
         for &pages in &self.sizes_in_pages {
             let size = SizeSel::Pages(pages);
@@ -217,22 +206,22 @@ impl Alphabet {
         });
         for addr in pages {
             for &access in &self.accesses {
-                ops.push(Op::Fault {
+                ops.push(Op::Fault(FaultArgs {
                     map,
                     addr,
                     access,
                     invalid: false,
-                });
+                }));
             }
         }
         // A fault on a free page: the unmapped case.
         if let Some(gap) = shape.gap_indices().next() {
-            ops.push(Op::Fault {
+            ops.push(Op::Fault(FaultArgs {
                 map,
                 addr: AddrSel::At(Anchor::GapStart(gap)),
                 access: 1,
                 invalid: false,
-            });
+            }));
         }
     }
 }
@@ -242,12 +231,12 @@ impl Alphabet {
 /// the whole map.
 fn removes(map: MapSel, shape: Shape, ops: &mut Vec<Op>) {
     let mut range = |start, end| {
-        ops.push(Op::Remove {
+        ops.push(Op::Remove(RemoveArgs {
             map,
             start,
             end,
             invalid: false,
-        })
+        }))
     };
     for entry in shape.entry_indices() {
         let (start, end) = (Anchor::EntryStart(entry), Anchor::EntryEnd(entry));

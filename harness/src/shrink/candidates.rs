@@ -6,9 +6,9 @@ use std::collections::HashSet;
 
 use super::cost::op_cost;
 use crate::program::{
-    AddrSel, AlignSel, Anchor, EnterArgs, FailureList, KindMask, MachinePreset, MapSel, ObjectSel,
-    Op, OpKind, Program, Repeated, SizeSel, ValueSel, MAX_ALIGN_SHIFT, MAX_PAGES, PAGE_SIZE,
-    PROT_ALL,
+    AddrSel, AlignSel, Anchor, EnterArgs, FailureList, FaultArgs, KindMask, MachinePreset, MapSel,
+    ObjectSel, Op, OpKind, Program, RemoveArgs, Repeated, SizeSel, ValueSel, MAX_ALIGN_SHIFT,
+    MAX_PAGES, PAGE_SIZE, PROT_ALL,
 };
 
 /// Each simpler configuration with its step description.
@@ -54,42 +54,8 @@ fn without(list: &FailureList, skipped: usize) -> FailureList {
 pub(super) fn op_variants(op: &Op) -> Vec<Op> {
     let mut variants = match *op {
         Op::Enter(args) => enter_variants(&args),
-        Op::Remove {
-            map,
-            start,
-            end,
-            invalid,
-        } => remove_variants(map, start, end, invalid),
-        Op::Fault {
-            map,
-            addr,
-            access,
-            invalid,
-        } => {
-            let mut variants: Vec<Op> = map_variants(map)
-                .map(|map| Op::Fault {
-                    map,
-                    addr,
-                    access,
-                    invalid,
-                })
-                .collect();
-            variants.extend(addr_variants(addr).into_iter().map(|addr| Op::Fault {
-                map,
-                addr,
-                access,
-                invalid,
-            }));
-            if invalid {
-                variants.push(Op::Fault {
-                    map,
-                    addr,
-                    access,
-                    invalid: false,
-                });
-            }
-            variants
-        }
+        Op::Remove(args) => remove_variants(&args),
+        Op::Fault(args) => fault_variants(&args),
         Op::Info { map } => map_variants(map).map(|map| Op::Info { map }).collect(),
         Op::Repeat { count, body } => repeat_variants(count, body),
         Op::CreateMap | Op::CreateObject | Op::Reap => Vec::new(),
@@ -132,43 +98,54 @@ fn simplest_of_kind(kind: OpKind) -> Op {
         OpKind::CreateObject => Op::CreateObject,
         OpKind::Enter => Op::Enter(EnterArgs::default()),
         OpKind::CreateMap => Op::CreateMap,
-        OpKind::Remove => Op::Remove {
+        OpKind::Remove => Op::Remove(RemoveArgs {
             map: MapSel::User(1),
             start: first_entry_start,
             end: AddrSel::At(Anchor::EntryEnd(0)),
             invalid: false,
-        },
-        OpKind::Fault => Op::Fault {
+        }),
+        OpKind::Fault => Op::Fault(FaultArgs {
             map: MapSel::User(1),
             addr: first_entry_start,
             access: 1,
             invalid: false,
-        },
+        }),
     }
 }
 
-fn remove_variants(map: MapSel, start: AddrSel, end: AddrSel, invalid: bool) -> Vec<Op> {
-    let remove = |map, start, end, invalid| Op::Remove {
-        map,
-        start,
-        end,
-        invalid,
-    };
-    let mut variants: Vec<Op> = map_variants(map)
-        .map(|map| remove(map, start, end, invalid))
-        .collect();
-    variants.extend(
-        addr_variants(start)
-            .into_iter()
-            .map(|start| remove(map, start, end, invalid)),
-    );
-    variants.extend(
-        addr_variants(end)
-            .into_iter()
-            .map(|end| remove(map, start, end, invalid)),
-    );
-    if invalid {
-        variants.push(remove(map, start, end, false));
+/// A remove's simpler forms, in the order: map, start, end, valid.
+fn remove_variants(args: &RemoveArgs) -> Vec<Op> {
+    let mut variants = Vec::new();
+    let mut push = |changed: RemoveArgs| variants.push(Op::Remove(changed));
+    map_variants(args.map).for_each(|map| push(RemoveArgs { map, ..*args }));
+    for start in addr_variants(args.start) {
+        push(RemoveArgs { start, ..*args });
+    }
+    for end in addr_variants(args.end) {
+        push(RemoveArgs { end, ..*args });
+    }
+    if args.invalid {
+        push(RemoveArgs {
+            invalid: false,
+            ..*args
+        });
+    }
+    variants
+}
+
+/// A fault's simpler forms, in the order: map, address, valid.
+fn fault_variants(args: &FaultArgs) -> Vec<Op> {
+    let mut variants = Vec::new();
+    let mut push = |changed: FaultArgs| variants.push(Op::Fault(changed));
+    map_variants(args.map).for_each(|map| push(FaultArgs { map, ..*args }));
+    for addr in addr_variants(args.addr) {
+        push(FaultArgs { addr, ..*args });
+    }
+    if args.invalid {
+        push(FaultArgs {
+            invalid: false,
+            ..*args
+        });
     }
     variants
 }
