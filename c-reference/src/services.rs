@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Mutex;
 
 use bindings::{cref_back_end, cref_empty_slab, cref_take_kind, vm_page};
-use sim::{CacheId, Machine, ObjectId, PhysAddr, PmapId, SlabBackEnd, SlabTake, VmPage};
+use sim::{CacheId, CacheSpec, Machine, ObjectId, PhysAddr, PmapId, SlabBackEnd, SlabTake, VmPage};
 use vm_rs::env::Environment;
 
 /// The machine of the C operation in progress, null between operations.
@@ -279,7 +279,13 @@ pub unsafe extern "C" fn cref_env_kmem_cache_init(
     };
     with_machine(0, |machine| {
         machine
-            .kmem_cache_init(name, obj_size, align, flags as u32, back_end)
+            .kmem_cache_init(CacheSpec::new(
+                name,
+                obj_size,
+                align,
+                flags as u32,
+                back_end,
+            ))
             .0
     })
 }

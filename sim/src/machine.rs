@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use vm_rs::env::{
-    CacheId, EmptySlab, Environment, NoPageForPageTable, ObjectId, PhysAddr, PmapId, SlabBackEnd,
-    SlabTake,
+    CacheId, CacheSpec, EmptySlab, Environment, NoPageForPageTable, ObjectId, PhysAddr, PmapId,
+    SlabBackEnd, SlabTake,
 };
 use vm_rs::Error;
 
@@ -486,33 +486,35 @@ impl Machine {
 
     /// The index of a known pmap; records a violation for an unknown one.
     fn pmap_index(&mut self, pmap: PmapId) -> Option<usize> {
-        let index = pmap.0 as usize;
-        if index < self.pmaps.len() {
-            Some(index)
-        } else {
-            self.violation(ViolationKind::UnknownPmap { pmap });
-            None
-        }
+        let known = self.pmaps.len();
+        self.known_index(pmap.0, known, || ViolationKind::UnknownPmap { pmap })
     }
 
     /// The index of a known cache; records a violation for an unknown one.
     fn cache_index(&mut self, cache: CacheId) -> Option<usize> {
-        let index = cache.0 as usize;
-        if index < self.caches.len() {
-            Some(index)
-        } else {
-            self.violation(ViolationKind::UnknownCache { cache });
-            None
-        }
+        let known = self.caches.len();
+        self.known_index(cache.0, known, || ViolationKind::UnknownCache { cache })
     }
 
     /// The index of a known object; records a violation for an unknown one.
     fn object_index(&mut self, object: ObjectId) -> Option<usize> {
-        let index = object.0 as usize;
-        if index < self.objects.len() {
+        let known = self.objects.len();
+        self.known_index(object.0, known, || ViolationKind::UnknownObject { object })
+    }
+
+    /// Ids count from 0 in creation order, so an id is its index when it is
+    /// below the number created; otherwise `unknown` names the misuse.
+    fn known_index(
+        &mut self,
+        id: u32,
+        known: usize,
+        unknown: impl FnOnce() -> ViolationKind,
+    ) -> Option<usize> {
+        let index = id as usize;
+        if index < known {
             Some(index)
         } else {
-            self.violation(ViolationKind::UnknownObject { object });
+            self.violation(unknown());
             None
         }
     }
@@ -815,26 +817,16 @@ impl Environment for Machine {
         result
     }
 
-    fn kmem_cache_init(
-        &mut self,
-        name: &str,
-        obj_size_bytes: usize,
-        align_bytes: usize,
-        flags: u32,
-        back_end: SlabBackEnd,
-    ) -> CacheId {
+    fn kmem_cache_init(&mut self, spec: CacheSpec<'_>) -> CacheId {
         let cache = CacheId(self.caches.len() as u32);
-        self.caches.push(Cache::new(
-            slab_geometry(obj_size_bytes, align_bytes, flags),
-            back_end,
-        ));
-        let name = name.to_owned();
+        let geometry = slab_geometry(spec.obj_size_bytes, spec.align_bytes, spec.flags);
+        self.caches.push(Cache::new(geometry, spec.back_end));
         self.record(Event::KmemCacheInit {
-            name,
-            obj_size_bytes,
-            align_bytes,
-            flags,
-            back_end,
+            name: spec.name.to_owned(),
+            obj_size_bytes: spec.obj_size_bytes,
+            align_bytes: spec.align_bytes,
+            flags: spec.flags,
+            back_end: spec.back_end,
             result: cache,
         });
         cache

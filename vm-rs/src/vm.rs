@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use crate::arith::page_aligned;
 use crate::c_bugs::CBugs;
 use crate::entry::{Arena, BOOT_SLOT};
-use crate::env::{CacheId, Environment, ObjectId, PmapId, SlabBackEnd};
+use crate::env::{CacheId, CacheSpec, Environment, ObjectId, PmapId, SlabBackEnd};
 use crate::error::Error;
 use crate::failure::Failure;
 use crate::fatal::Fatal;
@@ -132,9 +132,9 @@ impl Vm {
         }
         vm.insert(env, KERNEL_MAP, Some(BOOT_SLOT), &request)?;
         vm.kentry_setup(env)?;
-        vm.caches.entry =
-            env.kmem_cache_init("vm_map_entry", ENTRY_SIZE_BYTES, 0, 0, SlabBackEnd::Default);
-        vm.caches.map = env.kmem_cache_init("vm_map", MAP_SIZE_BYTES, 0, 0, SlabBackEnd::Default);
+        let default_cache = |name, size| CacheSpec::new(name, size, 0, 0, SlabBackEnd::Default);
+        vm.caches.entry = env.kmem_cache_init(default_cache("vm_map_entry", ENTRY_SIZE_BYTES));
+        vm.caches.map = env.kmem_cache_init(default_cache("vm_map", MAP_SIZE_BYTES));
         // The first operation's loops count from zero, as every later one's.
         vm.loop_steps = 0;
         Ok(vm)

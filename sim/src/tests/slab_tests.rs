@@ -32,8 +32,14 @@ fn slab_geometry_follows_x15_rule() {
 #[test]
 fn kmem_cache_slab_size_reports_the_rule() {
     let mut machine = normal();
-    let kentry = machine.kmem_cache_init("vm_map_kentry", 80, 0, 0x3, SlabBackEnd::Kentry);
-    let map = machine.kmem_cache_init("vm_map", 112, 0, 0, SlabBackEnd::Default);
+    let kentry = machine.kmem_cache_init(CacheSpec::new(
+        "vm_map_kentry",
+        80,
+        0,
+        0x3,
+        SlabBackEnd::Kentry,
+    ));
+    let map = machine.kmem_cache_init(CacheSpec::new("vm_map", 112, 0, 0, SlabBackEnd::Default));
     assert_eq!((kentry, map), (CacheId(0), CacheId(1)));
     assert_eq!(machine.kmem_cache_slab_size(kentry), 4096);
     assert_eq!(machine.kmem_cache_slab_size(map), 4096);
@@ -57,7 +63,13 @@ fn fault_plan_fails_the_nth_slab_allocation_not_its_retry() {
         ..FaultPlan::default()
     };
     let mut machine = with_plan(MachineConfig::normal(), plan);
-    let cache = machine.kmem_cache_init("vm_map_entry", 80, 0, 0, SlabBackEnd::Default);
+    let cache = machine.kmem_cache_init(CacheSpec::new(
+        "vm_map_entry",
+        80,
+        0,
+        0,
+        SlabBackEnd::Default,
+    ));
     let slab_va = KERNEL_START + 0x10000;
     assert_eq!(
         machine.kmem_cache_take(cache),
@@ -184,8 +196,8 @@ fn populate_maps_pages_and_undoes_on_a_missing_page() {
 #[test]
 fn slabs_prefer_partial_then_lowest_and_reap_in_order() {
     let mut machine = normal();
-    let a = machine.kmem_cache_init("a", 80, 0, 0, SlabBackEnd::Kentry);
-    let b = machine.kmem_cache_init("b", 112, 0, 0, SlabBackEnd::Default);
+    let a = machine.kmem_cache_init(CacheSpec::new("a", 80, 0, 0, SlabBackEnd::Kentry));
+    let b = machine.kmem_cache_init(CacheSpec::new("b", 112, 0, 0, SlabBackEnd::Default));
     let (low, high, other) = (
         KERNEL_START + 0x1000,
         KERNEL_START + 0x2000,
@@ -265,7 +277,7 @@ fn bad_cache_frees_and_slabs_are_violations() {
     ];
     for &(va, violation) in cases {
         let mut machine = normal();
-        let cache = machine.kmem_cache_init("c", 80, 0, 0, SlabBackEnd::Kentry);
+        let cache = machine.kmem_cache_init(CacheSpec::new("c", 80, 0, 0, SlabBackEnd::Kentry));
         machine.kmem_cache_grow(cache, slab);
         assert_eq!(machine.kmem_cache_take(cache), SlabTake::Object(slab));
         machine.kmem_cache_free(cache, va);
@@ -277,7 +289,7 @@ fn bad_cache_frees_and_slabs_are_violations() {
         assert_eq!(kinds(&machine), expected, "free of {va:#x}");
     }
     let mut machine = normal();
-    let cache = machine.kmem_cache_init("c", 80, 0, 0, SlabBackEnd::Kentry);
+    let cache = machine.kmem_cache_init(CacheSpec::new("c", 80, 0, 0, SlabBackEnd::Kentry));
     machine.kmem_cache_grow(cache, slab);
     machine.kmem_cache_grow(cache, slab + 0x800);
     machine.kmem_cache_free(CacheId(7), slab);

@@ -10,8 +10,8 @@ use std::string::String;
 use std::vec::Vec;
 
 use crate::env::{
-    CacheId, EmptySlab, Environment, NoPageForPageTable, ObjectId, PhysAddr, PmapId, SlabBackEnd,
-    SlabTake,
+    CacheId, CacheSpec, EmptySlab, Environment, NoPageForPageTable, ObjectId, PhysAddr, PmapId,
+    SlabBackEnd, SlabTake,
 };
 use crate::error::Error;
 
@@ -262,24 +262,17 @@ impl Environment for FakeEnv {
         Ok(PmapId(self.next_pmap - 1))
     }
 
-    fn kmem_cache_init(
-        &mut self,
-        name: &str,
-        obj_size_bytes: usize,
-        align_bytes: usize,
-        flags: u32,
-        back_end: SlabBackEnd,
-    ) -> CacheId {
+    fn kmem_cache_init(&mut self, spec: CacheSpec<'_>) -> CacheId {
         self.events.push(Event::CacheInit(
-            name.into(),
-            obj_size_bytes,
-            align_bytes,
-            flags,
-            back_end,
+            spec.name.into(),
+            spec.obj_size_bytes,
+            spec.align_bytes,
+            spec.flags,
+            spec.back_end,
         ));
         self.caches.push(Cache {
-            obj_size: obj_size_bytes,
-            back_end,
+            obj_size: spec.obj_size_bytes,
+            back_end: spec.back_end,
             slabs: Vec::new(),
         });
         CacheId(self.caches.len() as u32 - 1)
