@@ -41,6 +41,11 @@ fn pa(frame: u64) -> PhysAddr {
     PhysAddr(frame * PAGE_SIZE)
 }
 
+/// A page-table entry in one line, so that expected tables read as rows.
+fn table_entry(level: u8, va: u64, raw: u64) -> TableEntry {
+    TableEntry { level, va, raw }
+}
+
 /// Takes frames until none is left and returns how many were handed out.
 fn exhaust(machine: &mut Machine) -> usize {
     let mut count = 0;
