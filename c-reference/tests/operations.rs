@@ -156,9 +156,9 @@ fn failed_assertions_name_the_expression() {
     }
 }
 
-#[test]
-fn a_dead_instance_refuses_everything_until_reset() {
-    let mut reference = set_up(MachineConfig::normal());
+/// Makes the instance panic: `vm_map_enter` asserts that no enter asks
+/// for no merging.
+fn panic_the_instance(reference: &mut CReference) {
     let panicked = reference.enter(
         MapHandle::KERNEL,
         None,
@@ -168,7 +168,13 @@ fn a_dead_instance_refuses_everything_until_reset() {
         0,
         KERNEL_NULL | NOMERGE,
     );
-    assert!(matches!(panicked, Outcome::Panicked(_)));
+    assert!(matches!(panicked, Outcome::Panicked(_)), "{panicked:?}");
+}
+
+#[test]
+fn a_dead_instance_refuses_everything_until_reset() {
+    let mut reference = set_up(MachineConfig::normal());
+    panic_the_instance(&mut reference);
     let dead = Outcome::Refused(Refusal::Dead);
     assert_eq!(reference.create_map(), dead.clone().map(|()| MapHandle(0)));
     assert_eq!(
@@ -201,16 +207,7 @@ fn a_dead_instance_refuses_everything_until_reset() {
 fn the_next_instance_after_a_panic_runs_normally() {
     {
         let mut reference = set_up(MachineConfig::normal());
-        let outcome = reference.enter(
-            MapHandle::KERNEL,
-            None,
-            0,
-            0,
-            PAGE,
-            0,
-            KERNEL_NULL | NOMERGE,
-        );
-        assert!(matches!(outcome, Outcome::Panicked(_)));
+        panic_the_instance(&mut reference);
     }
     let mut reference = set_up(MachineConfig::normal());
     assert_eq!(reference.create_map(), Outcome::Ok(MapHandle(1)));

@@ -57,27 +57,36 @@ fn p(text: &str) -> &Path {
     Path::new(text)
 }
 
+/// The arguments of every subcommand that reads one program, `input`
+/// (export's corpus is `directory`, the outputs go to `output`).
+fn every_subcommand_on<'a>(
+    input: &'a Path,
+    directory: &'a Path,
+    output: &'a Path,
+) -> Vec<Vec<&'a Path>> {
+    vec![
+        vec![p("replay"), input],
+        vec![p("show"), input],
+        vec![p("encode"), input, output],
+        vec![p("shrink"), input],
+        vec![
+            p("export"),
+            input,
+            p("--name"),
+            p("x"),
+            p("--corpus"),
+            directory,
+        ],
+        vec![p("render"), input, p("--svg"), output],
+    ]
+}
+
 #[test]
 fn every_subcommand_reports_a_missing_input_on_stderr_naming_it() {
     let directory = scratch("missing");
     let missing = directory.join("missing.ops");
     let output = directory.join("out");
-    let missing_input: Vec<Vec<&Path>> = vec![
-        vec![p("replay"), &missing],
-        vec![p("show"), &missing],
-        vec![p("encode"), &missing, &output],
-        vec![p("shrink"), &missing],
-        vec![
-            p("export"),
-            &missing,
-            p("--name"),
-            p("x"),
-            p("--corpus"),
-            &directory,
-        ],
-        vec![p("render"), &missing, p("--svg"), &output],
-    ];
-    for args in &missing_input {
+    for args in &every_subcommand_on(&missing, &directory, &output) {
         assert_error_names(args, &missing, "No such file or directory");
     }
     let _ = fs::remove_dir_all(&directory);
@@ -89,22 +98,7 @@ fn every_subcommand_reports_an_unparsable_input_on_stderr_naming_it() {
     let garbled = directory.join("garbled.ops");
     fs::write(&garbled, "enter map=kernel size=elephants\n").unwrap();
     let output = directory.join("out");
-    let cases: Vec<Vec<&Path>> = vec![
-        vec![p("replay"), &garbled],
-        vec![p("show"), &garbled],
-        vec![p("encode"), &garbled, &output],
-        vec![p("shrink"), &garbled],
-        vec![
-            p("export"),
-            &garbled,
-            p("--name"),
-            p("x"),
-            p("--corpus"),
-            &directory,
-        ],
-        vec![p("render"), &garbled, p("--svg"), &output],
-    ];
-    for args in &cases {
+    for args in &every_subcommand_on(&garbled, &directory, &output) {
         assert_error_names(args, &garbled, "line 1");
     }
     let _ = fs::remove_dir_all(&directory);
