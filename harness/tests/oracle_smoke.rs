@@ -7,6 +7,8 @@
 //! No C is involved: the sides are `RustSide`s or a fake side built around a
 //! bare `sim::Machine`, so these tests run anywhere the workspace builds.
 
+use std::path::Path;
+
 use harness::corpus::{self, Expectation};
 use harness::invariants::Invariant;
 use harness::known;
@@ -541,6 +543,18 @@ fn the_port_against_itself_meets_the_readable_corpus_expectations() {
 
 // ---------------------------------------------------------------- registry
 
+/// The saved program at `path`, which must say `# expect: <expected>`.
+fn load_expecting(path: &Path, expected: Expectation) -> corpus::CorpusEntry {
+    let entry = corpus::load_file(path).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        entry.expectation,
+        expected,
+        "{} must say `# expect: {expected}`",
+        path.display()
+    );
+    entry
+}
+
 #[test]
 fn every_known_divergence_has_its_regression_file() {
     let root = corpus::default_root().join("regressions");
@@ -549,14 +563,7 @@ fn every_known_divergence_has_its_regression_file() {
     for known in known::REGISTRY {
         assert!(!known.explanation.is_empty(), "{}", known.id);
         let path = root.join(format!("{}.ops", known.id));
-        let entry = corpus::load_file(&path).unwrap_or_else(|error| panic!("{error}"));
-        assert_eq!(
-            entry.expectation,
-            Expectation::Known(known.id.to_string()),
-            "{} must say `# expect: known {}`",
-            path.display(),
-            known.id
-        );
+        let entry = load_expecting(&path, Expectation::Known(known.id.to_string()));
         assert!(!entry.program.ops.is_empty(), "{}", path.display());
         assert_eq!(
             entry.program.mode,
@@ -566,14 +573,7 @@ fn every_known_divergence_has_its_regression_file() {
         );
         // Its fixed-mode twin: the C shows the bug, the port its fix.
         let path = root.join(format!("{}.fixed.ops", known.id));
-        let entry = corpus::load_file(&path).unwrap_or_else(|error| panic!("{error}"));
-        assert_eq!(
-            entry.expectation,
-            Expectation::Fixed(known.id.to_string()),
-            "{} must say `# expect: fixed {}`",
-            path.display(),
-            known.id
-        );
+        let entry = load_expecting(&path, Expectation::Fixed(known.id.to_string()));
         assert_eq!(entry.program.mode, PortMode::Fixed, "{}", path.display());
     }
     ids.sort_unstable();

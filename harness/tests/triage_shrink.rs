@@ -196,15 +196,22 @@ fn an_input_without_the_property_is_refused() {
     assert_eq!(result.err(), Some(NotInteresting));
 }
 
-#[test]
-fn a_test_budget_cuts_the_search_short() {
-    let noisy = Program::parse_text(NOISY).unwrap();
+/// Shrinks `noisy` for a big enter after a create-map within `budget`;
+/// the result and how often the property ran.
+fn shrink_noisy_counting(noisy: &Program, budget: Budget) -> (ShrinkResult, u64) {
     let mut calls = 0u64;
     let counting = |program: &Program| {
         calls += 1;
         big_enter_after_create_map(program)
     };
-    let result = shrink_quietly(&noisy, counting, Budget::tests(5)).unwrap();
+    let result = shrink_quietly(noisy, counting, budget).unwrap();
+    (result, calls)
+}
+
+#[test]
+fn a_test_budget_cuts_the_search_short() {
+    let noisy = Program::parse_text(NOISY).unwrap();
+    let (result, calls) = shrink_noisy_counting(&noisy, Budget::tests(5));
     assert!(result.cut_short);
     assert_eq!(result.tests, 5);
     assert_eq!(calls, 5);
@@ -217,12 +224,7 @@ fn a_spent_time_budget_cuts_the_search_short() {
     // input's own check runs. (No clock in the assertion: a zero deadline
     // has passed whatever the machine's speed.)
     let noisy = Program::parse_text(NOISY).unwrap();
-    let mut calls = 0u64;
-    let counting = |program: &Program| {
-        calls += 1;
-        big_enter_after_create_map(program)
-    };
-    let result = shrink_quietly(&noisy, counting, Budget::time(Duration::ZERO)).unwrap();
+    let (result, calls) = shrink_noisy_counting(&noisy, Budget::time(Duration::ZERO));
     assert!(result.cut_short);
     assert_eq!((result.tests, calls), (1, 1));
     assert_eq!(result.program, noisy);

@@ -468,8 +468,13 @@ fn decode_map(byte: u8) -> MapSel {
     if byte & 3 == 0 {
         MapSel::Kernel
     } else {
-        MapSel::User(((byte >> 2) & 31) + 1)
+        decode_user_map(byte)
     }
+}
+
+/// The user map of a byte's bits 2 to 6.
+fn decode_user_map(byte: u8) -> MapSel {
+    MapSel::User(((byte >> 2) & 31) + 1)
 }
 
 fn encode_map(map: MapSel) -> u8 {
@@ -485,7 +490,7 @@ fn decode_rare_kernel_map(byte: u8) -> MapSel {
     if byte == 0xff {
         MapSel::Kernel
     } else {
-        MapSel::User(((byte >> 2) & 31) + 1)
+        decode_user_map(byte)
     }
 }
 

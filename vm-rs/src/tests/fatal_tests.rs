@@ -137,11 +137,7 @@ fn operation_panics_become_fatal_outcomes_and_kill_the_port() {
 
 #[test]
 fn faults_miss_then_hit_the_object_cache() {
-    let (mut vm, mut env, map) = boot_user();
-    let flags = rw().with_fixed();
-    vm.enter(&mut env, map, OBJECT, 0x10000, 0x4000, 0x2000, 0, flags)
-        .unwrap();
-    env.take_events();
+    let (mut vm, mut env, map) = boot_user_with_entry(0x10000, 0x4000, 0x2000);
     vm.fault(&mut env, map, 0x5123, Protection::WRITE).unwrap();
     // Frames 1-4 hold the table, 5 the first kentry slab (the fake's
     // populate takes no frames).
