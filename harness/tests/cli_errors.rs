@@ -4,6 +4,8 @@
 //! reads only programs and says which files it skips; text programs of
 //! another format version are refused, a byte-order mark is accepted.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,10 +14,7 @@ use harness::corpus;
 
 /// A fresh, empty directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let directory = std::env::temp_dir().join(format!("vm-diff-cli-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&directory);
-    fs::create_dir_all(&directory).unwrap();
-    directory
+    common::scratch_dir("cli", name)
 }
 
 /// Runs `vm-diff ARGS`: exit code, stdout, stderr.

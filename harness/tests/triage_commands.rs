@@ -7,6 +7,7 @@
 //! They need the port as it is: with the `canary` feature the planted bug
 //! shows first in these programs (see `triage_canary.rs` for that build).
 #![cfg(not(feature = "canary"))]
+mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -28,11 +29,7 @@ const BUDGET: Budget = Budget {
 
 /// A fresh, empty directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let directory =
-        std::env::temp_dir().join(format!("vm-diff-triage-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&directory);
-    fs::create_dir_all(&directory).unwrap();
-    directory
+    common::scratch_dir("triage", name)
 }
 
 fn repository_file(relative: &str) -> PathBuf {

@@ -113,87 +113,76 @@ fn simplest_of_kind(kind: OpKind) -> Op {
     }
 }
 
-/// A remove's simpler forms, in the order: map, start, end, valid.
+/// The variants of one operation's arguments, each with one field changed,
+/// as operations in the order they were added.
+struct Variants<A> {
+    args: A,
+    wrap: fn(A) -> Op,
+    ops: Vec<Op>,
+}
+
+impl<A: Copy> Variants<A> {
+    fn of(args: A, wrap: fn(A) -> Op) -> Variants<A> {
+        Variants {
+            args,
+            wrap,
+            ops: Vec::new(),
+        }
+    }
+
+    /// One variant per value, which `set` writes into a copy of the
+    /// arguments.
+    fn each<V>(mut self, values: impl IntoIterator<Item = V>, set: fn(&mut A, V)) -> Self {
+        for value in values {
+            let mut changed = self.args;
+            set(&mut changed, value);
+            self.ops.push((self.wrap)(changed));
+        }
+        self
+    }
+}
+
+/// A remove's simpler forms: map, start, end, then valid.
 fn remove_variants(args: &RemoveArgs) -> Vec<Op> {
-    let mut variants = Vec::new();
-    let mut push = |changed: RemoveArgs| variants.push(Op::Remove(changed));
-    map_variants(args.map).for_each(|map| push(RemoveArgs { map, ..*args }));
-    for start in addr_variants(args.start) {
-        push(RemoveArgs { start, ..*args });
-    }
-    for end in addr_variants(args.end) {
-        push(RemoveArgs { end, ..*args });
-    }
-    if args.invalid {
-        push(RemoveArgs {
-            invalid: false,
-            ..*args
-        });
-    }
-    variants
+    Variants::of(*args, Op::Remove)
+        .each(map_variants(args.map), |a, map| a.map = map)
+        .each(addr_variants(args.start), |a, start| a.start = start)
+        .each(addr_variants(args.end), |a, end| a.end = end)
+        .each(args.invalid.then_some(false), |a, invalid| {
+            a.invalid = invalid
+        })
+        .ops
 }
 
-/// A fault's simpler forms, in the order: map, address, valid.
+/// A fault's simpler forms: map, address, then valid.
 fn fault_variants(args: &FaultArgs) -> Vec<Op> {
-    let mut variants = Vec::new();
-    let mut push = |changed: FaultArgs| variants.push(Op::Fault(changed));
-    map_variants(args.map).for_each(|map| push(FaultArgs { map, ..*args }));
-    for addr in addr_variants(args.addr) {
-        push(FaultArgs { addr, ..*args });
-    }
-    if args.invalid {
-        push(FaultArgs {
-            invalid: false,
-            ..*args
-        });
-    }
-    variants
+    Variants::of(*args, Op::Fault)
+        .each(map_variants(args.map), |a, map| a.map = map)
+        .each(addr_variants(args.addr), |a, addr| a.addr = addr)
+        .each(args.invalid.then_some(false), |a, invalid| {
+            a.invalid = invalid
+        })
+        .ops
 }
 
+/// An enter's simpler forms, field by field in the order of `EnterArgs`
+/// (the flags cleared even when clear: the cost filter drops those).
 fn enter_variants(args: &EnterArgs) -> Vec<Op> {
-    let mut variants = Vec::new();
-    let mut push = |changed: EnterArgs| variants.push(Op::Enter(changed));
-    map_variants(args.map).for_each(|map| push(EnterArgs { map, ..*args }));
-    for object in object_variants(args.object) {
-        push(EnterArgs { object, ..*args });
-    }
-    for offset in offset_variants(args.offset) {
-        push(EnterArgs { offset, ..*args });
-    }
-    for start in addr_variants(args.start) {
-        push(EnterArgs { start, ..*args });
-    }
-    for size in size_variants(args.size) {
-        push(EnterArgs { size, ..*args });
-    }
-    for align in align_variants(args.align) {
-        push(EnterArgs { align, ..*args });
-    }
-    for prot in prot_variants(args.prot) {
-        push(EnterArgs { prot, ..*args });
-    }
-    for maxprot in prot_variants(args.maxprot) {
-        push(EnterArgs { maxprot, ..*args });
-    }
-    for inherit in toward_zero(args.inherit) {
-        push(EnterArgs { inherit, ..*args });
-    }
-    for advice in toward_zero(args.advice) {
-        push(EnterArgs { advice, ..*args });
-    }
-    push(EnterArgs {
-        fixed: false,
-        ..*args
-    });
-    push(EnterArgs {
-        nomerge: false,
-        ..*args
-    });
-    push(EnterArgs {
-        invalid: false,
-        ..*args
-    });
-    variants
+    Variants::of(*args, Op::Enter)
+        .each(map_variants(args.map), |a, map| a.map = map)
+        .each(object_variants(args.object), |a, object| a.object = object)
+        .each(offset_variants(args.offset), |a, offset| a.offset = offset)
+        .each(addr_variants(args.start), |a, start| a.start = start)
+        .each(size_variants(args.size), |a, size| a.size = size)
+        .each(align_variants(args.align), |a, align| a.align = align)
+        .each(prot_variants(args.prot), |a, prot| a.prot = prot)
+        .each(prot_variants(args.maxprot), |a, prot| a.maxprot = prot)
+        .each(toward_zero(args.inherit), |a, inherit| a.inherit = inherit)
+        .each(toward_zero(args.advice), |a, advice| a.advice = advice)
+        .each([false], |a, fixed| a.fixed = fixed)
+        .each([false], |a, nomerge| a.nomerge = nomerge)
+        .each([false], |a, invalid| a.invalid = invalid)
+        .ops
 }
 
 fn map_variants(map: MapSel) -> impl Iterator<Item = MapSel> {
