@@ -432,29 +432,27 @@ impl Machine {
 
     /// Checks a virtual address used for a mapping; records why not.
     fn valid_va(&mut self, va: u64) -> bool {
-        if va >= CANONICAL_LOWER_END {
-            self.violation(ViolationKind::NonCanonicalAddress { va });
-            false
-        } else if va % PAGE_SIZE != 0 {
-            self.violation(ViolationKind::MisalignedAddress { addr: va });
-            false
-        } else {
-            true
-        }
+        self.valid_page_address(va, va < CANONICAL_LOWER_END)
     }
 
     /// Checks the end of a range to unmap: page aligned and at most the end
     /// of the lower canonical half; records why not.
     fn valid_range_end(&mut self, end: u64) -> bool {
-        if end > CANONICAL_LOWER_END {
-            self.violation(ViolationKind::NonCanonicalAddress { va: end });
-            false
-        } else if end % PAGE_SIZE != 0 {
-            self.violation(ViolationKind::MisalignedAddress { addr: end });
-            false
+        self.valid_page_address(end, end <= CANONICAL_LOWER_END)
+    }
+
+    /// Whether `addr` is `canonical` (as its caller defines it) and page
+    /// aligned; records the first reason it is not.
+    fn valid_page_address(&mut self, addr: u64, canonical: bool) -> bool {
+        let violation = if !canonical {
+            ViolationKind::NonCanonicalAddress { va: addr }
+        } else if addr % PAGE_SIZE != 0 {
+            ViolationKind::MisalignedAddress { addr }
         } else {
-            true
-        }
+            return true;
+        };
+        self.violation(violation);
+        false
     }
 
     /// Clears every present leaf of pmap `index` in `[start, end)`, found

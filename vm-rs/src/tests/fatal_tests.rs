@@ -19,9 +19,6 @@ fn fatal_messages_are_the_seeds() {
     }
 }
 
-/// Prepares the environment before setup.
-type Prepare = fn(&mut FakeEnv);
-
 #[test]
 fn setup_panics_become_fatal_outcomes() {
     let cases: [(&str, Prepare, Fatal); 4] = [
@@ -50,9 +47,7 @@ fn setup_panics_become_fatal_outcomes() {
         ),
     ];
     for (name, prepare, expect) in cases {
-        let mut env = FakeEnv::new();
-        prepare(&mut env);
-        let result = Vm::setup(&mut env).map(|_| ());
+        let result = setup_prepared(prepare);
         assert_eq!(result, Err(Failure::Fatal(expect)), "{name}");
     }
 }

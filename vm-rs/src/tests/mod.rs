@@ -67,6 +67,16 @@ pub(crate) fn boot_user() -> (Vm, FakeEnv, MapId) {
     (vm, env, map)
 }
 
+/// Prepares the fake environment before the code under test runs.
+pub(crate) type Prepare = fn(&mut FakeEnv);
+
+/// `Vm::setup` on a fake machine that `prepare` changed first.
+pub(crate) fn setup_prepared(prepare: Prepare) -> Result<(), Failure> {
+    let mut env = FakeEnv::new();
+    prepare(&mut env);
+    Vm::setup(&mut env).map(|_| ())
+}
+
 /// A user map with one fixed read/write entry of object 1 at `start`,
 /// `offset` into the object, and no events recorded yet.
 pub(crate) fn boot_user_with_entry(offset: u64, start: u64, size: u64) -> (Vm, FakeEnv, MapId) {
