@@ -80,27 +80,31 @@ fn every_subcommand_on<'a>(
     ]
 }
 
-#[test]
-fn every_subcommand_reports_a_missing_input_on_stderr_naming_it() {
-    let directory = scratch("missing");
-    let missing = directory.join("missing.ops");
+/// Runs every subcommand on `<name>.ops` in a fresh scratch directory
+/// (written with `contents`, or missing without) and asserts that each
+/// names the file in an error containing `fragment`.
+fn assert_every_subcommand_names(name: &str, contents: Option<&str>, fragment: &str) {
+    let directory = scratch(name);
+    let input = directory.join(format!("{name}.ops"));
+    if let Some(contents) = contents {
+        fs::write(&input, contents).unwrap();
+    }
     let output = directory.join("out");
-    for args in &every_subcommand_on(&missing, &directory, &output) {
-        assert_error_names(args, &missing, "No such file or directory");
+    for args in &every_subcommand_on(&input, &directory, &output) {
+        assert_error_names(args, &input, fragment);
     }
     let _ = fs::remove_dir_all(&directory);
 }
 
 #[test]
+fn every_subcommand_reports_a_missing_input_on_stderr_naming_it() {
+    assert_every_subcommand_names("missing", None, "No such file or directory");
+}
+
+#[test]
 fn every_subcommand_reports_an_unparsable_input_on_stderr_naming_it() {
-    let directory = scratch("garbled");
-    let garbled = directory.join("garbled.ops");
-    fs::write(&garbled, "enter map=kernel size=elephants\n").unwrap();
-    let output = directory.join("out");
-    for args in &every_subcommand_on(&garbled, &directory, &output) {
-        assert_error_names(args, &garbled, "line 1");
-    }
-    let _ = fs::remove_dir_all(&directory);
+    let garbled = "enter map=kernel size=elephants\n";
+    assert_every_subcommand_names("garbled", Some(garbled), "line 1");
 }
 
 #[test]

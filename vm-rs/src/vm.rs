@@ -204,8 +204,9 @@ impl Vm {
         self.settle(result)
     }
 
-    /// The reap of ARCHITECTURE.md: hands every empty slab back to its
-    /// cache's back end (`vm_map_kentry_free` or `vm_kmem_free`).
+    /// The reap of ARCHITECTURE.md: hands every empty slab back to the back
+    /// end the machine names for it (`vm_map_kentry_free` or
+    /// `vm_kmem_free`).
     pub fn reap<E: Environment>(&mut self, env: &mut E) -> Result<(), Failure> {
         self.check_alive()?;
         let result = self.reap_slabs(env);
