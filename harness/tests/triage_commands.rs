@@ -168,19 +168,15 @@ fn a_finding_is_written_expecting_equivalence() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "# vm-diff program v1");
     assert_eq!(lines[1], "# expect: equivalent");
-    for expected in [
+    let expected = [
         "# Postmortem: TODO",
         "# Found: divergence at operation 1 (outcome)",
         "#   op 1: enter map=1",
         "#   C    -> ok start=0x1000",
         "#   Rust -> error 1 (ERROR_NOMEM)",
         "#   the outcomes differ",
-    ] {
-        assert!(
-            lines.iter().any(|line| line.starts_with(expected)),
-            "no line {expected:?} in:\n{text}"
-        );
-    }
+    ];
+    common::assert_lines_start_with(&lines, &expected);
     let directory = scratch("regression-text");
     let path = directory.join("finding.ops");
     fs::write(&path, &text).unwrap();

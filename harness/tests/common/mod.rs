@@ -1,5 +1,8 @@
 //! What several of the harness's integration tests share: a fresh scratch
-//! directory each.
+//! directory each, and a check that some lines start as expected.
+
+// Each test file compiles this module on its own and uses only part of it.
+#![allow(dead_code)]
 
 use std::fs;
 use std::path::PathBuf;
@@ -12,4 +15,19 @@ pub fn scratch_dir(suite: &str, name: &str) -> PathBuf {
     let _ = fs::remove_dir_all(&directory);
     fs::create_dir_all(&directory).unwrap();
     directory
+}
+
+/// Asserts that each of `prefixes` starts one of `lines`.
+pub fn assert_lines_start_with<S: AsRef<str>>(lines: &[S], prefixes: &[&str]) {
+    for prefix in prefixes {
+        assert!(
+            lines.iter().any(|line| line.as_ref().starts_with(prefix)),
+            "no line starts with {prefix:?} in:\n{}",
+            lines
+                .iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
 }

@@ -37,6 +37,15 @@ fn with_plan(config: MachineConfig, plan: FaultPlan) -> Machine {
     machine
 }
 
+/// A fault plan that fails these physical and slab allocations (each
+/// counted from 1).
+fn failing(phys: &[u32], cache: &[u32]) -> FaultPlan {
+    FaultPlan {
+        failing_phys_allocs: phys.to_vec(),
+        failing_cache_allocs: cache.to_vec(),
+    }
+}
+
 fn pa(frame: u64) -> PhysAddr {
     PhysAddr(frame * PAGE_SIZE)
 }

@@ -103,11 +103,7 @@ fn kgrow_across_a_gigabyte_allocates_the_upper_level_first() {
 
 #[test]
 fn kgrow_without_pages_fails_and_keeps_the_limit() {
-    let plan = FaultPlan {
-        failing_phys_allocs: vec![2],
-        ..FaultPlan::default()
-    };
-    let mut machine = with_plan(MachineConfig::tiny(), plan);
+    let mut machine = with_plan(MachineConfig::tiny(), failing(&[2], &[]));
     let end = KERNEL_START + 5 * MIB;
     assert_eq!(machine.pmap_kgrow(end), Err(NoPageForPageTable));
     assert_eq!(

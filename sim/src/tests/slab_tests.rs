@@ -58,11 +58,7 @@ fn kmem_cache_slab_size_reports_the_rule() {
 
 #[test]
 fn fault_plan_fails_the_nth_slab_allocation_not_its_retry() {
-    let plan = FaultPlan {
-        failing_cache_allocs: vec![2],
-        ..FaultPlan::default()
-    };
-    let mut machine = with_plan(MachineConfig::normal(), plan);
+    let mut machine = with_plan(MachineConfig::normal(), failing(&[], &[2]));
     let cache = machine.kmem_cache_init(CacheSpec::new(
         "vm_map_entry",
         80,
@@ -100,11 +96,7 @@ fn fault_plan_fails_the_nth_slab_allocation_not_its_retry() {
 fn populate_maps_pages_and_undoes_on_a_missing_page() {
     let va = KERNEL_START + MIB;
     let size = 3 * PAGE_SIZE as usize;
-    let plan = FaultPlan {
-        failing_phys_allocs: vec![3],
-        ..FaultPlan::default()
-    };
-    let mut machine = with_plan(MachineConfig::normal(), plan);
+    let mut machine = with_plan(MachineConfig::normal(), failing(&[3], &[]));
     let digest_before = machine.page_table_digest(PmapId::KERNEL);
     assert!(!machine.kmem_populate(va, size));
     let expected = vec![
