@@ -363,6 +363,44 @@ pub mod cref_take_kind {
     pub const CREF_TAKE_NEED_SLAB: Type = 1;
     pub const CREF_TAKE_FAILED: Type = 2;
 }
+pub mod cref_back_end {
+    #[allow(unused_imports)]
+    use super::*;
+    #[doc = " The back end that supplies a cache's slabs, as the machine names it in\n its answers: the cache's own slab functions (vm_map.c's kentry allocator)\n or the default one, vm_kmem_alloc() and vm_kmem_free(). The kernel glue\n follows the machine's answer, as the port's glue does, instead of\n deciding by itself which back end a cache has."]
+    pub type Type = ::std::os::raw::c_uint;
+    pub const CREF_BACK_END_KENTRY: Type = 0;
+    pub const CREF_BACK_END_DEFAULT: Type = 1;
+}
+#[doc = " An empty slab detached by a reap, to be returned to its back end."]
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct cref_empty_slab {
+    pub cache: u32,
+    pub va: ::std::os::raw::c_ulong,
+    pub size: usize,
+    pub back_end: cref_back_end::Type,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of cref_empty_slab"][::std::mem::size_of::<cref_empty_slab>() - 32usize];
+    ["Alignment of cref_empty_slab"][::std::mem::align_of::<cref_empty_slab>() - 8usize];
+    ["Offset of field: cref_empty_slab::cache"]
+        [::std::mem::offset_of!(cref_empty_slab, cache) - 0usize];
+    ["Offset of field: cref_empty_slab::va"][::std::mem::offset_of!(cref_empty_slab, va) - 8usize];
+    ["Offset of field: cref_empty_slab::size"]
+        [::std::mem::offset_of!(cref_empty_slab, size) - 16usize];
+    ["Offset of field: cref_empty_slab::back_end"]
+        [::std::mem::offset_of!(cref_empty_slab, back_end) - 24usize];
+};
+impl Default for cref_empty_slab {
+    fn default() -> Self {
+        let mut s = ::std::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::std::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
 unsafe extern "C" {
     #[doc = " Instrumentation of this header (vm-diff's, not X15's and not the seed's):\n every list_next() of an operation counts one step, and past the budget\n the harness sets, the entry layer panics through its usual path (see\n cref_list_step in csrc/entry.c), so that a walk that never ends, such as\n a search over a list corrupted into a cycle, becomes an outcome instead\n of a hang. Below the budget nothing changes."]
     pub fn cref_list_step();
@@ -470,28 +508,25 @@ unsafe extern "C" {
     );
     #[doc = " Returns 0 and the new pmap's id, or an X15 error code."]
     pub fn cref_env_pmap_create(pmap: *mut u32) -> ::std::os::raw::c_int;
-    #[doc = " Returns the new cache's id. kentry_back_end is non-zero when the cache\n has its own slab functions, zero for the default back end."]
+    #[doc = " Returns the new cache's id. The machine remembers the cache's back end and\n names it whenever the cache needs a slab or gives one back."]
     pub fn cref_env_kmem_cache_init(
         name: *const ::std::os::raw::c_char,
         obj_size: usize,
         align: usize,
         flags: ::std::os::raw::c_int,
-        kentry_back_end: ::std::os::raw::c_int,
+        back_end: cref_back_end::Type,
     ) -> u32;
     pub fn cref_env_kmem_cache_slab_size(cache: u32) -> usize;
-    #[doc = " One step of kmem_cache_alloc(): *value is the object's address for\n CREF_TAKE_OBJECT and the slab size for CREF_TAKE_NEED_SLAB."]
+    #[doc = " One step of kmem_cache_alloc(): *value is the object's address for\n CREF_TAKE_OBJECT and the slab size for CREF_TAKE_NEED_SLAB, when\n *back_end also names the back end to ask for that slab."]
     pub fn cref_env_kmem_cache_take(
         cache: u32,
         value: *mut ::std::os::raw::c_ulong,
+        back_end: *mut cref_back_end::Type,
     ) -> cref_take_kind::Type;
     pub fn cref_env_kmem_cache_grow(cache: u32, slab_va: ::std::os::raw::c_ulong);
     pub fn cref_env_kmem_cache_free(cache: u32, object_va: ::std::os::raw::c_ulong);
     #[doc = " Returns 1 and the next empty slab, or 0 when there is none."]
-    pub fn cref_env_kmem_reap_next(
-        cache: *mut u32,
-        va: *mut ::std::os::raw::c_ulong,
-        size: *mut usize,
-    ) -> ::std::os::raw::c_int;
+    pub fn cref_env_kmem_reap_next(slab: *mut cref_empty_slab) -> ::std::os::raw::c_int;
     #[doc = " Returns 1 when every page of [va, va + size) got a page, 0 otherwise."]
     pub fn cref_env_kmem_populate(
         va: ::std::os::raw::c_ulong,

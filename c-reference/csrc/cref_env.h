@@ -25,6 +25,28 @@ enum cref_take_kind {
 };
 
 /*
+ * The back end that supplies a cache's slabs, as the machine names it in
+ * its answers: the cache's own slab functions (vm_map.c's kentry allocator)
+ * or the default one, vm_kmem_alloc() and vm_kmem_free(). The kernel glue
+ * follows the machine's answer, as the port's glue does, instead of
+ * deciding by itself which back end a cache has.
+ */
+enum cref_back_end {
+    CREF_BACK_END_KENTRY = 0,
+    CREF_BACK_END_DEFAULT = 1,
+};
+
+/*
+ * An empty slab detached by a reap, to be returned to its back end.
+ */
+struct cref_empty_slab {
+    uint32_t cache;
+    unsigned long va;
+    size_t size;
+    enum cref_back_end back_end;
+};
+
+/*
  * Set by the Rust side when the machine panicked during a call; cleared by
  * cref_setup().
  */
@@ -60,28 +82,29 @@ void cref_env_pmap_update(uint32_t pmap, unsigned long start,
 int cref_env_pmap_create(uint32_t *pmap);
 
 /*
- * Returns the new cache's id. kentry_back_end is non-zero when the cache
- * has its own slab functions, zero for the default back end.
+ * Returns the new cache's id. The machine remembers the cache's back end and
+ * names it whenever the cache needs a slab or gives one back.
  */
 uint32_t cref_env_kmem_cache_init(const char *name, size_t obj_size,
                                   size_t align, int flags,
-                                  int kentry_back_end);
+                                  enum cref_back_end back_end);
 size_t cref_env_kmem_cache_slab_size(uint32_t cache);
 
 /*
  * One step of kmem_cache_alloc(): *value is the object's address for
- * CREF_TAKE_OBJECT and the slab size for CREF_TAKE_NEED_SLAB.
+ * CREF_TAKE_OBJECT and the slab size for CREF_TAKE_NEED_SLAB, when
+ * *back_end also names the back end to ask for that slab.
  */
 enum cref_take_kind cref_env_kmem_cache_take(uint32_t cache,
-                                             unsigned long *value);
+                                             unsigned long *value,
+                                             enum cref_back_end *back_end);
 void cref_env_kmem_cache_grow(uint32_t cache, unsigned long slab_va);
 void cref_env_kmem_cache_free(uint32_t cache, unsigned long object_va);
 
 /*
  * Returns 1 and the next empty slab, or 0 when there is none.
  */
-int cref_env_kmem_reap_next(uint32_t *cache, unsigned long *va,
-                            size_t *size);
+int cref_env_kmem_reap_next(struct cref_empty_slab *slab);
 
 /*
  * Returns 1 when every page of [va, va + size) got a page, 0 otherwise.

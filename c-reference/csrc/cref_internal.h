@@ -25,6 +25,11 @@ void cref_services_reset(void);
 struct kmem_cache * cref_cache_by_id(uint32_t id);
 
 /*
+ * The kernel glue of the reap: every empty slab back to its back end.
+ */
+void cref_reap_slabs(void);
+
+/*
  * Panic if the machine failed during the last service call.
  */
 void cref_check_host(void);

@@ -392,38 +392,6 @@ cref_info(struct cref_outcome *outcome, unsigned int map_handle)
     cref_finish(outcome, 0, 0);
 }
 
-/*
- * Detach empty slabs one by one and return each to the back end of the
- * cache it belonged to.
- */
-static void
-cref_reap_slabs(void)
-{
-    struct kmem_cache *cache;
-    unsigned long va;
-    uint32_t cache_id;
-    size_t size;
-    int found;
-
-    for (;;) {
-        found = cref_env_kmem_reap_next(&cache_id, &va, &size);
-        cref_check_host();
-
-        if (!found)
-            return;
-
-        cache = cref_cache_by_id(cache_id);
-
-        if (cache == NULL)
-            panic("cref: reap returned a slab of unknown cache %u", cache_id);
-
-        if (cache->slab_free_fn != NULL)
-            cache->slab_free_fn(va, size);
-        else
-            vm_kmem_free(va, size);
-    }
-}
-
 void
 cref_reap(struct cref_outcome *outcome)
 {

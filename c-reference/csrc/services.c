@@ -5,8 +5,8 @@
  * the machine's trace matches the port's call for call.
  *
  * The only logic here is X15's own small glue that calls back into vm_map.c
- * (kmem_cache_alloc, vm_kmem_alloc, vm_kmem_free), written step for step as
- * ARCHITECTURE.md gives it, and the panic of pmap_kgrow. Failures are
+ * (kmem_cache_alloc, vm_kmem_alloc, vm_kmem_free, and the harness's reap),
+ * written step for step as ARCHITECTURE.md gives it, and the panic of pmap_kgrow. Failures are
  * reported the X15 way: NULL, 0 or an error code, or a panic where X15
  * panicked.
  */
@@ -247,6 +247,7 @@ kmem_cache_init(struct kmem_cache *cache, const char *name, size_t obj_size,
                 kmem_slab_alloc_fn_t slab_alloc_fn,
                 kmem_slab_free_fn_t slab_free_fn, int flags)
 {
+    enum cref_back_end back_end;
     uint32_t id;
 
     /*
@@ -254,8 +255,9 @@ kmem_cache_init(struct kmem_cache *cache, const char *name, size_t obj_size,
      */
     assert(ctor == NULL);
 
-    id = cref_env_kmem_cache_init(name, obj_size, align, flags,
-                                  slab_alloc_fn != NULL);
+    back_end = (slab_alloc_fn != NULL) ? CREF_BACK_END_KENTRY
+                                       : CREF_BACK_END_DEFAULT;
+    id = cref_env_kmem_cache_init(name, obj_size, align, flags, back_end);
     cref_check_host();
 
     if (id >= CREF_MAX_CACHES)
@@ -278,17 +280,36 @@ kmem_cache_slab_size(struct kmem_cache *cache)
 }
 
 /*
+ * A new slab from the back end the machine named: the cache's own slab
+ * function (vm_map.c's kentry allocator, static there, so reached through
+ * the pointer vm_map.c registered) or vm_kmem_alloc(); 0 when it fails.
+ */
+static unsigned long
+cref_back_end_alloc(struct kmem_cache *cache, enum cref_back_end back_end,
+                    size_t size)
+{
+    if (back_end == CREF_BACK_END_DEFAULT)
+        return vm_kmem_alloc(size);
+
+    if ((back_end != CREF_BACK_END_KENTRY) || (cache->slab_alloc_fn == NULL))
+        panic("cref: cache %u has no back end %d", cache->id, (int)back_end);
+
+    return cache->slab_alloc_fn(size);
+}
+
+/*
  * Ask the machine for an object; when the cache needs a slab, get one from
- * the cache's back end, hand it over and ask again.
+ * the back end the machine names, hand it over and ask again.
  */
 void *
 kmem_cache_alloc(struct kmem_cache *cache)
 {
+    enum cref_back_end back_end;
     enum cref_take_kind kind;
     unsigned long value, va;
 
     for (;;) {
-        kind = cref_env_kmem_cache_take(cache->id, &value);
+        kind = cref_env_kmem_cache_take(cache->id, &value, &back_end);
         cref_check_host();
 
         if (kind == CREF_TAKE_OBJECT)
@@ -297,16 +318,58 @@ kmem_cache_alloc(struct kmem_cache *cache)
         if (kind == CREF_TAKE_FAILED)
             return NULL;
 
-        if (cache->slab_alloc_fn != NULL)
-            va = cache->slab_alloc_fn(value);
-        else
-            va = vm_kmem_alloc(value);
+        va = cref_back_end_alloc(cache, back_end, value);
 
         if (va == 0)
             return NULL;
 
         cref_env_kmem_cache_grow(cache->id, va);
         cref_check_host();
+    }
+}
+
+/*
+ * An empty slab back to the back end the machine named, the way
+ * cref_back_end_alloc() got it.
+ */
+static void
+cref_back_end_free(const struct cref_empty_slab *slab)
+{
+    struct kmem_cache *cache;
+
+    if (slab->back_end == CREF_BACK_END_DEFAULT) {
+        vm_kmem_free(slab->va, slab->size);
+        return;
+    }
+
+    cache = cref_cache_by_id(slab->cache);
+
+    if ((slab->back_end != CREF_BACK_END_KENTRY) || (cache == NULL)
+        || (cache->slab_free_fn == NULL))
+        panic("cref: reap returned a slab of cache %u without back end %d",
+              slab->cache, (int)slab->back_end);
+
+    cache->slab_free_fn(slab->va, slab->size);
+}
+
+/*
+ * The harness's reap (X15 had none): detach empty slabs one by one and
+ * return each to the back end the machine names.
+ */
+void
+cref_reap_slabs(void)
+{
+    struct cref_empty_slab slab;
+    int found;
+
+    for (;;) {
+        found = cref_env_kmem_reap_next(&slab);
+        cref_check_host();
+
+        if (!found)
+            return;
+
+        cref_back_end_free(&slab);
     }
 }
 

@@ -16,8 +16,8 @@ use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Mutex;
 
-use bindings::{cref_take_kind, vm_page};
-use sim::{CacheId, Machine, ObjectId, PhysAddr, PmapId, SlabBackEnd, SlabTake, VmPage};
+use bindings::{cref_back_end, cref_empty_slab, cref_take_kind, vm_page};
+use sim::{CacheId, CacheSpec, Machine, ObjectId, PhysAddr, PmapId, SlabBackEnd, SlabTake, VmPage};
 use vm_rs::env::Environment;
 
 /// The machine of the C operation in progress, null between operations.
@@ -267,21 +267,35 @@ pub unsafe extern "C" fn cref_env_kmem_cache_init(
     obj_size: usize,
     align: usize,
     flags: c_int,
-    kentry_back_end: c_int,
+    back_end: cref_back_end::Type,
 ) -> u32 {
     // SAFETY: vm_map.c passes string literals.
     let name = unsafe { CStr::from_ptr(name) };
     let name = name.to_str().unwrap_or("(name not UTF-8)");
-    let back_end = if kentry_back_end != 0 {
+    let back_end = if back_end == cref_back_end::CREF_BACK_END_KENTRY {
         SlabBackEnd::Kentry
     } else {
         SlabBackEnd::Default
     };
     with_machine(0, |machine| {
         machine
-            .kmem_cache_init(name, obj_size, align, flags as u32, back_end)
+            .kmem_cache_init(CacheSpec::new(
+                name,
+                obj_size,
+                align,
+                flags as u32,
+                back_end,
+            ))
             .0
     })
+}
+
+/// The C's name for a back end.
+fn c_back_end(back_end: SlabBackEnd) -> cref_back_end::Type {
+    match back_end {
+        SlabBackEnd::Kentry => cref_back_end::CREF_BACK_END_KENTRY,
+        SlabBackEnd::Default => cref_back_end::CREF_BACK_END_DEFAULT,
+    }
 }
 
 /// `kmem_cache_slab_size`.
@@ -296,24 +310,35 @@ pub unsafe extern "C" fn cref_env_kmem_cache_slab_size(cache: u32) -> usize {
 /// One step of `kmem_cache_alloc`; see `cref_env.h`.
 ///
 /// # Safety
-/// `value` must be valid for writes.
+/// `value` and `back_end` must be valid for writes.
 #[no_mangle]
 pub unsafe extern "C" fn cref_env_kmem_cache_take(
     cache: u32,
     value: *mut c_ulong,
+    back_end: *mut cref_back_end::Type,
 ) -> cref_take_kind::Type {
     let take = with_machine(SlabTake::Failed, |machine| {
         machine.kmem_cache_take(CacheId(cache))
     });
-    let (kind, answer) = match take {
-        SlabTake::Object(va) => (cref_take_kind::CREF_TAKE_OBJECT, va),
-        SlabTake::NeedSlab { slab_size_bytes } => {
-            (cref_take_kind::CREF_TAKE_NEED_SLAB, slab_size_bytes as u64)
-        }
-        SlabTake::Failed => (cref_take_kind::CREF_TAKE_FAILED, 0),
+    // The back end means something only when a slab is needed; the other
+    // answers leave the default there.
+    let (kind, answer, slab_back_end) = match take {
+        SlabTake::Object(va) => (cref_take_kind::CREF_TAKE_OBJECT, va, SlabBackEnd::Default),
+        SlabTake::NeedSlab {
+            slab_size_bytes,
+            back_end,
+        } => (
+            cref_take_kind::CREF_TAKE_NEED_SLAB,
+            slab_size_bytes as u64,
+            back_end,
+        ),
+        SlabTake::Failed => (cref_take_kind::CREF_TAKE_FAILED, 0, SlabBackEnd::Default),
     };
-    // SAFETY: the caller passes a pointer to its own variable.
-    unsafe { value.write(answer) };
+    // SAFETY: the caller passes pointers to its own variables.
+    unsafe {
+        value.write(answer);
+        back_end.write(c_back_end(slab_back_end));
+    }
     kind
 }
 
@@ -342,21 +367,19 @@ pub unsafe extern "C" fn cref_env_kmem_cache_free(cache: u32, object_va: c_ulong
 /// One step of a reap: 1 and the slab, or 0 when no empty slab is left.
 ///
 /// # Safety
-/// `cache`, `va` and `size` must be valid for writes.
+/// `slab` must be valid for writes.
 #[no_mangle]
-pub unsafe extern "C" fn cref_env_kmem_reap_next(
-    cache: *mut u32,
-    va: *mut c_ulong,
-    size: *mut usize,
-) -> c_int {
+pub unsafe extern "C" fn cref_env_kmem_reap_next(slab: *mut cref_empty_slab) -> c_int {
     match with_machine(None, |machine| machine.kmem_reap_next()) {
-        Some(slab) => {
-            // SAFETY: the caller passes pointers to its own variables.
-            unsafe {
-                cache.write(slab.cache.0);
-                va.write(slab.va);
-                size.write(slab.size_bytes);
-            }
+        Some(empty) => {
+            let c_slab = cref_empty_slab {
+                cache: empty.cache.0,
+                va: empty.va,
+                size: empty.size_bytes,
+                back_end: c_back_end(empty.back_end),
+            };
+            // SAFETY: the caller passes a pointer to its own variable.
+            unsafe { slab.write(c_slab) };
             1
         }
         None => 0,

@@ -156,9 +156,9 @@ fn failed_assertions_name_the_expression() {
     }
 }
 
-#[test]
-fn a_dead_instance_refuses_everything_until_reset() {
-    let mut reference = set_up(MachineConfig::normal());
+/// Makes the instance panic: `vm_map_enter` asserts that no enter asks
+/// for no merging.
+fn panic_the_instance(reference: &mut CReference) {
     let panicked = reference.enter(
         MapHandle::KERNEL,
         None,
@@ -168,7 +168,13 @@ fn a_dead_instance_refuses_everything_until_reset() {
         0,
         KERNEL_NULL | NOMERGE,
     );
-    assert!(matches!(panicked, Outcome::Panicked(_)));
+    assert!(matches!(panicked, Outcome::Panicked(_)), "{panicked:?}");
+}
+
+#[test]
+fn a_dead_instance_refuses_everything_until_reset() {
+    let mut reference = set_up(MachineConfig::normal());
+    panic_the_instance(&mut reference);
     let dead = Outcome::Refused(Refusal::Dead);
     assert_eq!(reference.create_map(), dead.clone().map(|()| MapHandle(0)));
     assert_eq!(
@@ -201,16 +207,7 @@ fn a_dead_instance_refuses_everything_until_reset() {
 fn the_next_instance_after_a_panic_runs_normally() {
     {
         let mut reference = set_up(MachineConfig::normal());
-        let outcome = reference.enter(
-            MapHandle::KERNEL,
-            None,
-            0,
-            0,
-            PAGE,
-            0,
-            KERNEL_NULL | NOMERGE,
-        );
-        assert!(matches!(outcome, Outcome::Panicked(_)));
+        panic_the_instance(&mut reference);
     }
     let mut reference = set_up(MachineConfig::normal());
     assert_eq!(reference.create_map(), Outcome::Ok(MapHandle(1)));
@@ -443,19 +440,6 @@ fn refusals_keep_the_tables_bounded() {
     assert_eq!(reference.map_count(), c_reference::MAX_USER_MAPS + 1);
 }
 
-/// A small deterministic generator for operation sequences.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % bound
-    }
-}
-
 /// Everything observable after running a mixed program.
 #[derive(Debug, PartialEq)]
 struct Observation {
@@ -471,37 +455,38 @@ struct Observation {
 /// Runs a mixed program of `length` operations from `seed`, checking after
 /// each one that every map's list and tree agree.
 fn run_mixed_program(reference: &mut CReference, seed: u64, length: usize) -> Observation {
-    let mut random = Lcg(seed);
+    // fastrand's generator: the same operations for the same seed.
+    let mut random = fastrand::Rng::with_seed(seed);
     let mut outcomes = Vec::new();
     let map = reference.create_map().ok().expect("a user map");
     let objects = [(); 3].map(|()| reference.create_object().ok().expect("an object"));
     let maps = [MapHandle::KERNEL, map];
     let mut most_entries = 0;
     for _ in 0..length {
-        let target = maps[random.next(2) as usize];
+        let target = maps[random.u64(..2) as usize];
         let base = if target == MapHandle::KERNEL {
             KENTRY_END
         } else {
             0x10_0000
         };
-        let start = base + random.next(64) * PAGE;
-        let size = (1 + random.next(8)) * PAGE;
-        let outcome = match random.next(5) {
+        let start = base + random.u64(..64) * PAGE;
+        let size = (1 + random.u64(..8)) * PAGE;
+        let outcome = match random.u64(..5) {
             0 | 1 if target == MapHandle::KERNEL => {
-                let prot = [KERNEL_NULL, RO_KERNEL][random.next(2) as usize];
-                let hint = if random.next(2) == 0 { 0 } else { start };
+                let prot = [KERNEL_NULL, RO_KERNEL][random.u64(..2) as usize];
+                let hint = if random.u64(..2) == 0 { 0 } else { start };
                 reference.enter(target, None, 0, hint, size, 0, prot)
             }
             0 | 1 => {
                 // User mappings always have an object: null mappings are
                 // the kernel's (faulting one is a failed assertion).
-                let object = objects[random.next(3) as usize];
-                let prot = [USER_RW, USER_RO][random.next(2) as usize];
-                let hint = if random.next(2) == 0 { 0 } else { start };
+                let object = objects[random.u64(..3) as usize];
+                let prot = [USER_RW, USER_RO][random.u64(..2) as usize];
+                let hint = if random.u64(..2) == 0 { 0 } else { start };
                 reference.enter(
                     target,
                     Some(object),
-                    random.next(4) * PAGE,
+                    random.u64(..4) * PAGE,
                     hint,
                     size,
                     0,
@@ -559,10 +544,12 @@ fn list_order_and_tree_order_agree_through_mixed_programs() {
 
 #[test]
 fn the_same_program_gives_the_same_observation() {
+    // Seed 44's program faults four times (the console says so below).
+    const SEED: u64 = 44;
     let mut reference = set_up(MachineConfig::normal());
-    let first = run_mixed_program(&mut reference, 42, 60);
+    let first = run_mixed_program(&mut reference, SEED, 60);
     reference.reset(&MachineConfig::normal(), FaultPlan::default());
-    let second = run_mixed_program(&mut reference, 42, 60);
+    let second = run_mixed_program(&mut reference, SEED, 60);
     assert_eq!(first, second);
     assert!(
         first.console.contains("vm_map: fault:"),
@@ -570,7 +557,7 @@ fn the_same_program_gives_the_same_observation() {
     );
     drop(reference);
     let mut fresh = set_up(MachineConfig::normal());
-    assert_eq!(run_mixed_program(&mut fresh, 42, 60), first);
+    assert_eq!(run_mixed_program(&mut fresh, SEED, 60), first);
 }
 
 #[test]

@@ -761,13 +761,19 @@ fn fill(side: &dyn Side, maps: &mut Vec<MapState>, scope: Option<MapRef>) {
     }
 }
 
-/// The reference side's state, as operand resolution sees it.
-struct MapsView<'a> {
-    maps: &'a [MapState],
-    ranges: &'a [Vec<(u64, u64)>],
-    kernel_ranges_of_program: &'a [(u64, u64)],
-    user_maps: u32,
-    objects: u32,
+/// The reference side's state, as operand resolution sees it (the runner's
+/// at each step, the explorer's for a state's alphabet).
+pub(crate) struct MapsView<'a> {
+    /// Every map, the kernel map first.
+    pub(crate) maps: &'a [MapState],
+    /// Each map's entries as `(start, end)` ranges, in address order.
+    pub(crate) ranges: &'a [Vec<(u64, u64)>],
+    /// The kernel-map ranges the program itself entered.
+    pub(crate) kernel_ranges_of_program: &'a [(u64, u64)],
+    /// How many user maps exist.
+    pub(crate) user_maps: u32,
+    /// How many objects exist.
+    pub(crate) objects: u32,
 }
 
 impl StateView for MapsView<'_> {

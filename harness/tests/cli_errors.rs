@@ -4,6 +4,8 @@
 //! reads only programs and says which files it skips; text programs of
 //! another format version are refused, a byte-order mark is accepted.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,10 +14,7 @@ use harness::corpus;
 
 /// A fresh, empty directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let directory = std::env::temp_dir().join(format!("vm-diff-cli-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&directory);
-    fs::create_dir_all(&directory).unwrap();
-    directory
+    common::scratch_dir("cli", name)
 }
 
 /// Runs `vm-diff ARGS`: exit code, stdout, stderr.
@@ -57,57 +56,55 @@ fn p(text: &str) -> &Path {
     Path::new(text)
 }
 
-#[test]
-fn every_subcommand_reports_a_missing_input_on_stderr_naming_it() {
-    let directory = scratch("missing");
-    let missing = directory.join("missing.ops");
-    let output = directory.join("out");
-    let missing_input: Vec<Vec<&Path>> = vec![
-        vec![p("replay"), &missing],
-        vec![p("show"), &missing],
-        vec![p("encode"), &missing, &output],
-        vec![p("shrink"), &missing],
+/// The arguments of every subcommand that reads one program, `input`
+/// (export's corpus is `directory`, the outputs go to `output`).
+fn every_subcommand_on<'a>(
+    input: &'a Path,
+    directory: &'a Path,
+    output: &'a Path,
+) -> Vec<Vec<&'a Path>> {
+    vec![
+        vec![p("replay"), input],
+        vec![p("show"), input],
+        vec![p("encode"), input, output],
+        vec![p("shrink"), input],
         vec![
             p("export"),
-            &missing,
+            input,
             p("--name"),
             p("x"),
             p("--corpus"),
-            &directory,
+            directory,
         ],
-        vec![p("render"), &missing, p("--svg"), &output],
-    ];
-    for args in &missing_input {
-        assert_error_names(args, &missing, "No such file or directory");
+        vec![p("render"), input, p("--svg"), output],
+    ]
+}
+
+/// Runs every subcommand on `<name>.ops` in a fresh scratch directory
+/// (written with `contents`, or missing without) and asserts that each
+/// names the file in an error containing `fragment`.
+fn assert_every_subcommand_names(name: &str, contents: Option<&str>, fragment: &str) {
+    let directory = scratch(name);
+    let input = directory.join(format!("{name}.ops"));
+    if let Some(contents) = contents {
+        fs::write(&input, contents).unwrap();
+    }
+    let output = directory.join("out");
+    for args in &every_subcommand_on(&input, &directory, &output) {
+        assert_error_names(args, &input, fragment);
     }
     let _ = fs::remove_dir_all(&directory);
 }
 
 #[test]
+fn every_subcommand_reports_a_missing_input_on_stderr_naming_it() {
+    assert_every_subcommand_names("missing", None, "No such file or directory");
+}
+
+#[test]
 fn every_subcommand_reports_an_unparsable_input_on_stderr_naming_it() {
-    let directory = scratch("garbled");
-    let garbled = directory.join("garbled.ops");
-    fs::write(&garbled, "enter map=kernel size=elephants\n").unwrap();
-    let output = directory.join("out");
-    let cases: Vec<Vec<&Path>> = vec![
-        vec![p("replay"), &garbled],
-        vec![p("show"), &garbled],
-        vec![p("encode"), &garbled, &output],
-        vec![p("shrink"), &garbled],
-        vec![
-            p("export"),
-            &garbled,
-            p("--name"),
-            p("x"),
-            p("--corpus"),
-            &directory,
-        ],
-        vec![p("render"), &garbled, p("--svg"), &output],
-    ];
-    for args in &cases {
-        assert_error_names(args, &garbled, "line 1");
-    }
-    let _ = fs::remove_dir_all(&directory);
+    let garbled = "enter map=kernel size=elephants\n";
+    assert_every_subcommand_names("garbled", Some(garbled), "line 1");
 }
 
 #[test]

@@ -7,6 +7,8 @@
 //! `vm-diff seeds` writes the readable programs as binary inputs. Failures
 //! are assertion messages that say what to run.
 
+mod common;
+
 use std::fs;
 use std::path::PathBuf;
 
@@ -17,11 +19,7 @@ use harness::program::{Program, CURRENT_VERSION, OLDEST_READABLE_VERSION};
 
 /// A fresh, empty directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let directory =
-        std::env::temp_dir().join(format!("vm-diff-versions-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&directory);
-    fs::create_dir_all(&directory).unwrap();
-    directory
+    common::scratch_dir("versions", name)
 }
 
 #[test]

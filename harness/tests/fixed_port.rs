@@ -48,9 +48,12 @@ const CAUGHT: &[(&str, &str, usize)] = &[
 
 /// The regression program of bug `id`.
 fn regression(id: &str) -> Program {
-    let path = corpus::default_root()
-        .join("regressions")
-        .join(format!("{id}.ops"));
+    regression_file(&format!("{id}.ops"))
+}
+
+/// The program of `corpus/regressions/<name>`.
+fn regression_file(name: &str) -> Program {
+    let path = corpus::default_root().join("regressions").join(name);
     corpus::load_file(&path)
         .unwrap_or_else(|error| panic!("{error}"))
         .program
@@ -132,12 +135,7 @@ fn each_switch_alone_reverts_its_fix_and_the_model_catches_it() {
 
 /// The fixed-mode regression program of bug `id` (`<id>.fixed.ops`).
 fn fixed_regression(id: &str) -> Program {
-    let path = corpus::default_root()
-        .join("regressions")
-        .join(format!("{id}.fixed.ops"));
-    corpus::load_file(&path)
-        .unwrap_or_else(|error| panic!("{error}"))
-        .program
+    regression_file(&format!("{id}.fixed.ops"))
 }
 
 #[test]

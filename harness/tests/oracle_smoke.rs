@@ -7,6 +7,8 @@
 //! No C is involved: the sides are `RustSide`s or a fake side built around a
 //! bare `sim::Machine`, so these tests run anywhere the workspace builds.
 
+use std::path::Path;
+
 use harness::corpus::{self, Expectation};
 use harness::invariants::Invariant;
 use harness::known;
@@ -395,6 +397,15 @@ fn invariant_mismatch(
     })
 }
 
+/// Asserts that `mismatch` names `side`'s invariant `invariant`.
+fn assert_invariant(mismatch: Option<Mismatch>, side: SideName, invariant: Invariant) {
+    assert!(
+        matches!(&mismatch, Some(Mismatch::Invariant { side: found, name, .. })
+            if *found == side && *name == invariant),
+        "{mismatch:?}"
+    );
+}
+
 #[test]
 fn check_invariants_is_quiet_on_valid_maps() {
     let maps = [MapState::default(), valid_map()];
@@ -431,17 +442,7 @@ fn check_invariants_reports_misuse_of_the_machine() {
     rust.machine.phys_free(pa, 0);
     rust.machine.phys_free(pa, 0);
     let mismatch = oracle::check_invariants(&c, &[], &rust, &[], false);
-    assert!(
-        matches!(
-            mismatch,
-            Some(Mismatch::Invariant {
-                side: SideName::Rust,
-                name: Invariant::MachineUse,
-                ..
-            })
-        ),
-        "{mismatch:?}"
-    );
+    assert_invariant(mismatch, SideName::Rust, Invariant::MachineUse);
 }
 
 #[test]
@@ -455,17 +456,7 @@ fn deep_invariants_find_a_leaf_on_a_free_frame() {
     // Only the deep check walks the page tables.
     assert_eq!(oracle::check_invariants(&c, &[], &rust, &[], false), None);
     let mismatch = oracle::check_invariants(&c, &[], &rust, &[], true);
-    assert!(
-        matches!(
-            mismatch,
-            Some(Mismatch::Invariant {
-                side: SideName::Rust,
-                name: Invariant::LeafFrameAllocated,
-                ..
-            })
-        ),
-        "{mismatch:?}"
-    );
+    assert_invariant(mismatch, SideName::Rust, Invariant::LeafFrameAllocated);
 }
 
 #[test]
@@ -475,37 +466,10 @@ fn deep_invariants_find_a_kentry_descriptor_without_its_slab() {
     let rust = FakeSide::new();
     assert_eq!(oracle::check_invariants(&c, &[], &rust, &[], false), None);
     let mismatch = oracle::check_invariants(&c, &[], &rust, &[], true);
-    assert!(
-        matches!(
-            mismatch,
-            Some(Mismatch::Invariant {
-                side: SideName::C,
-                name: Invariant::KentryDescriptors,
-                ..
-            })
-        ),
-        "{mismatch:?}"
-    );
+    assert_invariant(mismatch, SideName::C, Invariant::KentryDescriptors);
 }
 
 // ------------------------------------------------------------------ runner
-
-/// Fixed pseudo-random inputs: fastrand's generator with a fixed seed.
-struct Random(fastrand::Rng);
-
-impl Random {
-    fn new(seed: u64) -> Random {
-        Random(fastrand::Rng::with_seed(seed))
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0.u64(..)
-    }
-
-    fn bytes(&mut self, length: usize) -> Vec<u8> {
-        (0..length).map(|_| self.next() as u8).collect()
-    }
-}
 
 /// The port against itself. The reference stands in for the C, so it
 /// reproduces the C bug for bug whatever a program's mode; the side under
@@ -529,11 +493,13 @@ fn describe(verdict: &Verdict) -> String {
 #[test]
 fn the_port_against_itself_never_diverges_on_pseudo_random_programs() {
     const PROGRAMS: usize = 2000;
-    let mut random = Random::new(0x9e37_79b9_7f4a_7c15);
+    // Fixed pseudo-random inputs: fastrand's generator with a fixed seed.
+    let mut random = fastrand::Rng::with_seed(0x9e37_79b9_7f4a_7c15);
     let mut runner = rust_runner();
     for number in 0..PROGRAMS {
-        let length = 8 + (random.next() % 150) as usize;
-        let program = Program::decode(&random.bytes(length));
+        let length = 8 + (random.u64(..) % 150) as usize;
+        let bytes: Vec<u8> = (0..length).map(|_| random.u64(..) as u8).collect();
+        let program = Program::decode(&bytes);
         let verdict = runner.run(&program);
         assert!(
             !matches!(verdict, Verdict::Divergence(_)),
@@ -577,6 +543,18 @@ fn the_port_against_itself_meets_the_readable_corpus_expectations() {
 
 // ---------------------------------------------------------------- registry
 
+/// The saved program at `path`, which must say `# expect: <expected>`.
+fn load_expecting(path: &Path, expected: Expectation) -> corpus::CorpusEntry {
+    let entry = corpus::load_file(path).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        entry.expectation,
+        expected,
+        "{} must say `# expect: {expected}`",
+        path.display()
+    );
+    entry
+}
+
 #[test]
 fn every_known_divergence_has_its_regression_file() {
     let root = corpus::default_root().join("regressions");
@@ -585,14 +563,7 @@ fn every_known_divergence_has_its_regression_file() {
     for known in known::REGISTRY {
         assert!(!known.explanation.is_empty(), "{}", known.id);
         let path = root.join(format!("{}.ops", known.id));
-        let entry = corpus::load_file(&path).unwrap_or_else(|error| panic!("{error}"));
-        assert_eq!(
-            entry.expectation,
-            Expectation::Known(known.id.to_string()),
-            "{} must say `# expect: known {}`",
-            path.display(),
-            known.id
-        );
+        let entry = load_expecting(&path, Expectation::Known(known.id.to_string()));
         assert!(!entry.program.ops.is_empty(), "{}", path.display());
         assert_eq!(
             entry.program.mode,
@@ -602,14 +573,7 @@ fn every_known_divergence_has_its_regression_file() {
         );
         // Its fixed-mode twin: the C shows the bug, the port its fix.
         let path = root.join(format!("{}.fixed.ops", known.id));
-        let entry = corpus::load_file(&path).unwrap_or_else(|error| panic!("{error}"));
-        assert_eq!(
-            entry.expectation,
-            Expectation::Fixed(known.id.to_string()),
-            "{} must say `# expect: fixed {}`",
-            path.display(),
-            known.id
-        );
+        let entry = load_expecting(&path, Expectation::Fixed(known.id.to_string()));
         assert_eq!(entry.program.mode, PortMode::Fixed, "{}", path.display());
     }
     ids.sort_unstable();

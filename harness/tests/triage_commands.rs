@@ -7,6 +7,7 @@
 //! They need the port as it is: with the `canary` feature the planted bug
 //! shows first in these programs (see `triage_canary.rs` for that build).
 #![cfg(not(feature = "canary"))]
+mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -28,11 +29,7 @@ const BUDGET: Budget = Budget {
 
 /// A fresh, empty directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let directory =
-        std::env::temp_dir().join(format!("vm-diff-triage-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&directory);
-    fs::create_dir_all(&directory).unwrap();
-    directory
+    common::scratch_dir("triage", name)
 }
 
 fn repository_file(relative: &str) -> PathBuf {
@@ -171,19 +168,15 @@ fn a_finding_is_written_expecting_equivalence() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "# vm-diff program v1");
     assert_eq!(lines[1], "# expect: equivalent");
-    for expected in [
+    let expected = [
         "# Postmortem: TODO",
         "# Found: divergence at operation 1 (outcome)",
         "#   op 1: enter map=1",
         "#   C    -> ok start=0x1000",
         "#   Rust -> error 1 (ERROR_NOMEM)",
         "#   the outcomes differ",
-    ] {
-        assert!(
-            lines.iter().any(|line| line.starts_with(expected)),
-            "no line {expected:?} in:\n{text}"
-        );
-    }
+    ];
+    common::assert_lines_start_with(&lines, &expected);
     let directory = scratch("regression-text");
     let path = directory.join("finding.ops");
     fs::write(&path, &text).unwrap();

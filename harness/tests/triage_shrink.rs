@@ -3,6 +3,8 @@
 //! and operands toward their defaults, and stops on its budget (in runs; a
 //! zero time budget is the only clock a test uses).
 
+mod common;
+
 use std::time::Duration;
 
 use harness::program::{MapSel, Op, PortMode, Program, SizeSel, PAGE_SIZE};
@@ -125,16 +127,12 @@ fn every_step_is_reported_once_and_in_order() {
         "the first step is {:?}",
         printed[0]
     );
-    for expected in [
+    let expected = [
         "machine tiny -> normal",
         "dropped `fail phys 5`",
         "swarm mask reset",
-    ] {
-        assert!(
-            printed.iter().any(|step| step.starts_with(expected)),
-            "no step {expected:?} in {printed:#?}"
-        );
-    }
+    ];
+    common::assert_lines_start_with(&printed, &expected);
 }
 
 #[test]
@@ -196,15 +194,22 @@ fn an_input_without_the_property_is_refused() {
     assert_eq!(result.err(), Some(NotInteresting));
 }
 
-#[test]
-fn a_test_budget_cuts_the_search_short() {
-    let noisy = Program::parse_text(NOISY).unwrap();
+/// Shrinks `noisy` for a big enter after a create-map within `budget`;
+/// the result and how often the property ran.
+fn shrink_noisy_counting(noisy: &Program, budget: Budget) -> (ShrinkResult, u64) {
     let mut calls = 0u64;
     let counting = |program: &Program| {
         calls += 1;
         big_enter_after_create_map(program)
     };
-    let result = shrink_quietly(&noisy, counting, Budget::tests(5)).unwrap();
+    let result = shrink_quietly(noisy, counting, budget).unwrap();
+    (result, calls)
+}
+
+#[test]
+fn a_test_budget_cuts_the_search_short() {
+    let noisy = Program::parse_text(NOISY).unwrap();
+    let (result, calls) = shrink_noisy_counting(&noisy, Budget::tests(5));
     assert!(result.cut_short);
     assert_eq!(result.tests, 5);
     assert_eq!(calls, 5);
@@ -217,12 +222,7 @@ fn a_spent_time_budget_cuts_the_search_short() {
     // input's own check runs. (No clock in the assertion: a zero deadline
     // has passed whatever the machine's speed.)
     let noisy = Program::parse_text(NOISY).unwrap();
-    let mut calls = 0u64;
-    let counting = |program: &Program| {
-        calls += 1;
-        big_enter_after_create_map(program)
-    };
-    let result = shrink_quietly(&noisy, counting, Budget::time(Duration::ZERO)).unwrap();
+    let (result, calls) = shrink_noisy_counting(&noisy, Budget::time(Duration::ZERO));
     assert!(result.cut_short);
     assert_eq!((result.tests, calls), (1, 1));
     assert_eq!(result.program, noisy);
@@ -255,17 +255,24 @@ fn merge_or_many_maps(program: &Program) -> bool {
             >= 6
 }
 
+/// Asserts that a shrink ended at two one-page kernel-map enters, and that
+/// one of its steps is `the_step`.
+fn assert_two_plain_enters(result: &ShrinkResult, the_step: impl Fn(&str) -> bool) {
+    let expected =
+        Program::parse_text("enter map=kernel size=pages(1)\n".repeat(2).as_str()).unwrap();
+    assert_eq!(result.program, expected, "got:\n{}", result.program);
+    assert!(
+        result.steps.iter().any(|step| the_step(step)),
+        "{:?}",
+        result.steps
+    );
+}
+
 #[test]
 fn replacing_an_operation_by_a_lighter_kind_unlocks_drops() {
     let maps = Program::parse_text(&"create-map\n".repeat(8)).unwrap();
     let result = shrink_quietly(&maps, merge_or_many_maps, Budget::unlimited()).unwrap();
-    let expected =
-        Program::parse_text("enter map=kernel size=pages(1)\n".repeat(2).as_str()).unwrap();
-    assert_eq!(result.program, expected, "got:\n{}", result.program);
-    assert!(result
-        .steps
-        .iter()
-        .any(|step| step.contains(": create-map -> enter")));
+    assert_two_plain_enters(&result, |step| step.contains(": create-map -> enter"));
 }
 
 #[test]
@@ -283,13 +290,7 @@ fn identical_operations_are_simplified_together() {
     let twin = "enter map=kernel size=pages(3) prot=r maxprot=rx inherit=copy advice=random\n";
     let program = Program::parse_text(&format!("{twin}reap\n{twin}")).unwrap();
     let result = shrink_quietly(&program, identical_enters, Budget::unlimited()).unwrap();
-    let expected =
-        Program::parse_text("enter map=kernel size=pages(1)\n".repeat(2).as_str()).unwrap();
-    assert_eq!(result.program, expected, "got:\n{}", result.program);
-    assert!(result
-        .steps
-        .iter()
-        .any(|step| step.starts_with("ops 0,1: ")));
+    assert_two_plain_enters(&result, |step| step.starts_with("ops 0,1: "));
 }
 
 #[test]

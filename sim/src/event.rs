@@ -394,14 +394,18 @@ impl fmt::Display for OptionalAddress {
     }
 }
 
-/// Writes a slab-take answer.
+/// Writes a slab-take answer. The back end a slab is asked of is left out
+/// (here and in a reaped slab): the cache's `kmem_cache_init` event names it
+/// already, and it never differs from that.
 struct TakeAnswer(SlabTake);
 
 impl fmt::Display for TakeAnswer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             SlabTake::Object(va) => write!(f, "object {va:#x}"),
-            SlabTake::NeedSlab { slab_size_bytes } => {
+            SlabTake::NeedSlab {
+                slab_size_bytes, ..
+            } => {
                 write!(f, "need slab of {slab_size_bytes:#x} bytes")
             }
             SlabTake::Failed => f.write_str("failed (fault plan)"),

@@ -76,7 +76,9 @@ pub(crate) fn reset_buffer<T>(buffer: &mut Vec<T>, capacity: usize) {
     buffer.reserve_exact(capacity);
 }
 
-pub use vm_rs::env::{CacheId, EmptySlab, ObjectId, PhysAddr, PmapId, SlabBackEnd, SlabTake};
+pub use vm_rs::env::{
+    CacheId, CacheSpec, EmptySlab, ObjectId, PhysAddr, PmapId, SlabBackEnd, SlabTake,
+};
 
 /// The size of a page and of a frame, in bytes: the port's `PAGE_SIZE`,
 /// stated once for every crate but the specification.

@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use vm_rs::env::{
-    CacheId, EmptySlab, Environment, NoPageForPageTable, ObjectId, PhysAddr, PmapId, SlabBackEnd,
-    SlabTake,
+    CacheId, CacheSpec, EmptySlab, Environment, NoPageForPageTable, ObjectId, PhysAddr, PmapId,
+    SlabBackEnd, SlabTake,
 };
 use vm_rs::Error;
 
@@ -438,29 +438,27 @@ impl Machine {
 
     /// Checks a virtual address used for a mapping; records why not.
     fn valid_va(&mut self, va: u64) -> bool {
-        if va >= CANONICAL_LOWER_END {
-            self.violation(ViolationKind::NonCanonicalAddress { va });
-            false
-        } else if va % PAGE_SIZE != 0 {
-            self.violation(ViolationKind::MisalignedAddress { addr: va });
-            false
-        } else {
-            true
-        }
+        self.valid_page_address(va, va < CANONICAL_LOWER_END)
     }
 
     /// Checks the end of a range to unmap: page aligned and at most the end
     /// of the lower canonical half; records why not.
     fn valid_range_end(&mut self, end: u64) -> bool {
-        if end > CANONICAL_LOWER_END {
-            self.violation(ViolationKind::NonCanonicalAddress { va: end });
-            false
-        } else if end % PAGE_SIZE != 0 {
-            self.violation(ViolationKind::MisalignedAddress { addr: end });
-            false
+        self.valid_page_address(end, end <= CANONICAL_LOWER_END)
+    }
+
+    /// Whether `addr` is `canonical` (as its caller defines it) and page
+    /// aligned; records the first reason it is not.
+    fn valid_page_address(&mut self, addr: u64, canonical: bool) -> bool {
+        let violation = if !canonical {
+            ViolationKind::NonCanonicalAddress { va: addr }
+        } else if addr % PAGE_SIZE != 0 {
+            ViolationKind::MisalignedAddress { addr }
         } else {
-            true
-        }
+            return true;
+        };
+        self.violation(violation);
+        false
     }
 
     /// Clears every present leaf of pmap `index` in `[start, end)`, found
@@ -492,33 +490,35 @@ impl Machine {
 
     /// The index of a known pmap; records a violation for an unknown one.
     fn pmap_index(&mut self, pmap: PmapId) -> Option<usize> {
-        let index = pmap.0 as usize;
-        if index < self.pmaps.len() {
-            Some(index)
-        } else {
-            self.violation(ViolationKind::UnknownPmap { pmap });
-            None
-        }
+        let known = self.pmaps.len();
+        self.known_index(pmap.0, known, || ViolationKind::UnknownPmap { pmap })
     }
 
     /// The index of a known cache; records a violation for an unknown one.
     fn cache_index(&mut self, cache: CacheId) -> Option<usize> {
-        let index = cache.0 as usize;
-        if index < self.caches.len() {
-            Some(index)
-        } else {
-            self.violation(ViolationKind::UnknownCache { cache });
-            None
-        }
+        let known = self.caches.len();
+        self.known_index(cache.0, known, || ViolationKind::UnknownCache { cache })
     }
 
     /// The index of a known object; records a violation for an unknown one.
     fn object_index(&mut self, object: ObjectId) -> Option<usize> {
-        let index = object.0 as usize;
-        if index < self.objects.len() {
+        let known = self.objects.len();
+        self.known_index(object.0, known, || ViolationKind::UnknownObject { object })
+    }
+
+    /// Ids count from 0 in creation order, so an id is its index when it is
+    /// below the number created; otherwise `unknown` names the misuse.
+    fn known_index(
+        &mut self,
+        id: u32,
+        known: usize,
+        unknown: impl FnOnce() -> ViolationKind,
+    ) -> Option<usize> {
+        let index = id as usize;
+        if index < known {
             Some(index)
         } else {
-            self.violation(ViolationKind::UnknownObject { object });
+            self.violation(unknown());
             None
         }
     }
@@ -821,26 +821,16 @@ impl Environment for Machine {
         result
     }
 
-    fn kmem_cache_init(
-        &mut self,
-        name: &str,
-        obj_size_bytes: usize,
-        align_bytes: usize,
-        flags: u32,
-        back_end: SlabBackEnd,
-    ) -> CacheId {
+    fn kmem_cache_init(&mut self, spec: CacheSpec<'_>) -> CacheId {
         let cache = CacheId(self.caches.len() as u32);
-        self.caches.push(Cache::new(
-            slab_geometry(obj_size_bytes, align_bytes, flags),
-            back_end,
-        ));
-        let name = name.to_owned();
+        let geometry = slab_geometry(spec.obj_size_bytes, spec.align_bytes, spec.flags);
+        self.caches.push(Cache::new(geometry, spec.back_end));
         self.record(Event::KmemCacheInit {
-            name,
-            obj_size_bytes,
-            align_bytes,
-            flags,
-            back_end,
+            name: spec.name.to_owned(),
+            obj_size_bytes: spec.obj_size_bytes,
+            align_bytes: spec.align_bytes,
+            flags: spec.flags,
+            back_end: spec.back_end,
             result: cache,
         });
         cache
@@ -880,6 +870,7 @@ impl Environment for Machine {
                 Some(va) => SlabTake::Object(va),
                 None => SlabTake::NeedSlab {
                     slab_size_bytes: cache.geometry.slab_size_bytes,
+                    back_end: cache.back_end,
                 },
             }
         };
@@ -922,6 +913,7 @@ impl Environment for Machine {
                 cache: CacheId(id as u32),
                 va,
                 size_bytes: cache.geometry.slab_size_bytes,
+                back_end: cache.back_end,
             })
         });
         self.record(Event::KmemReapNext { result });

@@ -40,17 +40,58 @@ pub enum SlabBackEnd {
     Default,
 }
 
+/// A slab cache as `kmem_cache_init(cache, name, obj_size, align, NULL,
+/// alloc, free, flags)` creates it: vm_map.c never passes a constructor, and
+/// the slab functions come down to which back end supplies the slabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheSpec<'a> {
+    /// The cache's name.
+    pub name: &'a str,
+    /// Object size in bytes.
+    pub obj_size_bytes: usize,
+    /// Requested alignment in bytes (0: the default).
+    pub align_bytes: usize,
+    /// `KMEM_CACHE_*` flags.
+    pub flags: u32,
+    /// Who supplies the cache's slabs.
+    pub back_end: SlabBackEnd,
+}
+
+impl<'a> CacheSpec<'a> {
+    /// A cache of `obj_size_bytes` objects, the arguments in
+    /// `kmem_cache_init`'s order.
+    pub const fn new(
+        name: &'a str,
+        obj_size_bytes: usize,
+        align_bytes: usize,
+        flags: u32,
+        back_end: SlabBackEnd,
+    ) -> CacheSpec<'a> {
+        CacheSpec {
+            name,
+            obj_size_bytes,
+            align_bytes,
+            flags,
+            back_end,
+        }
+    }
+}
+
 /// The answer of a slab cache to a request for one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SlabTake {
     /// A free object at this kernel virtual address.
     Object(u64),
     /// No free object: the caller must obtain a slab of this many bytes from
-    /// the cache's back end and hand it over with `kmem_cache_grow`, then ask
+    /// the named back end and hand it over with `kmem_cache_grow`, then ask
     /// again; if the back end fails, the allocation returns NULL.
     NeedSlab {
         /// The cache's slab size in bytes (`kmem_cache_slab_size`).
         slab_size_bytes: usize,
+        /// The back end the cache was created with, so that the kernel glue
+        /// of both sides follows the machine's answer instead of deciding
+        /// by itself which back end a cache has.
+        back_end: SlabBackEnd,
     },
     /// The fault plan makes this allocation fail: `kmem_cache_alloc`
     /// returns NULL without calling the back end.
@@ -66,6 +107,8 @@ pub struct EmptySlab {
     pub va: u64,
     /// The slab's size in bytes.
     pub size_bytes: usize,
+    /// The back end the slab goes back to (its cache's).
+    pub back_end: SlabBackEnd,
 }
 
 /// A physical page could not be found for a page table (`pmap_kgrow`).
@@ -113,14 +156,7 @@ pub trait Environment {
     fn pmap_create(&mut self) -> Result<PmapId, Error>;
 
     /// `kmem_cache_init(cache, name, obj_size, align, NULL, alloc, free, flags)`.
-    fn kmem_cache_init(
-        &mut self,
-        name: &str,
-        obj_size_bytes: usize,
-        align_bytes: usize,
-        flags: u32,
-        back_end: SlabBackEnd,
-    ) -> CacheId;
+    fn kmem_cache_init(&mut self, spec: CacheSpec<'_>) -> CacheId;
     /// `kmem_cache_slab_size(cache)`.
     fn kmem_cache_slab_size(&mut self, cache: CacheId) -> usize;
     /// One step of `kmem_cache_alloc(cache)`; see [`SlabTake`].

@@ -9,7 +9,7 @@
 //! call into the environment.
 
 use crate::arith::page_round;
-use crate::env::{CacheId, Environment, SlabTake};
+use crate::env::{CacheId, Environment, SlabBackEnd, SlabTake};
 use crate::failure::Failure;
 use crate::map_flags::KERNEL_MAPPING_FLAGS;
 use crate::search::Request;
@@ -26,19 +26,31 @@ impl Vm {
             match env.kmem_cache_take(cache) {
                 SlabTake::Object(va) => return Ok(Some(va)),
                 SlabTake::Failed => return Ok(None),
-                SlabTake::NeedSlab { slab_size_bytes } => {
-                    let size = slab_size_bytes as u64;
-                    let va = if cache == self.caches.kentry {
-                        self.kentry_alloc(env, size)?
-                    } else {
-                        self.kmem_alloc(env, size)?
-                    };
+                SlabTake::NeedSlab {
+                    slab_size_bytes,
+                    back_end,
+                } => {
+                    let va = self.back_end_alloc(env, back_end, slab_size_bytes as u64)?;
                     if va == 0 {
                         return Ok(None);
                     }
                     env.kmem_cache_grow(cache, va);
                 }
             }
+        }
+    }
+
+    /// A new slab from the back end the machine named: vm_map.c's own
+    /// kentry allocator or the default `vm_kmem_alloc`; 0 when it fails.
+    fn back_end_alloc<E: Environment>(
+        &mut self,
+        env: &mut E,
+        back_end: SlabBackEnd,
+        size: u64,
+    ) -> Result<u64, Failure> {
+        match back_end {
+            SlabBackEnd::Kentry => self.kentry_alloc(env, size),
+            SlabBackEnd::Default => self.kmem_alloc(env, size),
         }
     }
 
@@ -75,14 +87,13 @@ impl Vm {
         self.remove_range(env, KERNEL_MAP, va, va.wrapping_add(size))
     }
 
-    /// The reap: every empty slab back to its cache's back end.
+    /// The reap: every empty slab back to the back end the machine names.
     pub(crate) fn reap_slabs<E: Environment>(&mut self, env: &mut E) -> Result<(), Failure> {
         while let Some(slab) = env.kmem_reap_next() {
             let size = slab.size_bytes as u64;
-            if slab.cache == self.caches.kentry {
-                self.kentry_free(env, slab.va, size)?;
-            } else {
-                self.kmem_free(env, slab.va, size)?;
+            match slab.back_end {
+                SlabBackEnd::Kentry => self.kentry_free(env, slab.va, size)?,
+                SlabBackEnd::Default => self.kmem_free(env, slab.va, size)?,
             }
         }
         Ok(())

@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 
 use crate::arith::page_round;
 use crate::entry::KENTRY_SLOT;
-use crate::env::{Environment, PhysAddr, PmapId, SlabBackEnd};
+use crate::env::{CacheSpec, Environment, PhysAddr, PmapId, SlabBackEnd};
 use crate::failure::{Failure, Undefined};
 use crate::fatal::Fatal;
 use crate::map_flags::{KERNEL_MAPPING_FLAGS, VM_MAP_NOMERGE};
@@ -204,13 +204,13 @@ impl Vm {
     /// `vm_map_kentry_setup`: the kentry cache, the area's entry, the table's
     /// pages, and a free list holding every slab in address order.
     pub(crate) fn kentry_setup<E: Environment>(&mut self, env: &mut E) -> Result<(), Failure> {
-        self.caches.kentry = env.kmem_cache_init(
+        self.caches.kentry = env.kmem_cache_init(CacheSpec::new(
             "vm_map_kentry",
             ENTRY_SIZE_BYTES,
             0,
             KMEM_CACHE_NOCPUPOOL | KMEM_CACHE_NOOFFSLAB,
             SlabBackEnd::Kentry,
-        );
+        ));
         let slab_size = env.kmem_cache_slab_size(self.caches.kentry) as u64;
         self.kentry.slab_size = slab_size;
         let nr_slabs = VM_MAP_KENTRY_SIZE

@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use crate::arith::page_aligned;
 use crate::c_bugs::CBugs;
 use crate::entry::{Arena, BOOT_SLOT};
-use crate::env::{CacheId, Environment, ObjectId, PmapId, SlabBackEnd};
+use crate::env::{CacheId, CacheSpec, Environment, ObjectId, PmapId, SlabBackEnd};
 use crate::error::Error;
 use crate::failure::Failure;
 use crate::fatal::Fatal;
@@ -132,9 +132,9 @@ impl Vm {
         }
         vm.insert(env, KERNEL_MAP, Some(BOOT_SLOT), &request)?;
         vm.kentry_setup(env)?;
-        vm.caches.entry =
-            env.kmem_cache_init("vm_map_entry", ENTRY_SIZE_BYTES, 0, 0, SlabBackEnd::Default);
-        vm.caches.map = env.kmem_cache_init("vm_map", MAP_SIZE_BYTES, 0, 0, SlabBackEnd::Default);
+        let default_cache = |name, size| CacheSpec::new(name, size, 0, 0, SlabBackEnd::Default);
+        vm.caches.entry = env.kmem_cache_init(default_cache("vm_map_entry", ENTRY_SIZE_BYTES));
+        vm.caches.map = env.kmem_cache_init(default_cache("vm_map", MAP_SIZE_BYTES));
         // The first operation's loops count from zero, as every later one's.
         vm.loop_steps = 0;
         Ok(vm)
@@ -204,8 +204,9 @@ impl Vm {
         self.settle(result)
     }
 
-    /// The reap of ARCHITECTURE.md: hands every empty slab back to its
-    /// cache's back end (`vm_map_kentry_free` or `vm_kmem_free`).
+    /// The reap of ARCHITECTURE.md: hands every empty slab back to the back
+    /// end the machine names for it (`vm_map_kentry_free` or
+    /// `vm_kmem_free`).
     pub fn reap<E: Environment>(&mut self, env: &mut E) -> Result<(), Failure> {
         self.check_alive()?;
         let result = self.reap_slabs(env);

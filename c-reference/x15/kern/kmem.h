@@ -3,8 +3,11 @@
  *
  * The slabs themselves are modelled by the simulated machine. A struct
  * kmem_cache here only remembers the machine's id for the cache and the
- * back-end functions that supply its slabs (NULL functions select the
- * default back end, vm_kmem). kmem_cache_alloc() returns NULL when the
+ * slab functions vm_map.c gave it. kmem_cache_init() tells the machine the
+ * cache's back end (its own functions, the kentry back end, or with NULL
+ * functions the default one, vm_kmem), and the machine names that back end
+ * whenever the cache needs a slab or a reap gives one back; the glue
+ * follows the machine's answer. kmem_cache_alloc() returns NULL when the
  * back end (or the fault plan) fails.
  */
 

@@ -95,24 +95,39 @@ struct rbtree_node *rbtree_nearest(struct rbtree_node *parent, int index,
 #define rbtree_prev(node) rbtree_walk(node, RBTREE_LEFT)
 
 /*
- * Insert node, placing it with cmp_fn(node, other). Equal nodes are not
- * allowed.
+ * The descent both macros below make, as statements declaring their cursor:
+ * from the root, compare key with each node by cmp_fn(key, node) and go
+ * down the side the comparison names, until a node compares equal or the
+ * descent falls off a leaf. rbtree_cursor_ is then the equal node or NULL;
+ * rbtree_parent_ and rbtree_index_ say where key would be linked, and
+ * rbtree_diff_ is 0 exactly when an equal node stopped it.
  */
-#define rbtree_insert(tree, node, cmp_fn)                                   \
-MACRO_BEGIN                                                                 \
+#define rbtree_descend_(tree, key, cmp_fn)                                  \
     struct rbtree_node *rbtree_parent_ = NULL;                              \
     struct rbtree_node *rbtree_cursor_ = (tree)->root;                      \
     int rbtree_index_ = RBTREE_LEFT;                                        \
-    int rbtree_diff_;                                                       \
+    int rbtree_diff_ = 1;                                                   \
                                                                             \
     while (rbtree_cursor_ != NULL) {                                        \
-        rbtree_diff_ = cmp_fn(node, rbtree_cursor_);                        \
-        assert(rbtree_diff_ != 0);                                          \
+        rbtree_diff_ = cmp_fn(key, rbtree_cursor_);                         \
+                                                                            \
+        if (rbtree_diff_ == 0)                                              \
+            break;                                                          \
+                                                                            \
         rbtree_parent_ = rbtree_cursor_;                                    \
         rbtree_index_ = rbtree_direction_of(rbtree_diff_);                  \
         rbtree_cursor_ = rbtree_cursor_->children[rbtree_index_];           \
-    }                                                                       \
-                                                                            \
+    }
+
+/*
+ * Insert node, placing it with cmp_fn(node, other). Equal nodes are not
+ * allowed (the assertion's text is what vm-rs's precondition
+ * TreeInsertUnequal reproduces).
+ */
+#define rbtree_insert(tree, node, cmp_fn)                                   \
+MACRO_BEGIN                                                                 \
+    rbtree_descend_(tree, node, cmp_fn)                                     \
+    assert(rbtree_diff_ != 0);                                              \
     rbtree_insert_rebalance(tree, rbtree_parent_, rbtree_index_, node);     \
 MACRO_END
 
@@ -124,21 +139,7 @@ MACRO_END
  */
 #define rbtree_lookup_nearest(tree, key, cmp_fn, direction)                 \
 MACRO_BEGIN                                                                 \
-    struct rbtree_node *rbtree_parent_ = NULL;                              \
-    struct rbtree_node *rbtree_cursor_ = (tree)->root;                      \
-    int rbtree_index_ = RBTREE_LEFT;                                        \
-    int rbtree_diff_;                                                       \
-                                                                            \
-    while (rbtree_cursor_ != NULL) {                                        \
-        rbtree_diff_ = cmp_fn(key, rbtree_cursor_);                         \
-                                                                            \
-        if (rbtree_diff_ == 0)                                              \
-            break;                                                          \
-                                                                            \
-        rbtree_parent_ = rbtree_cursor_;                                    \
-        rbtree_index_ = rbtree_direction_of(rbtree_diff_);                  \
-        rbtree_cursor_ = rbtree_cursor_->children[rbtree_index_];           \
-    }                                                                       \
+    rbtree_descend_(tree, key, cmp_fn)                                      \
                                                                             \
     if (rbtree_cursor_ == NULL)                                             \
         rbtree_cursor_ = rbtree_nearest(rbtree_parent_, rbtree_index_,      \

@@ -99,6 +99,19 @@ pub fn count(number: usize, noun: &str) -> String {
     }
 }
 
+/// Loads a program file and gives it to `command` with the log, or reports
+/// why it cannot (exit 2).
+fn with_program(
+    path: &Path,
+    log: &mut dyn Write,
+    command: impl FnOnce(CorpusEntry, &mut dyn Write) -> io::Result<i32>,
+) -> io::Result<i32> {
+    match load_or_report(path, log)? {
+        Some(entry) => command(entry, log),
+        None => Ok(EXIT_BAD_INPUT),
+    }
+}
+
 /// Loads a program file, or reports why not.
 fn load_or_report(path: &Path, log: &mut dyn Write) -> io::Result<Option<CorpusEntry>> {
     match corpus::load_file(path) {

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::shrink::verdict_summary;
-use super::{count, load_or_report, new_runner, write_output, EXIT_BAD_INPUT, EXIT_OK};
+use super::{count, new_runner, with_program, write_output, EXIT_BAD_INPUT, EXIT_OK};
 use crate::mismatch::Mismatch;
 use crate::render::{self, Mark};
 use crate::runner::Verdict;
@@ -19,32 +19,31 @@ pub fn render(
     out: &mut dyn Write,
     log: &mut dyn Write,
 ) -> io::Result<i32> {
-    let Some(entry) = load_or_report(path, log)? else {
-        return Ok(EXIT_BAD_INPUT);
-    };
-    let mut runner = new_runner();
-    runner.log = Some(Vec::new());
-    let verdict = runner.run(&entry.program);
-    let steps = runner.log.take().unwrap_or_default();
-    let mark = mark_of(&verdict);
-    let title = format!(
-        "{} ({}): {}",
-        path.display(),
-        count(entry.program.ops.len(), "op"),
-        verdict_summary(&verdict)
-    );
-    let picture = render::render_svg(&title, &entry.program, &steps, mark.as_ref());
-    if !write_output(svg, picture.as_bytes(), log)? {
-        return Ok(EXIT_BAD_INPUT);
-    }
-    writeln!(
-        out,
-        "render: wrote {} ({}; {})",
-        svg.display(),
-        count(steps.len(), "step"),
-        verdict_summary(&verdict)
-    )?;
-    Ok(EXIT_OK)
+    with_program(path, log, |entry, log| {
+        let mut runner = new_runner();
+        runner.log = Some(Vec::new());
+        let verdict = runner.run(&entry.program);
+        let steps = runner.log.take().unwrap_or_default();
+        let mark = mark_of(&verdict);
+        let title = format!(
+            "{} ({}): {}",
+            path.display(),
+            count(entry.program.ops.len(), "op"),
+            verdict_summary(&verdict)
+        );
+        let picture = render::render_svg(&title, &entry.program, &steps, mark.as_ref());
+        if !write_output(svg, picture.as_bytes(), log)? {
+            return Ok(EXIT_BAD_INPUT);
+        }
+        writeln!(
+            out,
+            "render: wrote {} ({}; {})",
+            svg.display(),
+            count(steps.len(), "step"),
+            verdict_summary(&verdict)
+        )?;
+        Ok(EXIT_OK)
+    })
 }
 
 /// The row a picture marks for a verdict.

@@ -59,13 +59,7 @@ pub fn replay(
         count(runner.stats.ops as usize, "operation"),
         files.len() - failed - unreadable
     )?;
-    Ok(if unreadable > 0 {
-        EXIT_BAD_INPUT
-    } else if failed > 0 {
-        EXIT_FINDING
-    } else {
-        EXIT_OK
-    })
+    Ok(exit_code(unreadable, failed))
 }
 
 /// Runs one program; true when it met its expectation.
@@ -180,11 +174,16 @@ pub fn replay_json(path: &Path, out: &mut dyn Write, log: &mut dyn Write) -> io:
             .optional("known_id", known_id);
         writeln!(out, "{line}")?;
     }
-    Ok(if unreadable > 0 {
+    Ok(exit_code(unreadable, failed))
+}
+
+/// A replay's exit code: an unreadable program outweighs a failed one.
+fn exit_code(unreadable: usize, failed: usize) -> i32 {
+    if unreadable > 0 {
         EXIT_BAD_INPUT
     } else if failed > 0 {
         EXIT_FINDING
     } else {
         EXIT_OK
-    })
+    }
 }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::{
-    count, load_or_report, new_runner, write_program, EXIT_BAD_INPUT, EXIT_FINDING, EXIT_OK,
+    count, new_runner, with_program, write_program, EXIT_BAD_INPUT, EXIT_FINDING, EXIT_OK,
 };
 use crate::mismatch::Signature;
 use crate::program::Program;
@@ -103,45 +103,65 @@ pub fn shrink(
     out: &mut dyn Write,
     log: &mut dyn Write,
 ) -> io::Result<i32> {
-    let Some(entry) = load_or_report(path, log)? else {
-        return Ok(EXIT_BAD_INPUT);
-    };
-    let mut runner = new_runner();
-    let verdict = runner.run(&entry.program);
-    let keep = match Keep::of(&verdict) {
-        Some(keep @ Keep::Signature(_)) => keep,
-        _ => {
-            writeln!(
-                log,
-                "vm-diff: {}: not a finding ({}); nothing to shrink",
-                path.display(),
-                verdict_summary(&verdict)
-            )?;
+    with_program(path, log, |entry, log| {
+        let mut runner = new_runner();
+        let verdict = runner.run(&entry.program);
+        let Some(keep) = signature_to_keep(path, &verdict, log)? else {
             return Ok(EXIT_FINDING);
-        }
-    };
-    writeln!(
-        log,
-        "shrink: {}, keeping {keep}, budget {budget}",
-        count(entry.program.ops.len(), "op")
-    )?;
-    let Ok(result) = shrink_program(&mut runner, &entry.program, &keep, budget, log) else {
+        };
         writeln!(
             log,
-            "vm-diff: {}: the finding does not reproduce",
-            path.display()
+            "shrink: {}, keeping {keep}, budget {budget}",
+            count(entry.program.ops.len(), "op")
         )?;
-        return Ok(EXIT_FINDING);
-    };
-    writeln!(log, "{}", shrink_summary(&entry.program, &result, budget))?;
+        let Ok(result) = shrink_program(&mut runner, &entry.program, &keep, budget, log) else {
+            writeln!(
+                log,
+                "vm-diff: {}: the finding does not reproduce",
+                path.display()
+            )?;
+            return Ok(EXIT_FINDING);
+        };
+        writeln!(log, "{}", shrink_summary(&entry.program, &result, budget))?;
+        write_shrunk(&result.program, output, out, log)
+    })
+}
+
+/// The finding's signature to keep while shrinking, or `None` (said on
+/// `log`) when the verdict is no finding.
+fn signature_to_keep(
+    path: &Path,
+    verdict: &Verdict,
+    log: &mut dyn Write,
+) -> io::Result<Option<Keep>> {
+    if let Some(keep @ Keep::Signature(_)) = Keep::of(verdict) {
+        return Ok(Some(keep));
+    }
+    writeln!(
+        log,
+        "vm-diff: {}: not a finding ({}); nothing to shrink",
+        path.display(),
+        verdict_summary(verdict)
+    )?;
+    Ok(None)
+}
+
+/// The shrunk program to `output` (text for `.ops`, bytes otherwise) or as
+/// text to `out`.
+fn write_shrunk(
+    program: &Program,
+    output: Option<&Path>,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> io::Result<i32> {
     match output {
         Some(output) => {
-            if !write_program(output, &result.program, log)? {
+            if !write_program(output, program, log)? {
                 return Ok(EXIT_BAD_INPUT);
             }
             writeln!(log, "shrink: written to {}", output.display())?;
         }
-        None => write!(out, "{}", result.program)?,
+        None => write!(out, "{program}")?,
     }
     Ok(EXIT_OK)
 }

@@ -13,10 +13,10 @@
 use std::collections::HashSet;
 
 use crate::program::{
-    AddrSel, AlignSel, Anchor, EnterArgs, MapRef, MapSel, ObjectSel, Op, ResolvedOp, SizeSel,
-    StateView, ValueSel, MAX_INDEX, PROT_ALL,
+    AddrSel, AlignSel, Anchor, EnterArgs, FaultArgs, MapRef, MapSel, ObjectSel, Op, RemoveArgs,
+    ResolvedOp, SizeSel, StateView, MAX_INDEX, PROT_ALL,
 };
-use crate::runner::Runner;
+use crate::runner::{MapsView, Runner};
 use crate::side::Side;
 use vm_rs::MapState;
 
@@ -97,7 +97,7 @@ impl Alphabet {
         self.candidates(layout)
             .into_iter()
             .filter(|op| {
-                let resolved = op.resolve(layout);
+                let resolved = op.resolve(&layout.view());
                 !matches!(resolved, ResolvedOp::Skip { .. }) && resolved_seen.insert(resolved)
             })
             .collect()
@@ -136,18 +136,7 @@ impl Alphabet {
     fn enters(&self, map: MapSel, shape: Shape, objects: u32, ops: &mut Vec<Op>) {
         let base = EnterArgs {
             map,
-            object: ObjectSel::None,
-            offset: ValueSel::Pages(0),
-            start: AddrSel::Zero,
-            size: SizeSel::Pages(1),
-            align: AlignSel::None,
-            prot: PROT_ALL,
-            maxprot: PROT_ALL,
-            inherit: 0,
-            advice: 0,
-            fixed: false,
-            nomerge: false,
-            invalid: false,
+            ..EnterArgs::default()
         };
         for &pages in &self.sizes_in_pages {
             let size = SizeSel::Pages(pages);
@@ -217,22 +206,22 @@ impl Alphabet {
         });
         for addr in pages {
             for &access in &self.accesses {
-                ops.push(Op::Fault {
+                ops.push(Op::Fault(FaultArgs {
                     map,
                     addr,
                     access,
                     invalid: false,
-                });
+                }));
             }
         }
         // A fault on a free page: the unmapped case.
         if let Some(gap) = shape.gap_indices().next() {
-            ops.push(Op::Fault {
+            ops.push(Op::Fault(FaultArgs {
                 map,
                 addr: AddrSel::At(Anchor::GapStart(gap)),
                 access: 1,
                 invalid: false,
-            });
+            }));
         }
     }
 }
@@ -242,12 +231,12 @@ impl Alphabet {
 /// the whole map.
 fn removes(map: MapSel, shape: Shape, ops: &mut Vec<Op>) {
     let mut range = |start, end| {
-        ops.push(Op::Remove {
+        ops.push(Op::Remove(RemoveArgs {
             map,
             start,
             end,
             invalid: false,
-        })
+        }))
     };
     for entry in shape.entry_indices() {
         let (start, end) = (Anchor::EntryStart(entry), Anchor::EntryEnd(entry));
@@ -336,9 +325,21 @@ impl Layout {
         }
     }
 
+    /// The layout as operand resolution reads it, the runner's way.
+    fn view(&self) -> MapsView<'_> {
+        MapsView {
+            maps: &self.maps,
+            ranges: &self.ranges,
+            kernel_ranges_of_program: &self.kernel_ranges_of_program,
+            user_maps: self.user_maps,
+            objects: self.objects,
+        }
+    }
+
     fn shape(&self, map: MapRef) -> Shape {
-        let entries = self.entries(map);
-        let (start, end) = self.map_bounds(map);
+        let view = self.view();
+        let entries = view.entries(map);
+        let (start, end) = view.map_bounds(map);
         let mut edges = std::iter::once(start)
             .chain(entries.iter().flat_map(|&(low, high)| [low, high]))
             .chain(std::iter::once(end));
@@ -350,36 +351,5 @@ impl Layout {
             entries: entries.len(),
             gaps,
         }
-    }
-}
-
-impl StateView for Layout {
-    fn user_map_count(&self) -> u32 {
-        self.user_maps
-    }
-
-    fn object_count(&self) -> u32 {
-        self.objects
-    }
-
-    fn map_bounds(&self, map: MapRef) -> (u64, u64) {
-        self.maps
-            .get(map.0 as usize)
-            .map_or((0, 0), |state| (state.start, state.end))
-    }
-
-    fn entries(&self, map: MapRef) -> &[(u64, u64)] {
-        self.ranges.get(map.0 as usize).map_or(&[], Vec::as_slice)
-    }
-
-    fn entry_has_object(&self, map: MapRef, index: usize) -> bool {
-        self.maps
-            .get(map.0 as usize)
-            .and_then(|state| state.entries.get(index))
-            .is_some_and(|entry| entry.object.is_some())
-    }
-
-    fn kernel_ranges_of_program(&self) -> &[(u64, u64)] {
-        &self.kernel_ranges_of_program
     }
 }

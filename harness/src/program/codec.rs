@@ -36,8 +36,8 @@
 //! operands), present whenever the swarm mask enables enter or remove.
 
 use super::ops::{
-    AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, Repeated, SizeSel,
-    ValueSel, MAX_REPEAT,
+    AddrSel, AlignSel, Anchor, EnterArgs, FaultArgs, MapSel, ObjectSel, Op, OpKind, RemoveArgs,
+    Repeated, SizeSel, ValueSel, MAX_REPEAT,
 };
 use super::{
     FailureList, FaultPlanSpec, KindMask, MachinePreset, PortMode, Program, CURRENT_VERSION,
@@ -303,7 +303,7 @@ fn encode_repeat(out: &mut Vec<u8>, count: u16, body: Repeated) {
         small @ 1..=128 => out.push((small - 1) as u8),
         large => out.extend([0x80, (large - 129) as u8]),
     }
-    out.push(u8::from(matches!(body, Repeated::Remove { .. })));
+    out.push(u8::from(matches!(body, Repeated::Remove(_))));
 }
 
 /// Half of all inputs enable every kind; the other half a random subset.
@@ -360,30 +360,24 @@ fn decode_op(kind: OpKind, reader: &mut Reader) -> Op {
         OpKind::CreateMap => Op::CreateMap,
         OpKind::CreateObject => Op::CreateObject,
         OpKind::Enter => Op::Enter(decode_enter(reader)),
-        OpKind::Remove => {
-            let invalid = decode_invalid(reader.byte());
-            let map = decode_rare_kernel_map(reader.byte());
-            let start = decode_addr(reader);
-            let end = decode_addr(reader);
-            Op::Remove {
-                map,
-                start,
-                end,
-                invalid,
-            }
-        }
+        // A struct expression evaluates its fields in the order written,
+        // which here is the order of the bytes.
+        OpKind::Remove => Op::Remove(RemoveArgs {
+            invalid: decode_invalid(reader.byte()),
+            map: decode_rare_kernel_map(reader.byte()),
+            start: decode_addr(reader),
+            end: decode_addr(reader),
+        }),
         OpKind::Fault => {
             let map = decode_rare_kernel_map(reader.byte());
             let addr = decode_addr(reader);
             let access_byte = reader.byte();
-            let access = access_byte & 7;
-            let invalid = access_byte >> 3 == 31;
-            Op::Fault {
+            Op::Fault(FaultArgs {
                 map,
                 addr,
-                access,
-                invalid,
-            }
+                access: access_byte & 7,
+                invalid: access_byte >> 3 == 31,
+            })
         }
         OpKind::Reap => Op::Reap,
         OpKind::Info => Op::Info {
@@ -396,26 +390,16 @@ fn encode_op(out: &mut Vec<u8>, op: &Op) {
     match *op {
         Op::CreateMap | Op::CreateObject | Op::Reap => {}
         Op::Enter(ref args) => encode_enter(out, args),
-        Op::Remove {
-            map,
-            start,
-            end,
-            invalid,
-        } => {
-            out.push(encode_invalid(invalid));
-            out.push(encode_rare_kernel_map(map));
-            encode_addr(out, start);
-            encode_addr(out, end);
+        Op::Remove(args) => {
+            out.push(encode_invalid(args.invalid));
+            out.push(encode_rare_kernel_map(args.map));
+            encode_addr(out, args.start);
+            encode_addr(out, args.end);
         }
-        Op::Fault {
-            map,
-            addr,
-            access,
-            invalid,
-        } => {
-            out.push(encode_rare_kernel_map(map));
-            encode_addr(out, addr);
-            out.push((access & 7) | if invalid { 0xf8 } else { 0 });
+        Op::Fault(args) => {
+            out.push(encode_rare_kernel_map(args.map));
+            encode_addr(out, args.addr);
+            out.push((args.access & 7) | if args.invalid { 0xf8 } else { 0 });
         }
         Op::Info { map } => out.push(encode_map(map)),
         // The caller writes a repeat's count and then its body as an op.
@@ -438,24 +422,23 @@ fn encode_invalid(invalid: bool) -> u8 {
 
 fn decode_enter(reader: &mut Reader) -> EnterArgs {
     let mode = reader.byte();
-    let map = decode_map(reader.byte());
-    let object = decode_object(reader.byte());
-    let offset = decode_offset(reader);
-    let start = decode_addr(reader);
-    let size = decode_size(reader);
-    let align = decode_align(reader);
+    // A struct expression evaluates its fields in the order written, which
+    // here is the order of the bytes.
+    let operands = EnterArgs {
+        map: decode_map(reader.byte()),
+        object: decode_object(reader.byte()),
+        offset: decode_offset(reader),
+        start: decode_addr(reader),
+        size: decode_size(reader),
+        align: decode_align(reader),
+        ..EnterArgs::default()
+    };
     let (prot, maxprot) = decode_prot(reader.byte());
     let (inherit, advice) = decode_inherit_advice(reader.byte());
     // The top three bits of the mode byte: odd values are fixed, the two
     // largest ask for no merging (which only an invalid enter passes on).
     let variant = mode >> 5;
     EnterArgs {
-        map,
-        object,
-        offset,
-        start,
-        size,
-        align,
         prot,
         maxprot,
         inherit,
@@ -463,6 +446,7 @@ fn decode_enter(reader: &mut Reader) -> EnterArgs {
         fixed: variant & 1 == 1,
         nomerge: variant >= 6,
         invalid: decode_invalid(mode),
+        ..operands
     }
 }
 
@@ -484,8 +468,13 @@ fn decode_map(byte: u8) -> MapSel {
     if byte & 3 == 0 {
         MapSel::Kernel
     } else {
-        MapSel::User(((byte >> 2) & 31) + 1)
+        decode_user_map(byte)
     }
+}
+
+/// The user map of a byte's bits 2 to 6.
+fn decode_user_map(byte: u8) -> MapSel {
+    MapSel::User(((byte >> 2) & 31) + 1)
 }
 
 fn encode_map(map: MapSel) -> u8 {
@@ -501,7 +490,7 @@ fn decode_rare_kernel_map(byte: u8) -> MapSel {
     if byte == 0xff {
         MapSel::Kernel
     } else {
-        MapSel::User(((byte >> 2) & 31) + 1)
+        decode_user_map(byte)
     }
 }
 

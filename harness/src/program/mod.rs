@@ -33,9 +33,9 @@ mod tests;
 
 pub use mode::PortMode;
 pub use ops::{
-    AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, Repeated, SizeSel,
-    ValueSel, MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES,
-    MAX_REPEAT, MAX_STEPS, PROT_ALL,
+    AddrSel, AlignSel, Anchor, EnterArgs, FaultArgs, MapSel, ObjectSel, Op, OpKind, RemoveArgs,
+    Repeated, SizeSel, ValueSel, MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT,
+    MAX_MAP_NUMBER, MAX_PAGES, MAX_REPEAT, MAX_STEPS, PROT_ALL,
 };
 pub use resolve::{EnterRequest, MapRef, ResolvedOp, SkipReason, StateView, Violation};
 pub use text::{HeaderLine, ParseError};

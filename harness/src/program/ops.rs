@@ -227,6 +227,32 @@ impl Default for EnterArgs {
     }
 }
 
+/// The operands of a remove (`vm_map_remove`) of `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RemoveArgs {
+    /// The map.
+    pub map: MapSel,
+    /// The first address removed.
+    pub start: AddrSel,
+    /// The address just past the range.
+    pub end: AddrSel,
+    /// Pass operands through unrepaired.
+    pub invalid: bool,
+}
+
+/// The operands of a fault (`vm_map_fault`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FaultArgs {
+    /// The map (a user map unless `invalid`).
+    pub map: MapSel,
+    /// The faulting address (need not be aligned).
+    pub addr: AddrSel,
+    /// The `VM_PROT_*` bits of the access (0 to 7).
+    pub access: u8,
+    /// Pass operands through unrepaired.
+    pub invalid: bool,
+}
+
 /// What a `repeat` runs again and again: deep allocator states need
 /// hundreds of entries made or taken away, more than a program has
 /// operations.
@@ -235,16 +261,7 @@ pub enum Repeated {
     /// An enter, its selectors resolved afresh at each iteration.
     Enter(EnterArgs),
     /// A remove, its selectors resolved afresh at each iteration.
-    Remove {
-        /// The map.
-        map: MapSel,
-        /// The first address removed.
-        start: AddrSel,
-        /// The address just past the range.
-        end: AddrSel,
-        /// Pass operands through unrepaired.
-        invalid: bool,
-    },
+    Remove(RemoveArgs),
 }
 
 impl Repeated {
@@ -252,17 +269,7 @@ impl Repeated {
     pub fn op(self) -> Op {
         match self {
             Repeated::Enter(args) => Op::Enter(args),
-            Repeated::Remove {
-                map,
-                start,
-                end,
-                invalid,
-            } => Op::Remove {
-                map,
-                start,
-                end,
-                invalid,
-            },
+            Repeated::Remove(args) => Op::Remove(args),
         }
     }
 
@@ -270,17 +277,7 @@ impl Repeated {
     pub fn of(op: Op) -> Option<Repeated> {
         match op {
             Op::Enter(args) => Some(Repeated::Enter(args)),
-            Op::Remove {
-                map,
-                start,
-                end,
-                invalid,
-            } => Some(Repeated::Remove {
-                map,
-                start,
-                end,
-                invalid,
-            }),
+            Op::Remove(args) => Some(Repeated::Remove(args)),
             _ => None,
         }
     }
@@ -296,27 +293,9 @@ pub enum Op {
     /// Enter a mapping.
     Enter(EnterArgs),
     /// Remove the range `[start, end)` from a map.
-    Remove {
-        /// The map.
-        map: MapSel,
-        /// The first address removed.
-        start: AddrSel,
-        /// The address just past the range.
-        end: AddrSel,
-        /// Pass operands through unrepaired.
-        invalid: bool,
-    },
+    Remove(RemoveArgs),
     /// Fault an address of a map with an access type.
-    Fault {
-        /// The map (a user map unless `invalid`).
-        map: MapSel,
-        /// The faulting address (need not be aligned).
-        addr: AddrSel,
-        /// The `VM_PROT_*` bits of the access (0 to 7).
-        access: u8,
-        /// Pass operands through unrepaired.
-        invalid: bool,
-    },
+    Fault(FaultArgs),
     /// Hand every empty slab back to its back end.
     Reap,
     /// Print a map's entries on the console.
@@ -343,8 +322,8 @@ impl Op {
             Op::CreateMap => OpKind::CreateMap,
             Op::CreateObject => OpKind::CreateObject,
             Op::Enter(_) => OpKind::Enter,
-            Op::Remove { .. } => OpKind::Remove,
-            Op::Fault { .. } => OpKind::Fault,
+            Op::Remove(_) => OpKind::Remove,
+            Op::Fault(_) => OpKind::Fault,
             Op::Reap => OpKind::Reap,
             Op::Info { .. } => OpKind::Info,
             Op::Repeat { body, .. } => body.op().kind(),
@@ -372,7 +351,8 @@ impl Op {
     pub fn is_invalid(&self) -> bool {
         match self {
             Op::Enter(args) => args.invalid,
-            Op::Remove { invalid, .. } | Op::Fault { invalid, .. } => *invalid,
+            Op::Remove(args) => args.invalid,
+            Op::Fault(args) => args.invalid,
             Op::Repeat { body, .. } => body.op().is_invalid(),
             _ => false,
         }
@@ -383,19 +363,15 @@ impl Op {
         match self {
             Op::CreateMap | Op::CreateObject | Op::Reap => Ok(()),
             Op::Enter(args) => args.check_bounds(),
-            Op::Remove {
-                map, start, end, ..
-            } => {
-                check_map(*map)?;
-                check_addr(*start)?;
-                check_addr(*end)
+            Op::Remove(args) => {
+                check_map(args.map)?;
+                check_addr(args.start)?;
+                check_addr(args.end)
             }
-            Op::Fault {
-                map, addr, access, ..
-            } => {
-                check_map(*map)?;
-                check_addr(*addr)?;
-                check(*access <= PROT_ALL, "access above rwx")
+            Op::Fault(args) => {
+                check_map(args.map)?;
+                check_addr(args.addr)?;
+                check(args.access <= PROT_ALL, "access above rwx")
             }
             Op::Info { map } => check_map(*map),
             Op::Repeat { count, body } => {

@@ -16,8 +16,8 @@
 //! a resolved operation breaks, if any.
 
 use super::ops::{
-    AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
-    PROT_ALL,
+    AddrSel, AlignSel, Anchor, EnterArgs, FaultArgs, MapSel, ObjectSel, Op, OpKind, RemoveArgs,
+    SizeSel, ValueSel, PROT_ALL,
 };
 use super::PAGE_SIZE;
 use vm_rs::{Advice, Inheritance, MapFlags, Protection};
@@ -332,18 +332,8 @@ impl Op {
             Op::CreateMap => ResolvedOp::CreateMap,
             Op::CreateObject => ResolvedOp::CreateObject,
             Op::Enter(ref args) => resolve_enter(args, view),
-            Op::Remove {
-                map,
-                start,
-                end,
-                invalid,
-            } => resolve_remove(map, start, end, invalid, view),
-            Op::Fault {
-                map,
-                addr,
-                access,
-                invalid,
-            } => resolve_fault(map, addr, access, invalid, view),
+            Op::Remove(ref args) => resolve_remove(args, view),
+            Op::Fault(ref args) => resolve_fault(args, view),
             Op::Reap => ResolvedOp::Reap,
             Op::Info { map } => ResolvedOp::Info {
                 map: resolve_map(map, view).unwrap_or(MapRef::KERNEL),
@@ -356,54 +346,64 @@ fn resolve_enter(args: &EnterArgs, view: &dyn StateView) -> ResolvedOp {
     let map = resolve_map(args.map, view).unwrap_or(MapRef::KERNEL);
     let layout = Layout::of(view, map);
     let object_count = view.object_count();
-    let mut object = match args.object {
-        ObjectSel::Nth(index) if object_count > 0 => Some(u32::from(index) % object_count),
-        _ => None,
-    };
-    let mut offset = match args.offset {
-        ValueSel::Pages(pages) => u64::from(pages) * PAGE_SIZE,
-        ValueSel::Raw(value) => value,
-    };
-    let mut start = layout.addr(args.start);
-    let mut size = layout.size(args.size);
-    let mut align = match args.align {
-        AlignSel::None => 0,
-        AlignSel::PageShift(shift) => PAGE_SIZE << shift.min(51),
-        AlignSel::Raw(value) => value,
-    };
-    let (mut prot, mut nomerge) = (args.prot, args.nomerge);
-    let (mut inherit, mut advice) = (args.inherit, args.advice);
-    if !args.invalid {
-        if map.is_kernel() {
-            object = None;
-        }
-        offset = if object.is_some() {
-            page_trunc(offset)
-        } else {
-            0
-        };
-        align = repair_align(align);
-        start = repair_start(start, align, args.fixed);
-        size = repair_size(size, start);
-        prot &= args.maxprot;
-        nomerge = false;
-        inherit %= MAX_DEFINED_INHERIT + 1;
-        advice %= MAX_DEFINED_ADVICE + 1;
-    }
-    let flags = MapFlags {
-        no_merge: nomerge,
-        fixed: args.fixed,
-        ..pack_flags(prot, args.maxprot, inherit, advice)
-    };
-    ResolvedOp::Enter(EnterRequest {
+    let mut request = EnterRequest {
         map,
-        object,
-        offset,
-        start,
-        size,
-        align,
-        flags: flags.to_i32(),
-    })
+        object: match args.object {
+            ObjectSel::Nth(index) if object_count > 0 => Some(u32::from(index) % object_count),
+            _ => None,
+        },
+        offset: match args.offset {
+            ValueSel::Pages(pages) => u64::from(pages) * PAGE_SIZE,
+            ValueSel::Raw(value) => value,
+        },
+        start: layout.addr(args.start),
+        size: layout.size(args.size),
+        align: match args.align {
+            AlignSel::None => 0,
+            AlignSel::PageShift(shift) => PAGE_SIZE << shift.min(51),
+            AlignSel::Raw(value) => value,
+        },
+        flags: 0,
+    };
+    // The flag fields are repaired on a copy: the program keeps its own.
+    let mut flag_args = *args;
+    if !args.invalid {
+        repair_enter(&mut request, &mut flag_args);
+    }
+    request.flags = enter_flags(&flag_args).to_i32();
+    ResolvedOp::Enter(request)
+}
+
+/// Makes an enter meet `vm_map_enter`'s preconditions, each operand after
+/// those it depends on: no object in the kernel map, an offset only with an
+/// object, then the alignment, the start it aligns and the size that fits
+/// after the start; the protection within the maximum, no `nomerge`, and
+/// defined inheritance and advice.
+fn repair_enter(request: &mut EnterRequest, args: &mut EnterArgs) {
+    if request.map.is_kernel() {
+        request.object = None;
+    }
+    request.offset = if request.object.is_some() {
+        page_trunc(request.offset)
+    } else {
+        0
+    };
+    request.align = repair_align(request.align);
+    request.start = repair_start(request.start, request.align, args.fixed);
+    request.size = repair_size(request.size, request.start);
+    args.prot &= args.maxprot;
+    args.nomerge = false;
+    args.inherit %= MAX_DEFINED_INHERIT + 1;
+    args.advice %= MAX_DEFINED_ADVICE + 1;
+}
+
+/// `VM_MAP_FLAGS` of an enter's fields, with its map flags.
+fn enter_flags(args: &EnterArgs) -> MapFlags {
+    MapFlags {
+        no_merge: args.nomerge,
+        fixed: args.fixed,
+        ..pack_flags(args.prot, args.maxprot, args.inherit, args.advice)
+    }
 }
 
 /// The largest inheritance value X15 defines (`VM_INHERIT_COPY`).
@@ -458,23 +458,14 @@ fn repair_size(size: u64, start: u64) -> u64 {
     size
 }
 
-fn resolve_remove(
-    map: MapSel,
-    start: AddrSel,
-    end: AddrSel,
-    invalid: bool,
-    view: &dyn StateView,
-) -> ResolvedOp {
-    let skip = |reason| ResolvedOp::Skip {
-        kind: OpKind::Remove,
-        reason,
+fn resolve_remove(args: &RemoveArgs, view: &dyn StateView) -> ResolvedOp {
+    let skip = |reason| ResolvedOp::skipped(OpKind::Remove, reason);
+    let Some(map) = resolve_map(args.map, view) else {
+        return skip(SkipReason::NoUserMap);
     };
-    let map = match resolve_map(map, view) {
-        Some(map) => map,
-        None => return skip(SkipReason::NoUserMap),
-    };
+    let invalid = args.invalid;
     let layout = Layout::of(view, map);
-    let (mut start, mut end) = (layout.addr(start), layout.addr(end));
+    let (mut start, mut end) = (layout.addr(args.start), layout.addr(args.end));
     if !invalid {
         (start, end) = repair_range(start, end, layout.start, layout.end);
         if map.is_kernel() {
@@ -516,18 +507,10 @@ fn repair_range(start: u64, end: u64, map_start: u64, map_end: u64) -> (u64, u64
     (start, end)
 }
 
-fn resolve_fault(
-    map: MapSel,
-    addr: AddrSel,
-    access: u8,
-    invalid: bool,
-    view: &dyn StateView,
-) -> ResolvedOp {
-    let skip = |reason| ResolvedOp::Skip {
-        kind: OpKind::Fault,
-        reason,
-    };
-    let map = match resolve_map(map, view) {
+fn resolve_fault(args: &FaultArgs, view: &dyn StateView) -> ResolvedOp {
+    let skip = |reason| ResolvedOp::skipped(OpKind::Fault, reason);
+    let invalid = args.invalid;
+    let map = match resolve_map(args.map, view) {
         Some(map) => map,
         None if invalid => MapRef::KERNEL,
         None => return skip(SkipReason::NoUserMap),
@@ -536,7 +519,7 @@ fn resolve_fault(
         return skip(SkipReason::KernelMapFault);
     }
     let layout = Layout::of(view, map);
-    let addr = layout.addr(addr);
+    let addr = layout.addr(args.addr);
     if !invalid {
         if let Some(index) = layout.entry_containing(page_trunc(addr)) {
             if !view.entry_has_object(map, index) {
@@ -545,9 +528,9 @@ fn resolve_fault(
         }
     }
     let access = i32::from(if invalid {
-        access
+        args.access
     } else {
-        repair_access(access)
+        repair_access(args.access)
     });
     ResolvedOp::Fault { map, addr, access }
 }
@@ -562,6 +545,11 @@ fn repair_access(access: u8) -> u8 {
 }
 
 impl ResolvedOp {
+    /// An operation of `kind` that runs on neither side, and why.
+    pub fn skipped(kind: OpKind, reason: SkipReason) -> ResolvedOp {
+        ResolvedOp::Skip { kind, reason }
+    }
+
     /// The kind of operation this resolved from.
     pub fn kind(&self) -> OpKind {
         match self {
@@ -613,15 +601,8 @@ impl ResolvedOp {
 }
 
 fn enter_violation(request: &EnterRequest) -> Option<Violation> {
-    let EnterRequest {
-        map,
-        object,
-        offset,
-        start,
-        size,
-        align,
-        ..
-    } = *request;
+    let (map, object, offset) = (request.map, request.object, request.offset);
+    let (start, size, align) = (request.start, request.size, request.align);
     let flags = request.map_flags();
     let (prot, maxprot) = (flags.protection, flags.max_protection);
     let checks = [

@@ -6,9 +6,9 @@ use std::collections::HashSet;
 
 use super::cost::op_cost;
 use crate::program::{
-    AddrSel, AlignSel, Anchor, EnterArgs, FailureList, KindMask, MachinePreset, MapSel, ObjectSel,
-    Op, OpKind, Program, Repeated, SizeSel, ValueSel, MAX_ALIGN_SHIFT, MAX_PAGES, PAGE_SIZE,
-    PROT_ALL,
+    AddrSel, AlignSel, Anchor, EnterArgs, FailureList, FaultArgs, KindMask, MachinePreset, MapSel,
+    ObjectSel, Op, OpKind, Program, RemoveArgs, Repeated, SizeSel, ValueSel, MAX_ALIGN_SHIFT,
+    MAX_PAGES, PAGE_SIZE, PROT_ALL,
 };
 
 /// Each simpler configuration with its step description.
@@ -54,42 +54,8 @@ fn without(list: &FailureList, skipped: usize) -> FailureList {
 pub(super) fn op_variants(op: &Op) -> Vec<Op> {
     let mut variants = match *op {
         Op::Enter(args) => enter_variants(&args),
-        Op::Remove {
-            map,
-            start,
-            end,
-            invalid,
-        } => remove_variants(map, start, end, invalid),
-        Op::Fault {
-            map,
-            addr,
-            access,
-            invalid,
-        } => {
-            let mut variants: Vec<Op> = map_variants(map)
-                .map(|map| Op::Fault {
-                    map,
-                    addr,
-                    access,
-                    invalid,
-                })
-                .collect();
-            variants.extend(addr_variants(addr).into_iter().map(|addr| Op::Fault {
-                map,
-                addr,
-                access,
-                invalid,
-            }));
-            if invalid {
-                variants.push(Op::Fault {
-                    map,
-                    addr,
-                    access,
-                    invalid: false,
-                });
-            }
-            variants
-        }
+        Op::Remove(args) => remove_variants(&args),
+        Op::Fault(args) => fault_variants(&args),
         Op::Info { map } => map_variants(map).map(|map| Op::Info { map }).collect(),
         Op::Repeat { count, body } => repeat_variants(count, body),
         Op::CreateMap | Op::CreateObject | Op::Reap => Vec::new(),
@@ -132,91 +98,91 @@ fn simplest_of_kind(kind: OpKind) -> Op {
         OpKind::CreateObject => Op::CreateObject,
         OpKind::Enter => Op::Enter(EnterArgs::default()),
         OpKind::CreateMap => Op::CreateMap,
-        OpKind::Remove => Op::Remove {
+        OpKind::Remove => Op::Remove(RemoveArgs {
             map: MapSel::User(1),
             start: first_entry_start,
             end: AddrSel::At(Anchor::EntryEnd(0)),
             invalid: false,
-        },
-        OpKind::Fault => Op::Fault {
+        }),
+        OpKind::Fault => Op::Fault(FaultArgs {
             map: MapSel::User(1),
             addr: first_entry_start,
             access: 1,
             invalid: false,
-        },
+        }),
     }
 }
 
-fn remove_variants(map: MapSel, start: AddrSel, end: AddrSel, invalid: bool) -> Vec<Op> {
-    let remove = |map, start, end, invalid| Op::Remove {
-        map,
-        start,
-        end,
-        invalid,
-    };
-    let mut variants: Vec<Op> = map_variants(map)
-        .map(|map| remove(map, start, end, invalid))
-        .collect();
-    variants.extend(
-        addr_variants(start)
-            .into_iter()
-            .map(|start| remove(map, start, end, invalid)),
-    );
-    variants.extend(
-        addr_variants(end)
-            .into_iter()
-            .map(|end| remove(map, start, end, invalid)),
-    );
-    if invalid {
-        variants.push(remove(map, start, end, false));
-    }
-    variants
+/// The variants of one operation's arguments, each with one field changed,
+/// as operations in the order they were added.
+struct Variants<A> {
+    args: A,
+    wrap: fn(A) -> Op,
+    ops: Vec<Op>,
 }
 
+impl<A: Copy> Variants<A> {
+    fn of(args: A, wrap: fn(A) -> Op) -> Variants<A> {
+        Variants {
+            args,
+            wrap,
+            ops: Vec::new(),
+        }
+    }
+
+    /// One variant per value, which `set` writes into a copy of the
+    /// arguments.
+    fn each<V>(mut self, values: impl IntoIterator<Item = V>, set: fn(&mut A, V)) -> Self {
+        for value in values {
+            let mut changed = self.args;
+            set(&mut changed, value);
+            self.ops.push((self.wrap)(changed));
+        }
+        self
+    }
+}
+
+/// A remove's simpler forms: map, start, end, then valid.
+fn remove_variants(args: &RemoveArgs) -> Vec<Op> {
+    Variants::of(*args, Op::Remove)
+        .each(map_variants(args.map), |a, map| a.map = map)
+        .each(addr_variants(args.start), |a, start| a.start = start)
+        .each(addr_variants(args.end), |a, end| a.end = end)
+        .each(args.invalid.then_some(false), |a, invalid| {
+            a.invalid = invalid
+        })
+        .ops
+}
+
+/// A fault's simpler forms: map, address, then valid.
+fn fault_variants(args: &FaultArgs) -> Vec<Op> {
+    Variants::of(*args, Op::Fault)
+        .each(map_variants(args.map), |a, map| a.map = map)
+        .each(addr_variants(args.addr), |a, addr| a.addr = addr)
+        .each(args.invalid.then_some(false), |a, invalid| {
+            a.invalid = invalid
+        })
+        .ops
+}
+
+/// An enter's simpler forms, field by field in the order of `EnterArgs`
+/// (the flags cleared even when clear: the cost filter drops those).
 fn enter_variants(args: &EnterArgs) -> Vec<Op> {
-    let mut variants = Vec::new();
-    let mut push = |changed: EnterArgs| variants.push(Op::Enter(changed));
-    map_variants(args.map).for_each(|map| push(EnterArgs { map, ..*args }));
-    for object in object_variants(args.object) {
-        push(EnterArgs { object, ..*args });
-    }
-    for offset in offset_variants(args.offset) {
-        push(EnterArgs { offset, ..*args });
-    }
-    for start in addr_variants(args.start) {
-        push(EnterArgs { start, ..*args });
-    }
-    for size in size_variants(args.size) {
-        push(EnterArgs { size, ..*args });
-    }
-    for align in align_variants(args.align) {
-        push(EnterArgs { align, ..*args });
-    }
-    for prot in prot_variants(args.prot) {
-        push(EnterArgs { prot, ..*args });
-    }
-    for maxprot in prot_variants(args.maxprot) {
-        push(EnterArgs { maxprot, ..*args });
-    }
-    for inherit in toward_zero(args.inherit) {
-        push(EnterArgs { inherit, ..*args });
-    }
-    for advice in toward_zero(args.advice) {
-        push(EnterArgs { advice, ..*args });
-    }
-    push(EnterArgs {
-        fixed: false,
-        ..*args
-    });
-    push(EnterArgs {
-        nomerge: false,
-        ..*args
-    });
-    push(EnterArgs {
-        invalid: false,
-        ..*args
-    });
-    variants
+    Variants::of(*args, Op::Enter)
+        .each(map_variants(args.map), |a, map| a.map = map)
+        .each(object_variants(args.object), |a, object| a.object = object)
+        .each(offset_variants(args.offset), |a, offset| a.offset = offset)
+        .each(addr_variants(args.start), |a, start| a.start = start)
+        .each(size_variants(args.size), |a, size| a.size = size)
+        .each(align_variants(args.align), |a, align| a.align = align)
+        .each(prot_variants(args.prot), |a, prot| a.prot = prot)
+        .each(prot_variants(args.maxprot), |a, prot| a.maxprot = prot)
+        .each(toward_zero(args.inherit), |a, inherit| a.inherit = inherit)
+        .each(toward_zero(args.advice), |a, advice| a.advice = advice)
+        .each([false], |a, fixed| a.fixed = fixed)
+        .each([false], |a, nomerge| a.nomerge = nomerge)
+        .each([false], |a, invalid| a.invalid = invalid)
+        .ops
 }
 
 fn map_variants(map: MapSel) -> impl Iterator<Item = MapSel> {

@@ -53,15 +53,13 @@ pub fn op_cost(op: &Op) -> u64 {
 fn field_cost(op: &Op) -> u64 {
     match op {
         Op::Enter(args) => enter_cost(args),
-        Op::Remove {
-            map,
-            start,
-            end,
-            invalid,
-        } => map_cost(*map) + addr_cost(*start) + addr_cost(*end) + u64::from(*invalid),
-        Op::Fault {
-            map, addr, invalid, ..
-        } => map_cost(*map) + addr_cost(*addr) + u64::from(*invalid),
+        Op::Remove(args) => {
+            map_cost(args.map)
+                + addr_cost(args.start)
+                + addr_cost(args.end)
+                + u64::from(args.invalid)
+        }
+        Op::Fault(args) => map_cost(args.map) + addr_cost(args.addr) + u64::from(args.invalid),
         Op::Info { map } => map_cost(*map),
         Op::Repeat { count, body } => {
             REPEAT_ITERATION_WEIGHT * u64::from(*count) + field_cost(&body.op())

@@ -9,7 +9,7 @@ fn events_display_as_one_readable_line() {
     let object = machine.object_create();
     machine.pager_get(object, 0x2000).unwrap();
     machine.console("vm_map: fault: cache miss\n");
-    let cache = machine.kmem_cache_init("vm_map", 112, 0, 0, SlabBackEnd::Default);
+    let cache = machine.kmem_cache_init(CacheSpec::new("vm_map", 112, 0, 0, SlabBackEnd::Default));
     machine.kmem_cache_take(cache);
     let lines: Vec<String> = machine.trace().iter().map(ToString::to_string).collect();
     let expected = [

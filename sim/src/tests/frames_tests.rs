@@ -96,11 +96,7 @@ fn bad_frees_are_violations() {
 
 #[test]
 fn fault_plan_fails_the_nth_phys_alloc_including_inner_ones() {
-    let plan = FaultPlan {
-        failing_phys_allocs: vec![2, 4],
-        ..FaultPlan::default()
-    };
-    let mut machine = with_plan(MachineConfig::normal(), plan);
+    let mut machine = with_plan(MachineConfig::normal(), failing(&[2, 4], &[]));
     assert_eq!(machine.phys_alloc(0), Some(pa(5)));
     assert_eq!(
         machine.pmap_create(),

@@ -35,12 +35,27 @@ fn presets_have_documented_bounds() {
 
 /// A mixed workload touching every part of the machine.
 fn workload(machine: &mut Machine) {
-    let kentry = machine.kmem_cache_init("vm_map_kentry", 80, 0, 0x3, SlabBackEnd::Kentry);
-    let entries = machine.kmem_cache_init("vm_map_entry", 80, 0, 0, SlabBackEnd::Default);
+    let kentry = machine.kmem_cache_init(CacheSpec::new(
+        "vm_map_kentry",
+        80,
+        0,
+        0x3,
+        SlabBackEnd::Kentry,
+    ));
+    let entries = machine.kmem_cache_init(CacheSpec::new(
+        "vm_map_entry",
+        80,
+        0,
+        0,
+        SlabBackEnd::Default,
+    ));
     machine.boot_space();
     let _ = machine.pmap_kgrow(KERNEL_START + 9 * MIB);
     let slab_va = KERNEL_START + 3 * MIB;
-    if let SlabTake::NeedSlab { slab_size_bytes } = machine.kmem_cache_take(entries) {
+    if let SlabTake::NeedSlab {
+        slab_size_bytes, ..
+    } = machine.kmem_cache_take(entries)
+    {
         if machine.kmem_populate(slab_va, slab_size_bytes) {
             machine.kmem_cache_grow(entries, slab_va);
             machine.kmem_cache_take(entries);

@@ -37,8 +37,22 @@ fn with_plan(config: MachineConfig, plan: FaultPlan) -> Machine {
     machine
 }
 
+/// A fault plan that fails these physical and slab allocations (each
+/// counted from 1).
+fn failing(phys: &[u32], cache: &[u32]) -> FaultPlan {
+    FaultPlan {
+        failing_phys_allocs: phys.to_vec(),
+        failing_cache_allocs: cache.to_vec(),
+    }
+}
+
 fn pa(frame: u64) -> PhysAddr {
     PhysAddr(frame * PAGE_SIZE)
+}
+
+/// A page-table entry in one line, so that expected tables read as rows.
+fn table_entry(level: u8, va: u64, raw: u64) -> TableEntry {
+    TableEntry { level, va, raw }
 }
 
 /// Takes frames until none is left and returns how many were handed out.

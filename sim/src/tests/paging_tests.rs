@@ -9,21 +9,9 @@ type KgrowCase = (u64, Vec<(u8, u64)>, u64);
 fn boot_builds_kernel_tables_over_the_boot_space() {
     let machine = normal();
     let expected = vec![
-        TableEntry {
-            level: 4,
-            va: KERNEL_START,
-            raw: pa(2).0 | KERNEL_TABLE_FLAGS,
-        },
-        TableEntry {
-            level: 3,
-            va: KERNEL_START,
-            raw: pa(3).0 | KERNEL_TABLE_FLAGS,
-        },
-        TableEntry {
-            level: 2,
-            va: KERNEL_START,
-            raw: pa(4).0 | KERNEL_TABLE_FLAGS,
-        },
+        table_entry(4, KERNEL_START, pa(2).0 | KERNEL_TABLE_FLAGS),
+        table_entry(3, KERNEL_START, pa(3).0 | KERNEL_TABLE_FLAGS),
+        table_entry(2, KERNEL_START, pa(4).0 | KERNEL_TABLE_FLAGS),
     ];
     assert_eq!(machine.page_table_entries(PmapId::KERNEL), expected);
     assert_eq!(machine.pmaps(), vec![PmapId::KERNEL]);
@@ -95,16 +83,16 @@ fn kgrow_across_a_gigabyte_allocates_the_upper_level_first() {
     let mut machine = normal();
     assert_eq!(machine.pmap_kgrow(KERNEL_START + GIB), Ok(()));
     let entries = machine.page_table_entries(PmapId::KERNEL);
-    assert!(entries.contains(&TableEntry {
-        level: 3,
-        va: KERNEL_START + GIB,
-        raw: pa(5).0 | KERNEL_TABLE_FLAGS
-    }));
-    assert!(entries.contains(&TableEntry {
-        level: 2,
-        va: KERNEL_START + 2 * MIB,
-        raw: pa(6).0 | KERNEL_TABLE_FLAGS
-    }));
+    assert!(entries.contains(&table_entry(
+        3,
+        KERNEL_START + GIB,
+        pa(5).0 | KERNEL_TABLE_FLAGS
+    )));
+    assert!(entries.contains(&table_entry(
+        2,
+        KERNEL_START + 2 * MIB,
+        pa(6).0 | KERNEL_TABLE_FLAGS
+    )));
     let level2 = entries.iter().filter(|e| e.level == 2).count();
     assert_eq!(
         level2, 513,
@@ -115,11 +103,7 @@ fn kgrow_across_a_gigabyte_allocates_the_upper_level_first() {
 
 #[test]
 fn kgrow_without_pages_fails_and_keeps_the_limit() {
-    let plan = FaultPlan {
-        failing_phys_allocs: vec![2],
-        ..FaultPlan::default()
-    };
-    let mut machine = with_plan(MachineConfig::tiny(), plan);
+    let mut machine = with_plan(MachineConfig::tiny(), failing(&[2], &[]));
     let end = KERNEL_START + 5 * MIB;
     assert_eq!(machine.pmap_kgrow(end), Err(NoPageForPageTable));
     assert_eq!(
@@ -220,44 +204,16 @@ fn pmap_enter_flags_for_kernel_and_user_pmaps() {
     );
     let user_entries = machine.page_table_entries(user);
     let expected_user = vec![
-        TableEntry {
-            level: 4,
-            va: 0,
-            raw: pa(6).0 | USER_TABLE_FLAGS,
-        },
-        TableEntry {
-            level: 3,
-            va: 0,
-            raw: pa(7).0 | USER_TABLE_FLAGS,
-        },
-        TableEntry {
-            level: 2,
-            va: user_va,
-            raw: pa(8).0 | USER_TABLE_FLAGS,
-        },
-        TableEntry {
-            level: 1,
-            va: user_va,
-            raw: pa(100).0 | 0x7,
-        },
-        TableEntry {
-            level: 1,
-            va: user_va + PAGE_SIZE,
-            raw: pa(101).0 | 0x5,
-        },
+        table_entry(4, 0, pa(6).0 | USER_TABLE_FLAGS),
+        table_entry(3, 0, pa(7).0 | USER_TABLE_FLAGS),
+        table_entry(2, user_va, pa(8).0 | USER_TABLE_FLAGS),
+        table_entry(1, user_va, pa(100).0 | 0x7),
+        table_entry(1, user_va + PAGE_SIZE, pa(101).0 | 0x5),
     ];
     assert_eq!(user_entries, expected_user);
     let kernel_entries = machine.page_table_entries(PmapId::KERNEL);
-    assert!(kernel_entries.contains(&TableEntry {
-        level: 2,
-        va: kernel_va,
-        raw: pa(9).0 | KERNEL_TABLE_FLAGS
-    }));
-    assert!(kernel_entries.contains(&TableEntry {
-        level: 1,
-        va: kernel_va,
-        raw: pa(102).0 | 0x103
-    }));
+    assert!(kernel_entries.contains(&table_entry(2, kernel_va, pa(9).0 | KERNEL_TABLE_FLAGS)));
+    assert!(kernel_entries.contains(&table_entry(1, kernel_va, pa(102).0 | 0x103)));
     assert_eq!(machine.pmap_extract(user, user_va + PAGE_SIZE), pa(101));
     assert_eq!(
         machine.pmap_extract(PmapId::KERNEL, user_va),

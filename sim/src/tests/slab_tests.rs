@@ -32,8 +32,14 @@ fn slab_geometry_follows_x15_rule() {
 #[test]
 fn kmem_cache_slab_size_reports_the_rule() {
     let mut machine = normal();
-    let kentry = machine.kmem_cache_init("vm_map_kentry", 80, 0, 0x3, SlabBackEnd::Kentry);
-    let map = machine.kmem_cache_init("vm_map", 112, 0, 0, SlabBackEnd::Default);
+    let kentry = machine.kmem_cache_init(CacheSpec::new(
+        "vm_map_kentry",
+        80,
+        0,
+        0x3,
+        SlabBackEnd::Kentry,
+    ));
+    let map = machine.kmem_cache_init(CacheSpec::new("vm_map", 112, 0, 0, SlabBackEnd::Default));
     assert_eq!((kentry, map), (CacheId(0), CacheId(1)));
     assert_eq!(machine.kmem_cache_slab_size(kentry), 4096);
     assert_eq!(machine.kmem_cache_slab_size(map), 4096);
@@ -44,24 +50,28 @@ fn kmem_cache_slab_size_reports_the_rule() {
     assert_eq!(
         objects[50],
         SlabTake::NeedSlab {
-            slab_size_bytes: 4096
+            slab_size_bytes: 4096,
+            back_end: SlabBackEnd::Kentry,
         }
     );
 }
 
 #[test]
 fn fault_plan_fails_the_nth_slab_allocation_not_its_retry() {
-    let plan = FaultPlan {
-        failing_cache_allocs: vec![2],
-        ..FaultPlan::default()
-    };
-    let mut machine = with_plan(MachineConfig::normal(), plan);
-    let cache = machine.kmem_cache_init("vm_map_entry", 80, 0, 0, SlabBackEnd::Default);
+    let mut machine = with_plan(MachineConfig::normal(), failing(&[], &[2]));
+    let cache = machine.kmem_cache_init(CacheSpec::new(
+        "vm_map_entry",
+        80,
+        0,
+        0,
+        SlabBackEnd::Default,
+    ));
     let slab_va = KERNEL_START + 0x10000;
     assert_eq!(
         machine.kmem_cache_take(cache),
         SlabTake::NeedSlab {
-            slab_size_bytes: 4096
+            slab_size_bytes: 4096,
+            back_end: SlabBackEnd::Default,
         }
     );
     machine.kmem_cache_grow(cache, slab_va);
@@ -86,11 +96,7 @@ fn fault_plan_fails_the_nth_slab_allocation_not_its_retry() {
 fn populate_maps_pages_and_undoes_on_a_missing_page() {
     let va = KERNEL_START + MIB;
     let size = 3 * PAGE_SIZE as usize;
-    let plan = FaultPlan {
-        failing_phys_allocs: vec![3],
-        ..FaultPlan::default()
-    };
-    let mut machine = with_plan(MachineConfig::normal(), plan);
+    let mut machine = with_plan(MachineConfig::normal(), failing(&[3], &[]));
     let digest_before = machine.page_table_digest(PmapId::KERNEL);
     assert!(!machine.kmem_populate(va, size));
     let expected = vec![
@@ -182,8 +188,8 @@ fn populate_maps_pages_and_undoes_on_a_missing_page() {
 #[test]
 fn slabs_prefer_partial_then_lowest_and_reap_in_order() {
     let mut machine = normal();
-    let a = machine.kmem_cache_init("a", 80, 0, 0, SlabBackEnd::Kentry);
-    let b = machine.kmem_cache_init("b", 112, 0, 0, SlabBackEnd::Default);
+    let a = machine.kmem_cache_init(CacheSpec::new("a", 80, 0, 0, SlabBackEnd::Kentry));
+    let b = machine.kmem_cache_init(CacheSpec::new("b", 112, 0, 0, SlabBackEnd::Default));
     let (low, high, other) = (
         KERNEL_START + 0x1000,
         KERNEL_START + 0x2000,
@@ -224,12 +230,14 @@ fn slabs_prefer_partial_then_lowest_and_reap_in_order() {
             EmptySlab {
                 cache: a,
                 va: high,
-                size_bytes: 4096
+                size_bytes: 4096,
+                back_end: SlabBackEnd::Kentry,
             },
             EmptySlab {
                 cache: b,
                 va: other,
-                size_bytes: 4096
+                size_bytes: 4096,
+                back_end: SlabBackEnd::Default,
             }
         ]
     );
@@ -240,7 +248,8 @@ fn slabs_prefer_partial_then_lowest_and_reap_in_order() {
         Some(EmptySlab {
             cache: a,
             va: low,
-            size_bytes: 4096
+            size_bytes: 4096,
+            back_end: SlabBackEnd::Kentry,
         })
     );
     assert_eq!(machine.kmem_reap_next(), None);
@@ -260,7 +269,7 @@ fn bad_cache_frees_and_slabs_are_violations() {
     ];
     for &(va, violation) in cases {
         let mut machine = normal();
-        let cache = machine.kmem_cache_init("c", 80, 0, 0, SlabBackEnd::Kentry);
+        let cache = machine.kmem_cache_init(CacheSpec::new("c", 80, 0, 0, SlabBackEnd::Kentry));
         machine.kmem_cache_grow(cache, slab);
         assert_eq!(machine.kmem_cache_take(cache), SlabTake::Object(slab));
         machine.kmem_cache_free(cache, va);
@@ -272,7 +281,7 @@ fn bad_cache_frees_and_slabs_are_violations() {
         assert_eq!(kinds(&machine), expected, "free of {va:#x}");
     }
     let mut machine = normal();
-    let cache = machine.kmem_cache_init("c", 80, 0, 0, SlabBackEnd::Kentry);
+    let cache = machine.kmem_cache_init(CacheSpec::new("c", 80, 0, 0, SlabBackEnd::Kentry));
     machine.kmem_cache_grow(cache, slab);
     machine.kmem_cache_grow(cache, slab + 0x800);
     machine.kmem_cache_free(CacheId(7), slab);

@@ -10,8 +10,8 @@ use std::string::String;
 use std::vec::Vec;
 
 use crate::env::{
-    CacheId, EmptySlab, Environment, NoPageForPageTable, ObjectId, PhysAddr, PmapId, SlabBackEnd,
-    SlabTake,
+    CacheId, CacheSpec, EmptySlab, Environment, NoPageForPageTable, ObjectId, PhysAddr, PmapId,
+    SlabBackEnd, SlabTake,
 };
 use crate::error::Error;
 
@@ -67,6 +67,7 @@ struct Slab {
 #[derive(Debug, Clone)]
 struct Cache {
     obj_size: usize,
+    back_end: SlabBackEnd,
     slabs: Vec<Slab>,
 }
 
@@ -261,23 +262,17 @@ impl Environment for FakeEnv {
         Ok(PmapId(self.next_pmap - 1))
     }
 
-    fn kmem_cache_init(
-        &mut self,
-        name: &str,
-        obj_size_bytes: usize,
-        align_bytes: usize,
-        flags: u32,
-        back_end: SlabBackEnd,
-    ) -> CacheId {
+    fn kmem_cache_init(&mut self, spec: CacheSpec<'_>) -> CacheId {
         self.events.push(Event::CacheInit(
-            name.into(),
-            obj_size_bytes,
-            align_bytes,
-            flags,
-            back_end,
+            spec.name.into(),
+            spec.obj_size_bytes,
+            spec.align_bytes,
+            spec.flags,
+            spec.back_end,
         ));
         self.caches.push(Cache {
-            obj_size: obj_size_bytes,
+            obj_size: spec.obj_size_bytes,
+            back_end: spec.back_end,
             slabs: Vec::new(),
         });
         CacheId(self.caches.len() as u32 - 1)
@@ -292,6 +287,7 @@ impl Environment for FakeEnv {
         let answer = if self.failing_takes.remove(&cache.0) {
             SlabTake::Failed
         } else {
+            let back_end = self.caches[cache.0 as usize].back_end;
             let slabs = &mut self.caches[cache.0 as usize].slabs;
             let partial = slabs
                 .iter()
@@ -305,6 +301,7 @@ impl Environment for FakeEnv {
                 }
                 None => SlabTake::NeedSlab {
                     slab_size_bytes: self.need_slab_size.unwrap_or(self.slab_size),
+                    back_end,
                 },
             }
         };
@@ -359,6 +356,7 @@ impl Environment for FakeEnv {
                     cache: CacheId(cache_index as u32),
                     va: slab.va,
                     size_bytes: self.slab_size,
+                    back_end: cache.back_end,
                 });
                 break;
             }

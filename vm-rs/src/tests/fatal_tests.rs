@@ -19,9 +19,6 @@ fn fatal_messages_are_the_seeds() {
     }
 }
 
-/// Prepares the environment before setup.
-type Prepare = fn(&mut FakeEnv);
-
 #[test]
 fn setup_panics_become_fatal_outcomes() {
     let cases: [(&str, Prepare, Fatal); 4] = [
@@ -50,9 +47,7 @@ fn setup_panics_become_fatal_outcomes() {
         ),
     ];
     for (name, prepare, expect) in cases {
-        let mut env = FakeEnv::new();
-        prepare(&mut env);
-        let result = Vm::setup(&mut env).map(|_| ());
+        let result = setup_prepared(prepare);
         assert_eq!(result, Err(Failure::Fatal(expect)), "{name}");
     }
 }
@@ -137,11 +132,7 @@ fn operation_panics_become_fatal_outcomes_and_kill_the_port() {
 
 #[test]
 fn faults_miss_then_hit_the_object_cache() {
-    let (mut vm, mut env, map) = boot_user();
-    let flags = rw().with_fixed();
-    vm.enter(&mut env, map, OBJECT, 0x10000, 0x4000, 0x2000, 0, flags)
-        .unwrap();
-    env.take_events();
+    let (mut vm, mut env, map) = boot_user_with_entry(0x10000, 0x4000, 0x2000);
     vm.fault(&mut env, map, 0x5123, Protection::WRITE).unwrap();
     // Frames 1-4 hold the table, 5 the first kentry slab (the fake's
     // populate takes no frames).

@@ -8,7 +8,7 @@ use std::vec::Vec;
 
 use super::fake_env::{Event, FakeEnv};
 use super::*;
-use crate::env::{CacheId, EmptySlab, SlabTake};
+use crate::env::{CacheId, EmptySlab, SlabBackEnd, SlabTake};
 use crate::{Fatal, Precondition, Undefined};
 
 /// Enters `count` one-page null mappings into the kernel map, alternating
@@ -44,6 +44,7 @@ fn a_full_slab_takes_the_next_one_and_both_are_reaped() {
     let slab1 = KENTRY_START + 0x1000;
     let need = SlabTake::NeedSlab {
         slab_size_bytes: 4096,
+        back_end: SlabBackEnd::Kentry,
     };
     // The 51st object needs slab 1, placed by its index in the table.
     assert_eq!(
@@ -80,6 +81,7 @@ fn a_full_slab_takes_the_next_one_and_both_are_reaped() {
                 cache: CacheId(0),
                 va: slab,
                 size_bytes: 4096,
+                back_end: SlabBackEnd::Kentry,
             })),
             Event::Extract(slab),
             Event::PhysLookup(frame * 4096),
@@ -190,6 +192,7 @@ fn reaped(va: u64, size_bytes: usize) -> EmptySlab {
         cache: CacheId(0),
         va,
         size_bytes,
+        back_end: SlabBackEnd::Kentry,
     }
 }
 

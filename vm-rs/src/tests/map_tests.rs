@@ -9,7 +9,7 @@ use std::vec::Vec;
 use super::fake_env::Event;
 use super::*;
 use crate::entry::EntryStorage;
-use crate::env::SlabTake;
+use crate::env::{SlabBackEnd, SlabTake};
 
 /// A FIXED null or object mapping into a user map.
 struct Mapping {
@@ -189,6 +189,7 @@ fn the_first_user_entry_grows_the_kernel_map_by_merging() {
     enter(&mut vm, &mut env, map, OBJECT, 0, 0x1000, false).unwrap();
     let need = SlabTake::NeedSlab {
         slab_size_bytes: 4096,
+        back_end: SlabBackEnd::Default,
     };
     // vm_kmem_alloc's null mapping merges with the map object's slab entry,
     // so the kernel map needs no new entry.

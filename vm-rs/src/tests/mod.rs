@@ -8,7 +8,8 @@ use std::vec::Vec;
 
 use crate::env::ObjectId;
 use crate::{
-    Advice, CBugs, Failure, Inheritance, MapFlags, MapId, Protection, Vm, VM_MAP_KENTRY_SIZE,
+    Advice, CBugs, EntryState, Failure, Inheritance, MapFlags, MapId, Protection, Vm,
+    VM_MAP_KENTRY_SIZE,
 };
 use fake_env::{FakeEnv, BOOT_SIZE, KERNEL_START};
 
@@ -66,6 +67,27 @@ pub(crate) fn boot_user() -> (Vm, FakeEnv, MapId) {
     (vm, env, map)
 }
 
+/// Prepares the fake environment before the code under test runs.
+pub(crate) type Prepare = fn(&mut FakeEnv);
+
+/// `Vm::setup` on a fake machine that `prepare` changed first.
+pub(crate) fn setup_prepared(prepare: Prepare) -> Result<(), Failure> {
+    let mut env = FakeEnv::new();
+    prepare(&mut env);
+    Vm::setup(&mut env).map(|_| ())
+}
+
+/// A user map with one fixed read/write entry of object 1 at `start`,
+/// `offset` into the object, and no events recorded yet.
+pub(crate) fn boot_user_with_entry(offset: u64, start: u64, size: u64) -> (Vm, FakeEnv, MapId) {
+    let (mut vm, mut env, map) = boot_user();
+    let flags = rw().with_fixed();
+    vm.enter(&mut env, map, OBJECT, offset, start, size, 0, flags)
+        .unwrap();
+    env.take_events();
+    (vm, env, map)
+}
+
 /// Read/write within read/write/execute, inheritance copy, normal advice.
 pub(crate) fn rw() -> MapFlags {
     MapFlags::new(
@@ -95,19 +117,16 @@ pub(crate) fn enter(
 
 /// The `(start, end)` of a map's entries in address order.
 pub(crate) fn ranges(vm: &Vm, map: MapId) -> Vec<(u64, u64)> {
-    let state = vm.map_state(map).expect("map");
-    state
-        .entries
-        .iter()
-        .map(|entry| (entry.start, entry.end))
-        .collect()
+    starts_and_ends(&vm.map_state(map).expect("map").entries)
 }
 
 /// The `(start, end)` of a map's entries in list order.
 pub(crate) fn list_ranges(vm: &Vm, map: MapId) -> Vec<(u64, u64)> {
-    let state = vm.map_state(map).expect("map");
-    state
-        .list
+    starts_and_ends(&vm.map_state(map).expect("map").list)
+}
+
+fn starts_and_ends(entries: &[EntryState]) -> Vec<(u64, u64)> {
+    entries
         .iter()
         .map(|entry| (entry.start, entry.end))
         .collect()

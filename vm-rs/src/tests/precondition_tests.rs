@@ -89,9 +89,6 @@ fn the_table_matches_the_seeds_assertions() {
     }
 }
 
-/// Prepares the environment before setup.
-type Prepare = fn(&mut FakeEnv);
-
 /// An operation on a set-up port with one user map.
 type Operation = fn(&mut Vm, &mut FakeEnv, MapId) -> Result<(), Failure>;
 
@@ -345,9 +342,7 @@ fn setup_assertions_become_preconditions() {
         ),
     ];
     for (name, prepare, expect) in cases {
-        let mut env = FakeEnv::new();
-        prepare(&mut env);
-        let result = Vm::setup(&mut env).map(|_| ());
+        let result = setup_prepared(prepare);
         assert_eq!(result, Err(Failure::Precondition(expect)), "{name}");
     }
 }

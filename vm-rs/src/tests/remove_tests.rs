@@ -17,11 +17,7 @@ const SLAB: u64 = KENTRY_END + 0x1000;
 
 #[test]
 fn removing_the_middle_clips_one_entry_into_three() {
-    let (mut vm, mut env, map) = boot_user();
-    let flags = rw().with_fixed();
-    vm.enter(&mut env, map, OBJECT, 0x10000, 0x1000, 0x3000, 0, flags)
-        .unwrap();
-    env.take_events();
+    let (mut vm, mut env, map) = boot_user_with_entry(0x10000, 0x1000, 0x3000);
     vm.remove(&mut env, map, 0x2000, 0x3000).unwrap();
     // clip_start's new object takes the lower part, clip_end's the upper
     // part; the original object held the middle and is freed.
@@ -87,12 +83,19 @@ fn a_remove_starting_in_a_gap_spans_several_entries() {
     assert_eq!(state.entries[1].offset, 0x1000);
 }
 
-#[test]
-fn clipping_the_end_of_the_first_entry_relinks_it_at_the_tail() {
+/// Two entries, the first clipped at its start: vm_map_clip_end relinks
+/// the rest of the map's first entry at the tail of the list.
+fn boot_with_first_entry_relinked() -> (Vm, FakeEnv, MapId) {
     let (mut vm, mut env, map) = boot_user();
     enter(&mut vm, &mut env, map, OBJECT, 0x1000, 0x2000, true).unwrap();
     enter(&mut vm, &mut env, map, OBJECT, 0x5000, 0x1000, true).unwrap();
     vm.remove(&mut env, map, 0x1000, 0x2000).unwrap();
+    (vm, env, map)
+}
+
+#[test]
+fn clipping_the_end_of_the_first_entry_relinks_it_at_the_tail() {
+    let (mut vm, mut env, map) = boot_with_first_entry_relinked();
     // vm_map_clip_end links an entry without predecessor at the tail.
     assert_eq!(ranges(&vm, map), vec![(0x2000, 0x3000), (0x5000, 0x6000)]);
     assert_eq!(
@@ -107,10 +110,7 @@ fn clipping_the_end_of_the_first_entry_relinks_it_at_the_tail() {
 
 #[test]
 fn the_misordered_list_misleads_the_search() {
-    let (mut vm, mut env, map) = boot_user();
-    enter(&mut vm, &mut env, map, OBJECT, 0x1000, 0x2000, true).unwrap();
-    enter(&mut vm, &mut env, map, OBJECT, 0x5000, 0x1000, true).unwrap();
-    vm.remove(&mut env, map, 0x1000, 0x2000).unwrap();
+    let (mut vm, mut env, map) = boot_with_first_entry_relinked();
     // List: [0x5000, 0x6000), [0x2000, 0x3000). A search from 0 finds the
     // tree's nearest entry [0x2000, 0x3000), which is last in the list: the
     // walk then sees no more entries and overlaps [0x5000, 0x6000).

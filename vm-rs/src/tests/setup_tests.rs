@@ -109,14 +109,15 @@ fn create_map_takes_a_map_object_through_the_default_back_end() {
     let (mut vm, mut env) = boot();
     let map = vm.create_map(&mut env).expect("create_map");
     assert_eq!(map, MapId(1));
-    let need = SlabTake::NeedSlab {
+    let need = |back_end| SlabTake::NeedSlab {
         slab_size_bytes: 4096,
+        back_end,
     };
     let expected = vec![
-        Event::Take(2, need),
+        Event::Take(2, need(SlabBackEnd::Default)),
         // vm_kmem_alloc: a null mapping after the kentry area; its entry
         // needs the first kentry slab, slab 0 at the area's start.
-        Event::Take(0, need),
+        Event::Take(0, need(SlabBackEnd::Kentry)),
         Event::PhysAlloc(Some(5 * 4096)),
         Event::Kenter(KENTRY_START, 5 * 4096, 3),
         Event::Update(0, KENTRY_START, KENTRY_START + 4096),

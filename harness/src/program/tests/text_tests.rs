@@ -91,22 +91,32 @@ fn repeats_and_the_scarce_machine_read_and_print_back() {
 #[test]
 fn enter_fields_have_defaults_in_text() {
     let program = Program::parse_text("enter map=kernel size=raw(0x1_0000)").unwrap();
-    let expected = EnterArgs {
-        map: MapSel::Kernel,
-        object: ObjectSel::None,
-        offset: ValueSel::Pages(0),
-        start: AddrSel::Zero,
-        size: SizeSel::Raw(0x10000),
-        align: AlignSel::None,
-        prot: PROT_ALL,
-        maxprot: PROT_ALL,
-        inherit: 0,
-        advice: 0,
-        fixed: false,
-        nomerge: false,
-        invalid: false,
+    let [Op::Enter(args)] = program.ops[..] else {
+        panic!("one enter expected: {:?}", program.ops);
     };
-    assert_eq!(program.ops, [Op::Enter(expected)]);
+    // Each default is stated here again, apart from EnterArgs::default, so
+    // that a change to the text form's defaults shows.
+    let where_and_what = (args.map, args.object, args.offset, args.start, args.size);
+    let expected = (
+        MapSel::Kernel,
+        ObjectSel::None,
+        ValueSel::Pages(0),
+        AddrSel::Zero,
+        SizeSel::Raw(0x10000),
+    );
+    assert_eq!(where_and_what, expected);
+    let how = (
+        args.align,
+        args.prot,
+        args.maxprot,
+        args.inherit,
+        args.advice,
+    );
+    assert_eq!(how, (AlignSel::None, PROT_ALL, PROT_ALL, 0, 0));
+    assert_eq!(
+        (args.fixed, args.nomerge, args.invalid),
+        (false, false, false)
+    );
 }
 
 #[test]

@@ -3,8 +3,9 @@
 
 use super::{ParseError, ADVICE_NAMES, INHERIT_NAMES};
 use crate::program::ops::{
-    AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
-    MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER, MAX_PAGES,
+    AddrSel, AlignSel, Anchor, EnterArgs, FaultArgs, MapSel, ObjectSel, Op, OpKind, RemoveArgs,
+    SizeSel, ValueSel, MAX_ADVICE, MAX_ALIGN_SHIFT, MAX_INDEX, MAX_INHERIT, MAX_MAP_NUMBER,
+    MAX_PAGES,
 };
 use crate::program::{
     FaultPlanSpec, KindMask, MachinePreset, PortMode, Program, Repeated, MAX_FAILING_ALLOC,
@@ -510,21 +511,21 @@ fn parse_single_op(line: usize, keyword: Word, words: &[Word]) -> ParseResult<Op
         OpKind::Enter => parse_enter(&fields(&ENTER_KEYS, &["fixed", "nomerge", "invalid"])?),
         OpKind::Remove => {
             let fields = fields(&["map", "start", "end"], &["invalid"])?;
-            Ok(Op::Remove {
+            Ok(Op::Remove(RemoveArgs {
                 map: fields.get("map", None, parse_map)?,
                 start: fields.get("start", None, parse_addr)?,
                 end: fields.get("end", None, parse_addr)?,
                 invalid: fields.flag("invalid"),
-            })
+            }))
         }
         OpKind::Fault => {
             let fields = fields(&["map", "addr", "access"], &["invalid"])?;
-            Ok(Op::Fault {
+            Ok(Op::Fault(FaultArgs {
                 map: fields.get("map", None, parse_map)?,
                 addr: fields.get("addr", None, parse_addr)?,
                 access: fields.get("access", None, parse_prot)?,
                 invalid: fields.flag("invalid"),
-            })
+            }))
         }
         OpKind::Info => {
             let fields = fields(&["map"], &[])?;

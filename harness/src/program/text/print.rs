@@ -6,10 +6,10 @@ use std::fmt::{self, Display, Formatter};
 
 use super::{ADVICE_NAMES, INHERIT_NAMES};
 use crate::program::ops::{
-    AddrSel, AlignSel, Anchor, EnterArgs, MapSel, ObjectSel, Op, OpKind, SizeSel, ValueSel,
-    PROT_ALL,
+    AddrSel, AlignSel, Anchor, EnterArgs, FaultArgs, MapSel, ObjectSel, Op, OpKind, RemoveArgs,
+    SizeSel, ValueSel, PROT_ALL,
 };
-use crate::program::resolve::{EnterRequest, MapRef, ResolvedOp};
+use crate::program::resolve::{MapRef, ResolvedOp};
 use crate::program::{KindMask, MachinePreset, PortMode, Program, TEXT_VERSION};
 
 /// Protection bits as letters (`r`, `w`, `x`) or `none`.
@@ -155,32 +155,34 @@ impl Display for EnterArgs {
     }
 }
 
+impl Display for RemoveArgs {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let RemoveArgs {
+            map, start, end, ..
+        } = self;
+        write!(f, "remove map={map} start={start} end={end}")?;
+        write_flag(f, self.invalid, "invalid")
+    }
+}
+
+impl Display for FaultArgs {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let access = ProtText(self.access);
+        write!(
+            f,
+            "fault map={} addr={} access={access}",
+            self.map, self.addr
+        )?;
+        write_flag(f, self.invalid, "invalid")
+    }
+}
+
 impl Display for Op {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
             Op::Enter(args) => write!(f, "{args}"),
-            Op::Remove {
-                map,
-                start,
-                end,
-                invalid,
-            } => {
-                write!(f, "remove map={map} start={start} end={end}")?;
-                write_flag(f, *invalid, "invalid")
-            }
-            Op::Fault {
-                map,
-                addr,
-                access,
-                invalid,
-            } => {
-                write!(
-                    f,
-                    "fault map={map} addr={addr} access={}",
-                    ProtText(*access)
-                )?;
-                write_flag(f, *invalid, "invalid")
-            }
+            Op::Remove(args) => write!(f, "{args}"),
+            Op::Fault(args) => write!(f, "{args}"),
             Op::Info { map } => write!(f, "info map={map}"),
             Op::Repeat { count, body } => write!(f, "repeat {count} {}", body.op()),
             Op::CreateMap | Op::CreateObject | Op::Reap => f.write_str(self.kind().name()),
@@ -269,21 +271,16 @@ impl Display for ResolvedOp {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match *self {
             ResolvedOp::Enter(ref request) => {
-                let EnterRequest {
-                    map,
-                    object,
-                    offset,
-                    start,
-                    size,
-                    align,
-                    flags,
-                } = *request;
-                write!(f, "enter map={map} object=")?;
-                match object {
+                write!(f, "enter map={} object=", request.map)?;
+                match request.object {
                     Some(index) => write!(f, "{index}")?,
                     None => f.write_str("none")?,
                 }
-                write!(f, " offset={offset:#x} start={start:#x} size={size:#x} align={align:#x} flags={flags:#x}")?;
+                write!(
+                    f,
+                    " offset={:#x} start={:#x} size={:#x} align={:#x} flags={:#x}",
+                    request.offset, request.start, request.size, request.align, request.flags
+                )?;
                 let fields = request.map_flags();
                 // Each field comes out of its own nibble, so it fits a byte.
                 let nibble = |raw: u32| raw as u8;
