@@ -337,7 +337,7 @@ impl Side for FakeSide {
     fn machine(&self) -> &Machine {
         &self.machine
     }
-    fn user_map_count(&self) -> u32 {
+    fn map_count(&self) -> u32 {
         0
     }
     fn object_count(&self) -> u32 {

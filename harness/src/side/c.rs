@@ -117,10 +117,8 @@ impl Side for CSide {
         self.reference().machine()
     }
 
-    fn user_map_count(&self) -> u32 {
-        self.reference
-            .as_ref()
-            .map_or(0, |reference| reference.map_count().saturating_sub(1))
+    fn map_count(&self) -> u32 {
+        self.reference.as_ref().map_or(0, CReference::map_count)
     }
 
     fn object_count(&self) -> u32 {

@@ -36,8 +36,14 @@ pub trait Side {
     fn apply(&mut self, op: &ResolvedOp) -> Outcome;
     /// The machine this side runs on.
     fn machine(&self) -> &Machine;
-    /// How many user maps exist.
-    fn user_map_count(&self) -> u32;
+    /// How many maps exist, the kernel map included; 0 before a set-up
+    /// completes.
+    fn map_count(&self) -> u32;
+    /// How many user maps exist: every map but the kernel's, which is the
+    /// first.
+    fn user_map_count(&self) -> u32 {
+        self.map_count().saturating_sub(1)
+    }
     /// How many objects exist.
     fn object_count(&self) -> u32;
     /// Fills `out` with the map's state; false when the map does not exist.

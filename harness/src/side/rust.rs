@@ -143,10 +143,8 @@ impl Side for RustSide {
         &self.machine
     }
 
-    fn user_map_count(&self) -> u32 {
-        self.vm
-            .as_ref()
-            .map_or(0, |vm| vm.map_count().saturating_sub(1))
+    fn map_count(&self) -> u32 {
+        self.vm.as_ref().map_or(0, Vm::map_count)
     }
 
     fn object_count(&self) -> u32 {
