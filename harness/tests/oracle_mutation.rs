@@ -162,10 +162,6 @@ impl Side for Mutant {
         self.port.map_count()
     }
 
-    fn object_count(&self) -> u32 {
-        self.port.object_count()
-    }
-
     fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool {
         let exists = self.port.fill_map(map, out);
         if exists && !map.is_kernel() {

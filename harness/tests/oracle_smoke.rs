@@ -340,9 +340,6 @@ impl Side for FakeSide {
     fn map_count(&self) -> u32 {
         0
     }
-    fn object_count(&self) -> u32 {
-        0
-    }
     fn fill_map(&self, _map: MapRef, out: &mut MapState) -> bool {
         out.clear();
         false

@@ -44,8 +44,11 @@ pub trait Side {
     fn user_map_count(&self) -> u32 {
         self.map_count().saturating_sub(1)
     }
-    /// How many objects exist.
-    fn object_count(&self) -> u32;
+    /// How many objects exist: the machine's, since every object a side
+    /// creates is created there.
+    fn object_count(&self) -> u32 {
+        self.machine().object_count()
+    }
     /// Fills `out` with the map's state; false when the map does not exist.
     fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool;
     /// The kentry allocator's table.
