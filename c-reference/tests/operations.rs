@@ -16,10 +16,17 @@ const KENTRY_END: u64 = kva((1 << 20) + KENTRY_AREA_BYTES + KENTRY_TABLE_BYTES);
 /// the boot and kentry entries.
 struct KernelStep {
     what: &'static str,
-    enter: Option<(u64, u64, i32)>,
-    remove: Option<(u64, u64)>,
+    op: KernelOp,
     outcome: Outcome<u64>,
     after: Vec<(u64, u64, i32)>,
+}
+
+/// What a [`KernelStep`] does: exactly one enter or one remove.
+enum KernelOp {
+    /// A null mapping: hint, size and flags.
+    Enter(u64, u64, i32),
+    /// A remove of `[start, end)`.
+    Remove(u64, u64),
 }
 
 const RO_KERNEL: i32 = flags(PROT_READ, PROT_ALL, INHERIT_NONE, 0);
@@ -30,22 +37,19 @@ fn kernel_null_mappings_are_first_fit_and_merge() {
     let steps = [
         KernelStep {
             what: "first fit after the kentry area (NOMERGE there: no merge)",
-            enter: Some((0, 2 * PAGE, KERNEL_NULL)),
-            remove: None,
+            op: KernelOp::Enter(0, 2 * PAGE, KERNEL_NULL),
             outcome: Outcome::Ok(k),
             after: vec![(k, k + 2 * PAGE, KERNEL_NULL)],
         },
         KernelStep {
             what: "adjacent with the same flags: merged",
-            enter: Some((0, PAGE, KERNEL_NULL)),
-            remove: None,
+            op: KernelOp::Enter(0, PAGE, KERNEL_NULL),
             outcome: Outcome::Ok(k + 2 * PAGE),
             after: vec![(k, k + 3 * PAGE, KERNEL_NULL)],
         },
         KernelStep {
             what: "adjacent with other flags: a new entry",
-            enter: Some((0, PAGE, RO_KERNEL)),
-            remove: None,
+            op: KernelOp::Enter(0, PAGE, RO_KERNEL),
             outcome: Outcome::Ok(k + 3 * PAGE),
             after: vec![
                 (k, k + 3 * PAGE, KERNEL_NULL),
@@ -54,8 +58,7 @@ fn kernel_null_mappings_are_first_fit_and_merge() {
         },
         KernelStep {
             what: "a hole at the front (removal resets the find cache)",
-            enter: None,
-            remove: Some((k, k + PAGE)),
+            op: KernelOp::Remove(k, k + PAGE),
             outcome: Outcome::Ok(0),
             after: vec![
                 (k + PAGE, k + 3 * PAGE, KERNEL_NULL),
@@ -64,8 +67,7 @@ fn kernel_null_mappings_are_first_fit_and_merge() {
         },
         KernelStep {
             what: "first fit fills the hole and merges with the next entry",
-            enter: Some((0, PAGE, KERNEL_NULL)),
-            remove: None,
+            op: KernelOp::Enter(0, PAGE, KERNEL_NULL),
             outcome: Outcome::Ok(k),
             after: vec![
                 (k, k + 3 * PAGE, KERNEL_NULL),
@@ -74,8 +76,7 @@ fn kernel_null_mappings_are_first_fit_and_merge() {
         },
         KernelStep {
             what: "a hint inside the map is tried first",
-            enter: Some((k + 8 * PAGE, PAGE, KERNEL_NULL)),
-            remove: None,
+            op: KernelOp::Enter(k + 8 * PAGE, PAGE, KERNEL_NULL),
             outcome: Outcome::Ok(k + 8 * PAGE),
             after: vec![
                 (k, k + 3 * PAGE, KERNEL_NULL),
@@ -85,8 +86,7 @@ fn kernel_null_mappings_are_first_fit_and_merge() {
         },
         KernelStep {
             what: "a fixed mapping over an entry fails",
-            enter: Some((k, PAGE, KERNEL_NULL | FIXED)),
-            remove: None,
+            op: KernelOp::Enter(k, PAGE, KERNEL_NULL | FIXED),
             outcome: Outcome::Error(ERROR_NOMEM),
             after: vec![
                 (k, k + 3 * PAGE, KERNEL_NULL),
@@ -97,14 +97,13 @@ fn kernel_null_mappings_are_first_fit_and_merge() {
     ];
     let mut reference = set_up(MachineConfig::normal());
     for step in steps {
-        let outcome = match (step.enter, step.remove) {
-            (Some((hint, size, flags)), _) => {
+        let outcome = match step.op {
+            KernelOp::Enter(hint, size, flags) => {
                 reference.enter(MapHandle::KERNEL, None, 0, hint, size, 0, flags)
             }
-            (None, Some((start, end))) => {
+            KernelOp::Remove(start, end) => {
                 reference.remove(MapHandle::KERNEL, start, end).map(|()| 0)
             }
-            (None, None) => unreachable!("a step does something"),
         };
         assert_eq!(outcome, step.outcome, "{}", step.what);
         let kernel = snapshot(&reference, MapHandle::KERNEL);

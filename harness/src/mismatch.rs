@@ -354,46 +354,42 @@ impl FromStr for Signature {
                 "page-table" => Signature::PageTable,
                 _ => return Err(unknown()),
             },
-            Some(("hang", side)) => Signature::Hang(
-                SideName::ALL
-                    .into_iter()
-                    .find(|candidate| candidate.name() == side)
-                    .ok_or_else(unknown)?,
-            ),
+            Some(("hang", side)) => {
+                Signature::Hang(by_name(SideName::ALL, side, SideName::name).ok_or_else(unknown)?)
+            }
             Some(("trace", "none")) => Signature::Trace(None),
             Some(("trace", call)) => {
                 Signature::Trace(Some(EventKind::from_name(call).ok_or_else(unknown)?))
             }
-            Some(("map", field)) => Signature::Map(
-                MapField::ALL
-                    .into_iter()
-                    .find(|candidate| candidate.name() == field)
-                    .ok_or_else(unknown)?,
-            ),
+            Some(("map", field)) => {
+                Signature::Map(by_name(MapField::ALL, field, MapField::name).ok_or_else(unknown)?)
+            }
             Some(("kentry", field)) => Signature::Kentry(
-                KentryField::ALL
-                    .into_iter()
-                    .find(|candidate| candidate.name() == field)
-                    .ok_or_else(unknown)?,
+                by_name(KentryField::ALL, field, KentryField::name).ok_or_else(unknown)?,
             ),
             Some(("spec", name)) => Signature::Spec(
-                spec::Rule::ALL
-                    .into_iter()
-                    .find(|rule| rule.name() == name)
-                    .ok_or_else(unknown)?,
+                by_name(spec::Rule::ALL, name, spec::Rule::name).ok_or_else(unknown)?,
             ),
             Some(("invariant", rest)) => {
                 let (side, name) = rest.split_once(':').ok_or_else(unknown)?;
-                let side = SideName::ALL
-                    .into_iter()
-                    .find(|candidate| candidate.name() == side)
-                    .ok_or_else(unknown)?;
+                let side = by_name(SideName::ALL, side, SideName::name).ok_or_else(unknown)?;
                 Signature::Invariant(side, Invariant::from_name(name).ok_or_else(unknown)?)
             }
             Some(_) => return Err(unknown()),
         };
         Ok(signature)
     }
+}
+
+/// The value among `all` whose stable name (as `name_of` gives it) is
+/// `name`: how a signature's parts are read back from their text.
+fn by_name<T: Copy>(
+    all: impl IntoIterator<Item = T>,
+    name: &str,
+    name_of: impl Fn(T) -> &'static str,
+) -> Option<T> {
+    all.into_iter()
+        .find(|&candidate| name_of(candidate) == name)
 }
 
 #[cfg(test)]

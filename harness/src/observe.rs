@@ -40,17 +40,10 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Whether the instance is dead after this outcome.
+    /// Whether the instance is dead after this outcome: it lives on only
+    /// after a success or an X15 error code, the two ways the C returns.
     pub fn is_terminal(&self) -> bool {
-        matches!(
-            self,
-            Outcome::Precondition(_)
-                | Outcome::Fatal(_)
-                | Outcome::Undefined(_)
-                | Outcome::Dead
-                | Outcome::Retired
-                | Outcome::Unfinished
-        )
+        !matches!(self, Outcome::Ok(_) | Outcome::Error(_))
     }
 }
 

@@ -158,12 +158,8 @@ impl Side for Mutant {
         self.port.machine()
     }
 
-    fn user_map_count(&self) -> u32 {
-        self.port.user_map_count()
-    }
-
-    fn object_count(&self) -> u32 {
-        self.port.object_count()
+    fn map_count(&self) -> u32 {
+        self.port.map_count()
     }
 
     fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool {

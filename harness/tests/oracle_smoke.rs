@@ -337,10 +337,7 @@ impl Side for FakeSide {
     fn machine(&self) -> &Machine {
         &self.machine
     }
-    fn user_map_count(&self) -> u32 {
-        0
-    }
-    fn object_count(&self) -> u32 {
+    fn map_count(&self) -> u32 {
         0
     }
     fn fill_map(&self, _map: MapRef, out: &mut MapState) -> bool {

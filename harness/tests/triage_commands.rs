@@ -57,13 +57,38 @@ fn run_export(input: &Path, options: &ExportOptions) -> (i32, String, String) {
     )
 }
 
+/// An export of a repository file (`relative`) under `name` into the
+/// fresh scratch corpus of test `test`, with what it returned.
+struct ScratchExport {
+    corpus_dir: PathBuf,
+    input: PathBuf,
+    code: i32,
+    out: String,
+    log: String,
+}
+
+fn export_to_scratch(test: &str, relative: &str, name: &str) -> ScratchExport {
+    let corpus_dir = scratch(test);
+    let input = repository_file(relative);
+    let (code, out, log) = run_export(&input, &options(name, &corpus_dir));
+    ScratchExport {
+        corpus_dir,
+        input,
+        code,
+        out,
+        log,
+    }
+}
+
 #[test]
 fn a_known_divergence_exports_with_its_expectation() {
-    let corpus_dir = scratch("export-known");
-    let input = repository_file("regressions/clip-end-relinks-first-entry-at-tail.ops");
-    let (code, out, log) = run_export(&input, &options("clip-again", &corpus_dir));
-    assert_eq!(code, EXIT_OK, "{out}{log}");
-    let written = corpus_dir.join("regressions/clip-again.ops");
+    let export = export_to_scratch(
+        "export-known",
+        "regressions/clip-end-relinks-first-entry-at-tail.ops",
+        "clip-again",
+    );
+    assert_eq!(export.code, EXIT_OK, "{}{}", export.out, export.log);
+    let written = export.corpus_dir.join("regressions/clip-again.ops");
     let text = fs::read_to_string(&written).unwrap();
     assert!(text.starts_with(
         "# vm-diff program v1\n# expect: known clip-end-relinks-first-entry-at-tail\n"
@@ -74,11 +99,11 @@ fn a_known_divergence_exports_with_its_expectation() {
         entry.expectation,
         Expectation::Known("clip-end-relinks-first-entry-at-tail".to_string())
     );
-    let original = corpus::load_file(&input).unwrap();
+    let original = corpus::load_file(&export.input).unwrap();
     assert!(entry.program.ops.len() <= original.program.ops.len());
     let verdict = commands::new_runner().run(&entry.program);
     assert!(entry.expectation.is_met_by(&verdict), "{verdict:?}");
-    let _ = fs::remove_dir_all(&corpus_dir);
+    let _ = fs::remove_dir_all(&export.corpus_dir);
 }
 
 #[test]
@@ -101,19 +126,17 @@ fn export_refuses_to_overwrite_without_force() {
 
 #[test]
 fn what_is_not_a_finding_is_not_exported_or_shrunk() {
-    let corpus_dir = scratch("export-nothing");
-    let seed = repository_file("seeds/05-merge-both-sides.ops");
-    let (code, _, log) = run_export(&seed, &options("nothing", &corpus_dir));
-    assert_eq!(code, EXIT_FINDING, "{log}");
-    assert!(!corpus_dir.join("regressions/nothing.ops").exists());
+    let export = export_to_scratch("export-nothing", "seeds/05-merge-both-sides.ops", "nothing");
+    assert_eq!(export.code, EXIT_FINDING, "{}", export.log);
+    assert!(!export.corpus_dir.join("regressions/nothing.ops").exists());
     let (mut out, mut log) = (Vec::new(), Vec::new());
-    let code = commands::shrink(&seed, BUDGET, None, &mut out, &mut log).unwrap();
+    let code = commands::shrink(&export.input, BUDGET, None, &mut out, &mut log).unwrap();
     assert_eq!(code, EXIT_FINDING);
     assert!(out.is_empty());
     let known = repository_file("regressions/remove-unaligned-end.ops");
     let code = commands::shrink(&known, BUDGET, None, &mut out, &mut log).unwrap();
     assert_eq!(code, EXIT_FINDING, "a known divergence is not a finding");
-    let _ = fs::remove_dir_all(&corpus_dir);
+    let _ = fs::remove_dir_all(&export.corpus_dir);
 }
 
 #[test]

@@ -218,6 +218,12 @@ impl Machine {
         }
     }
 
+    /// How many objects were created since the last reset: the harness
+    /// counts a side's objects here rather than each side on its own.
+    pub fn object_count(&self) -> u32 {
+        self.objects.len() as u32
+    }
+
     /// Creates a new anonymous object (recorded in the trace).
     pub fn object_create(&mut self) -> ObjectId {
         let object = ObjectId(self.objects.len() as u32);

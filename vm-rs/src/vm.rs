@@ -164,10 +164,8 @@ impl Vm {
         align: u64,
         flags: MapFlags,
     ) -> Result<u64, Failure> {
-        let map = self.check_map(map)?;
         let request = Request::new(object, offset, start, size, align, flags.to_raw());
-        let result = self.enter_request(env, map, request);
-        self.settle(result)
+        self.on_map(map, |vm, map| vm.enter_request(env, map, request))
     }
 
     /// `vm_map_remove`: unmaps `[start, end)`, clipping entries at both ends.
@@ -178,9 +176,7 @@ impl Vm {
         start: u64,
         end: u64,
     ) -> Result<(), Failure> {
-        let map = self.check_map(map)?;
-        let result = self.remove_range(env, map, start, end);
-        self.settle(result)
+        self.on_map(map, |vm, map| vm.remove_range(env, map, start, end))
     }
 
     /// `vm_map_fault`: resolves a fault at `addr` for `access` (any raw
@@ -192,16 +188,12 @@ impl Vm {
         addr: u64,
         access: Protection,
     ) -> Result<(), Failure> {
-        let map = self.check_map(map)?;
-        let result = self.fault_at(env, map, addr, access);
-        self.settle(result)
+        self.on_map(map, |vm, map| vm.fault_at(env, map, addr, access))
     }
 
     /// `vm_map_info`: prints the map on the console exactly as the C does.
     pub fn info<E: Environment>(&mut self, env: &mut E, map: MapId) -> Result<(), Failure> {
-        let map = self.check_map(map)?;
-        let result = self.print_info(env, map);
-        self.settle(result)
+        self.on_map(map, |vm, map| vm.print_info(env, map))
     }
 
     /// The reap of ARCHITECTURE.md: hands every empty slab back to the back
@@ -349,6 +341,19 @@ impl Vm {
     fn check_map(&self, map: MapId) -> Result<usize, Failure> {
         self.check_alive()?;
         self.map_index(map).ok_or(Failure::NoSuchMap(map))
+    }
+
+    /// Runs an operation on an existing map of a live port (given the map's
+    /// index) and settles its result, as every operation on a map starts
+    /// and ends the same way.
+    fn on_map<T>(
+        &mut self,
+        map: MapId,
+        operation: impl FnOnce(&mut Vm, usize) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        let map = self.check_map(map)?;
+        let result = operation(self, map);
+        self.settle(result)
     }
 
     /// Counts one step of a loop that only the map's structure ends (a

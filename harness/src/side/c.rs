@@ -16,7 +16,6 @@ use vm_rs::{KentryState, MapState};
 #[derive(Default)]
 pub struct CSide {
     reference: Option<CReference>,
-    objects: u32,
     /// A reused buffer for the kentry table (read through `&self`).
     kentry_state: RefCell<KentryState>,
 }
@@ -58,7 +57,6 @@ fn outcome_of(outcome: c_reference::Outcome<Option<u64>>) -> Outcome {
 
 impl Side for CSide {
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
-        self.objects = 0;
         // A fresh buffer per program: its growth then follows from the
         // program alone (AFL++ stability, see `harness::fuzz`).
         self.kentry_state = RefCell::default();
@@ -82,13 +80,7 @@ impl Side for CSide {
         };
         let outcome = match *op {
             ResolvedOp::CreateMap => reference.create_map().map(|_| None),
-            ResolvedOp::CreateObject => {
-                let outcome = reference.create_object();
-                if outcome.is_ok() {
-                    self.objects += 1;
-                }
-                outcome.map(|_| None)
-            }
+            ResolvedOp::CreateObject => reference.create_object().map(|_| None),
             ResolvedOp::Enter(request) => reference
                 .enter(
                     MapHandle(request.map.0),
@@ -117,14 +109,8 @@ impl Side for CSide {
         self.reference().machine()
     }
 
-    fn user_map_count(&self) -> u32 {
-        self.reference
-            .as_ref()
-            .map_or(0, |reference| reference.map_count().saturating_sub(1))
-    }
-
-    fn object_count(&self) -> u32 {
-        self.objects
+    fn map_count(&self) -> u32 {
+        self.reference.as_ref().map_or(0, CReference::map_count)
     }
 
     fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool {

@@ -36,10 +36,19 @@ pub trait Side {
     fn apply(&mut self, op: &ResolvedOp) -> Outcome;
     /// The machine this side runs on.
     fn machine(&self) -> &Machine;
-    /// How many user maps exist.
-    fn user_map_count(&self) -> u32;
-    /// How many objects exist.
-    fn object_count(&self) -> u32;
+    /// How many maps exist, the kernel map included; 0 before a set-up
+    /// completes.
+    fn map_count(&self) -> u32;
+    /// How many user maps exist: every map but the kernel's, which is the
+    /// first.
+    fn user_map_count(&self) -> u32 {
+        self.map_count().saturating_sub(1)
+    }
+    /// How many objects exist: the machine's, since every object a side
+    /// creates is created there.
+    fn object_count(&self) -> u32 {
+        self.machine().object_count()
+    }
     /// Fills `out` with the map's state; false when the map does not exist.
     fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool;
     /// The kentry allocator's table.

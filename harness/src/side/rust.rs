@@ -20,7 +20,6 @@ pub struct RustSide {
     /// does not rebuild a machine on every set-up.
     spare_machines: Vec<Machine>,
     vm: Option<Vm>,
-    objects: u32,
     /// The bugs of the C the port reproduces, from set-up on.
     bugs: CBugs,
     /// Whether `bugs` was given at construction (programs do not change it).
@@ -44,7 +43,6 @@ impl RustSide {
             machine: Machine::new(config.clone()),
             spare_machines: Vec::new(),
             vm: None,
-            objects: 0,
             bugs,
             pinned: true,
         }
@@ -64,7 +62,6 @@ impl RustSide {
             ResolvedOp::CreateMap => vm.create_map(env).map(|_| None),
             ResolvedOp::CreateObject => {
                 env.object_create();
-                self.objects += 1;
                 Ok(None)
             }
             ResolvedOp::Enter(request) => vm
@@ -120,7 +117,6 @@ impl Side for RustSide {
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
         self.machine.switch_config(config, &mut self.spare_machines);
         self.machine.reset(plan);
-        self.objects = 0;
         let budget = Some(super::LOOP_STEP_BUDGET);
         match Vm::setup_with_loop_budget(&mut self.machine, self.bugs, budget) {
             Ok(vm) => {
@@ -143,14 +139,8 @@ impl Side for RustSide {
         &self.machine
     }
 
-    fn user_map_count(&self) -> u32 {
-        self.vm
-            .as_ref()
-            .map_or(0, |vm| vm.map_count().saturating_sub(1))
-    }
-
-    fn object_count(&self) -> u32 {
-        self.objects
+    fn map_count(&self) -> u32 {
+        self.vm.as_ref().map_or(0, Vm::map_count)
     }
 
     fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool {

@@ -10,7 +10,7 @@ use super::*;
 use crate::entry::{EntryStorage, KERNEL_BOOT_ENTRY_ADDRESS};
 use crate::env::SlabTake;
 use crate::map::VM_MAP_NO_FIND_CACHE;
-use crate::EntryState;
+use crate::{EntryState, MapState};
 
 /// The first object of the user entry cache's slab.
 const SLAB: u64 = KENTRY_END + 0x1000;
@@ -122,12 +122,21 @@ fn the_misordered_list_misleads_the_search() {
     );
 }
 
+/// Enters one entry of `OBJECT` (start, size and whether fixed, as
+/// [`enter`] takes them) in a fresh user map, then removes `[start, end)`:
+/// the map's state afterwards and the events the remove made.
+fn remove_after_enter(entry: (u64, u64, bool), removed: (u64, u64)) -> (MapState, Vec<Event>) {
+    let (mut vm, mut env, map) = boot_user();
+    let (start, size, fixed) = entry;
+    enter(&mut vm, &mut env, map, OBJECT, start, size, fixed).unwrap();
+    env.take_events();
+    vm.remove(&mut env, map, removed.0, removed.1).unwrap();
+    (vm.map_state(map).unwrap(), env.take_events())
+}
+
 #[test]
 fn an_unaligned_end_leaves_an_unaligned_entry() {
-    let (mut vm, mut env, map) = boot_user();
-    enter(&mut vm, &mut env, map, OBJECT, 0x1000, 0x2000, true).unwrap();
-    vm.remove(&mut env, map, 0x1000, 0x1800).unwrap();
-    let state = vm.map_state(map).unwrap();
+    let (state, _) = remove_after_enter((0x1000, 0x2000, true), (0x1000, 0x1800));
     assert_eq!(
         (state.entries[0].start, state.entries[0].end),
         (0x1800, 0x3000)
@@ -138,21 +147,14 @@ fn an_unaligned_end_leaves_an_unaligned_entry() {
 
 #[test]
 fn a_remove_above_every_entry_keeps_the_find_cache() {
-    let (mut vm, mut env, map) = boot_user();
-    enter(&mut vm, &mut env, map, OBJECT, 0, 0x1000, false).unwrap();
-    env.take_events();
-    vm.remove(&mut env, map, 0x4000, 0x5000).unwrap();
-    assert!(env.events.is_empty());
-    let state = vm.map_state(map).unwrap();
+    let (state, events) = remove_after_enter((0, 0x1000, false), (0x4000, 0x5000));
+    assert!(events.is_empty());
     assert_eq!((state.find_cache, state.find_cache_threshold), (0x1000, 0));
 }
 
 #[test]
 fn a_remove_of_a_gap_below_an_entry_resets_the_find_cache() {
-    let (mut vm, mut env, map) = boot_user();
-    enter(&mut vm, &mut env, map, OBJECT, 0x4000, 0x1000, false).unwrap();
-    vm.remove(&mut env, map, 0x1000, 0x2000).unwrap();
-    let state = vm.map_state(map).unwrap();
+    let (state, _) = remove_after_enter((0x4000, 0x1000, false), (0x1000, 0x2000));
     assert_eq!(state.nr_entries, 1);
     assert_eq!(state.find_cache_threshold, VM_MAP_NO_FIND_CACHE);
 }

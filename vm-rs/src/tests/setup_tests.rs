@@ -146,11 +146,19 @@ fn create_map_takes_a_map_object_through_the_default_back_end() {
     assert_eq!(kernel.find_cache, KENTRY_END + 4096);
 }
 
+/// Boots, lets `fail` arrange a failure in the environment, and checks
+/// that creating a map then reports `ERROR_NOMEM`; the port and its
+/// environment are left for the test's own checks.
+fn create_map_out_of_memory(fail: impl FnOnce(&mut FakeEnv)) -> (Vm, FakeEnv) {
+    let (mut vm, mut env) = boot();
+    fail(&mut env);
+    assert_eq!(vm.create_map(&mut env), Err(Failure::Error(Error::NoMem)));
+    (vm, env)
+}
+
 #[test]
 fn create_map_frees_the_object_when_the_pmap_fails() {
-    let (mut vm, mut env) = boot();
-    env.pmap_create_fails = true;
-    assert_eq!(vm.create_map(&mut env), Err(Failure::Error(Error::NoMem)));
+    let (mut vm, mut env) = create_map_out_of_memory(|env| env.pmap_create_fails = true);
     let tail = &env.events[env.events.len() - 2..];
     assert_eq!(tail, &[Event::PmapCreate, Event::Free(2, KENTRY_END)]);
     assert_eq!(vm.map_count(), 1);
@@ -165,18 +173,16 @@ fn create_map_frees_the_object_when_the_pmap_fails() {
 
 #[test]
 fn create_map_reports_nomem_when_the_cache_fails() {
-    let (mut vm, mut env) = boot();
-    env.failing_takes.insert(2);
-    assert_eq!(vm.create_map(&mut env), Err(Failure::Error(Error::NoMem)));
+    let (vm, env) = create_map_out_of_memory(|env| {
+        env.failing_takes.insert(2);
+    });
     assert_eq!(env.events, vec![Event::Take(2, SlabTake::Failed)]);
     assert!(!vm.is_dead());
 }
 
 #[test]
 fn create_map_reports_nomem_when_the_default_back_end_cannot_populate() {
-    let (mut vm, mut env) = boot();
-    env.populate_fails = true;
-    assert_eq!(vm.create_map(&mut env), Err(Failure::Error(Error::NoMem)));
+    let (vm, env) = create_map_out_of_memory(|env| env.populate_fails = true);
     // vm_kmem_alloc removes its range again: the new kernel entry goes back
     // to the kentry cache.
     let tail = &env.events[env.events.len() - 2..];

@@ -25,9 +25,15 @@ type ParseResult<T> = Result<T, ParseError>;
 
 impl<'a> ValueReader<'a> {
     fn error<T>(&self, message: impl Into<String>) -> ParseResult<T> {
+        self.error_at(self.position, message)
+    }
+
+    /// An error that points at `position` (where the faulty word or number
+    /// began) rather than at where reading it stopped.
+    fn error_at<T>(&self, position: usize, message: impl Into<String>) -> ParseResult<T> {
         Err(ParseError {
             line: self.line,
-            column: self.column + self.text[..self.position].chars().count(),
+            column: self.column + self.text[..position].chars().count(),
             message: message.into(),
         })
     }
@@ -91,10 +97,7 @@ impl<'a> ValueReader<'a> {
         let value = self.number()?;
         match u8::try_from(value) {
             Ok(small) if small <= max => Ok(small),
-            _ => {
-                self.position = start;
-                self.error(format!("{what} {value} is larger than {max}"))
-            }
+            _ => self.error_at(start, format!("{what} {value} is larger than {max}")),
         }
     }
 
@@ -127,10 +130,7 @@ fn parse_map(reader: &mut ValueReader) -> ParseResult<MapSel> {
     }
     let start = reader.position;
     match reader.small(MAX_MAP_NUMBER, "user map number")? {
-        0 => {
-            reader.position = start;
-            reader.error("user maps are numbered from 1")
-        }
+        0 => reader.error_at(start, "user maps are numbered from 1"),
         number => Ok(MapSel::User(number)),
     }
 }
@@ -156,10 +156,7 @@ fn parse_anchor_named(
         "gap-end" => Ok(Anchor::GapEnd(index(reader)?)),
         "map-start" => Ok(Anchor::MapStart),
         "map-end" => Ok(Anchor::MapEnd),
-        _ => {
-            reader.position = name_start;
-            reader.error(format!("unknown address `{name}`"))
-        }
+        _ => reader.error_at(name_start, format!("unknown address `{name}`")),
     }
 }
 
@@ -173,10 +170,7 @@ fn parse_delta(reader: &mut ValueReader) -> ParseResult<i8> {
     let start = reader.position;
     let magnitude = i64::try_from(reader.number()?).unwrap_or(i64::MAX);
     let delta = if negative { -magnitude } else { magnitude };
-    i8::try_from(delta).or_else(|_| {
-        reader.position = start;
-        reader.error("a page delta lies in -128..=127")
-    })
+    i8::try_from(delta).or_else(|_| reader.error_at(start, "a page delta lies in -128..=127"))
 }
 
 fn parse_addr(reader: &mut ValueReader) -> ParseResult<AddrSel> {
@@ -211,10 +205,7 @@ fn parse_size(reader: &mut ValueReader) -> ParseResult<SizeSel> {
             reader.parenthesised_small(MAX_INDEX, "index")?,
         )),
         "raw" => Ok(SizeSel::Raw(reader.parenthesised_number()?)),
-        name => {
-            reader.position = word_start;
-            reader.error(format!("unknown size `{name}`"))
-        }
+        name => reader.error_at(word_start, format!("unknown size `{name}`")),
     }
 }
 
@@ -228,18 +219,15 @@ fn parse_align(reader: &mut ValueReader) -> ParseResult<AlignSel> {
             let value_start = reader.position;
             let pages = reader.number()?;
             if !pages.is_power_of_two() || pages.trailing_zeros() > u32::from(MAX_ALIGN_SHIFT) {
-                reader.position = value_start;
-                return reader.error(format!(
-                    "an alignment in pages is a power of two up to 2^{MAX_ALIGN_SHIFT}"
-                ));
+                return reader.error_at(
+                    value_start,
+                    format!("an alignment in pages is a power of two up to 2^{MAX_ALIGN_SHIFT}"),
+                );
             }
             reader.expect(")")?;
             Ok(AlignSel::PageShift(pages.trailing_zeros() as u8))
         }
-        name => {
-            reader.position = word_start;
-            reader.error(format!("unknown alignment `{name}`"))
-        }
+        name => reader.error_at(word_start, format!("unknown alignment `{name}`")),
     }
 }
 
@@ -250,10 +238,7 @@ fn parse_offset(reader: &mut ValueReader) -> ParseResult<ValueSel> {
             reader.parenthesised_small(MAX_PAGES, "page count")?,
         )),
         "raw" => Ok(ValueSel::Raw(reader.parenthesised_number()?)),
-        name => {
-            reader.position = word_start;
-            reader.error(format!("unknown offset `{name}`"))
-        }
+        name => reader.error_at(word_start, format!("unknown offset `{name}`")),
     }
 }
 
@@ -289,13 +274,13 @@ fn parse_named(reader: &mut ValueReader, names: &[&str], max: u8, what: &str) ->
     let word = reader.word();
     match names.iter().position(|&name| name == word) {
         Some(index) => Ok(index as u8),
-        None => {
-            reader.position = word_start;
-            reader.error(format!(
+        None => reader.error_at(
+            word_start,
+            format!(
                 "unknown {what} `{word}` (one of {}, or a number)",
                 names.join(", ")
-            ))
-        }
+            ),
+        ),
     }
 }
 
