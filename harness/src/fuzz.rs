@@ -74,6 +74,12 @@ pub const MODE_VARIABLE: &str = "VM_DIFF_MODE";
 /// (`VM_DIFF_ORACLES=differential`) every input runs bug for bug: the fixed
 /// mode recognises the C's bugs by what the C alone broke, which the
 /// specification judges.
+/// The mode [`MODE_VARIABLE`] forces (see [`FORCED_MODE`]), for the
+/// commands that replay as the fuzz target runs.
+pub fn forced_mode() -> Option<PortMode> {
+    *FORCED_MODE
+}
+
 static FORCED_MODE: std::sync::LazyLock<Option<PortMode>> = std::sync::LazyLock::new(|| {
     let Ok(value) = std::env::var(MODE_VARIABLE) else {
         return (!oracles_from_environment().specification).then_some(PortMode::BugForBug);

@@ -43,6 +43,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run programs on both sides and print the report of each finding.
+    ///
+    /// As the fuzz target, it reads VM_DIFF_ORACLES (all, differential or
+    /// specification) and VM_DIFF_MODE (bug-for-bug or fixed: every
+    /// program in that mode); unset, every oracle and each program's own
+    /// mode.
     Replay {
         /// A program file, or a directory of them (searched recursively).
         path: PathBuf,

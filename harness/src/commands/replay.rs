@@ -9,6 +9,7 @@ use super::json::JsonObject;
 use super::shrink::verdict_summary;
 use super::{count, inputs, new_runner, EXIT_BAD_INPUT, EXIT_FINDING, EXIT_OK};
 use crate::corpus::{self, CorpusEntry};
+use crate::program::Program;
 use crate::runner::{Runner, Verdict};
 use crate::side::{c::CSide, rust::RustSide};
 
@@ -31,7 +32,7 @@ pub fn replay(
         writeln!(log, "vm-diff: {}: no programs found", path.display())?;
         return Ok(EXIT_BAD_INPUT);
     }
-    let mut runner = new_runner();
+    let mut runner = replay_runner();
     if verbose {
         runner.log = Some(Vec::new());
     }
@@ -62,6 +63,24 @@ pub fn replay(
     Ok(exit_code(unreadable, failed))
 }
 
+/// The runner, with the oracles the fuzz target would use
+/// (`VM_DIFF_ORACLES`), so that a replay says what the fuzz target says.
+fn replay_runner() -> Runner<CSide, RustSide> {
+    let mut runner = new_runner();
+    runner.oracles = crate::fuzz::oracles_from_environment();
+    runner
+}
+
+/// `program` in the mode the fuzz target would run it in (`VM_DIFF_MODE`,
+/// or its own).
+fn as_the_fuzz_target_runs(program: &Program) -> Program {
+    let mut program = program.clone();
+    if let Some(mode) = crate::fuzz::forced_mode() {
+        program.mode = mode;
+    }
+    program
+}
+
 /// Runs one program; true when it met its expectation.
 fn replay_one(
     runner: &mut Runner<CSide, RustSide>,
@@ -69,7 +88,7 @@ fn replay_one(
     verbose: bool,
     out: &mut dyn Write,
 ) -> io::Result<bool> {
-    let verdict = runner.run(&entry.program);
+    let verdict = runner.run(&as_the_fuzz_target_runs(&entry.program));
     if verbose {
         writeln!(out, "== {}", entry.path.display())?;
         for step in runner.log.iter().flatten() {
@@ -130,7 +149,7 @@ pub fn replay_json(path: &Path, out: &mut dyn Write, log: &mut dyn Write) -> io:
             return Ok(EXIT_BAD_INPUT);
         }
     };
-    let mut runner = new_runner();
+    let mut runner = replay_runner();
     let (mut failed, mut unreadable) = (0, 0);
     for file in &files {
         let line = JsonObject::new().string("file", &file.display().to_string());
@@ -145,7 +164,7 @@ pub fn replay_json(path: &Path, out: &mut dyn Write, log: &mut dyn Write) -> io:
                 continue;
             }
         };
-        let verdict = runner.run(&entry.program);
+        let verdict = runner.run(&as_the_fuzz_target_runs(&entry.program));
         failed += usize::from(!entry.expectation.is_met_by(&verdict));
         let (name, op_index, signature, known_id) = match &verdict {
             Verdict::Equivalent => ("equivalent", None, None, None),
