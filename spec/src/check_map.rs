@@ -14,6 +14,22 @@ impl Model {
     /// Checks a side's entries of `map`, given in address order and split
     /// in any way, against the model's expected mappings.
     pub fn check_map(&self, map: MapIndex, observed: &[Mapping]) -> Result<(), Broken> {
+        self.check_map_in(map, 0, u64::MAX, observed)
+    }
+
+    /// Like [`Model::check_map`] for the pages of `[start, end)` only: the
+    /// harness checks there what a step changed, when the rest of the map
+    /// passed before and neither side nor model changed it since.
+    /// `observed` holds the side's entries that overlap the range (others
+    /// are ignored); well-formed ones are cut to the range, malformed ones
+    /// are judged as they are.
+    pub fn check_map_in(
+        &self,
+        map: MapIndex,
+        start: u64,
+        end: u64,
+        observed: &[Mapping],
+    ) -> Result<(), Broken> {
         let Some(state) = self.map(map) else {
             let expected = format_args!("no map {}", map.0);
             let observed = format_args!("map {} with {} entries", map.0, observed.len());
@@ -22,10 +38,16 @@ impl Model {
         let mut expected = Coalesced::new(
             state
                 .pages
-                .iter()
-                .map(|span| mapping_of(span.start, span.end, span.value)),
+                .iter_from(start)
+                .take_while(|span| span.start < end)
+                .filter_map(|span| clip(mapping_of(span.start, span.end, span.value), start, end)),
         );
-        let mut seen = Coalesced::new(observed.iter().copied());
+        let mut seen = Coalesced::new(
+            observed
+                .iter()
+                .filter(|entry| entry.start < end && entry.end > start)
+                .map(|entry| clip(*entry, start, end).unwrap_or(*entry)),
+        );
         loop {
             // The model's own ranges are always well formed.
             let want = expected.next().and_then(Result::ok);
@@ -70,6 +92,26 @@ impl Model {
         let observed = format_args!("at {address:#x}: {}", RunText(got));
         Broken::new(rule, expected, observed)
     }
+}
+
+/// `mapping` cut to `[start, end)` (its offset moved with its start), or
+/// `None` when it is malformed (empty or not page-aligned: it is then
+/// judged as it is) or lies outside.
+fn clip(mapping: Mapping, start: u64, end: u64) -> Option<Mapping> {
+    let aligned = mapping.start % crate::PAGE_SIZE == 0 && mapping.end % crate::PAGE_SIZE == 0;
+    if !aligned || mapping.start >= mapping.end {
+        return None;
+    }
+    let (clipped_start, clipped_end) = (mapping.start.max(start), mapping.end.min(end));
+    if clipped_start >= clipped_end {
+        return None;
+    }
+    Some(Mapping {
+        start: clipped_start,
+        end: clipped_end,
+        offset: mapping.offset.wrapping_add(clipped_start - mapping.start),
+        ..mapping
+    })
 }
 
 /// The lowest address at which two differing runs disagree.

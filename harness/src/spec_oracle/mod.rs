@@ -207,7 +207,7 @@ impl SideModel {
             .resize_with(PASSED_MAPS_KEPT, PassedMap::default);
         self.passed.shrink_to(PASSED_MAPS_KEPT);
         for passed in &mut self.passed {
-            passed.model_unchanged = false;
+            passed.forget();
             trim(&mut passed.entries);
         }
     }
@@ -220,7 +220,7 @@ impl SideModel {
         let layout = kernel_layout(config, side.maps.first());
         self.model = Some(Model::new(layout));
         for passed in &mut self.passed {
-            passed.model_unchanged = false;
+            passed.forget();
         }
         self.check_maps(None, side)?;
         // The machine boots with no leaf: set-up's own writes are all there is.
@@ -241,20 +241,22 @@ impl SideModel {
         };
         self.dirty.clear();
         for request in translate::kernel_requests(side.events) {
-            forget_passed(&mut self.passed, 0);
             model.step(&request, &Answer::Done)?;
-            self.dirty
-                .extend(translate::request_range(&request, &Answer::Done));
+            let range = translate::request_range(&request, &Answer::Done);
+            model_changed(&mut self.passed, 0, range);
+            self.dirty.extend(range);
         }
         let request = translate::request_of(op);
         if let (Some(request), Some(answer)) = (request, translate::answer_of(side.outcome)) {
-            // A fault changes which pages must be present, not the map.
-            if let (Some(map), false) = (request.map(), matches!(request, Request::Fault { .. })) {
-                forget_passed(&mut self.passed, map.0 as usize);
-            }
             model.step(&request, &answer)?;
-            self.dirty
-                .extend(translate::request_range(&request, &answer));
+            let range = translate::request_range(&request, &answer);
+            // A fault changes which pages must be present, not the map, and
+            // a refusal or an error changes nothing.
+            let changes_map = answer.is_success() && !matches!(request, Request::Fault { .. });
+            if let (Some(map), true) = (request.map(), changes_map) {
+                model_changed(&mut self.passed, map.0 as usize, range);
+            }
+            self.dirty.extend(range);
             if request == Request::CreateMap && answer == Answer::Done {
                 // A new map's page table is checked whole (it is one root).
                 self.dirty
@@ -277,8 +279,10 @@ impl SideModel {
     }
 
     /// Checks the maps in scope: the kernel map and `scope`'s, or every map
-    /// when `scope` is `None`. A map whose entries and model are both as
-    /// they were when it last passed is not compared again.
+    /// whole when `scope` is `None` (the deep checks after set-up and the
+    /// last operation, and every step of a finding's re-run). In scope, a
+    /// map that passed before is checked only over the pages where its
+    /// entries or its model changed since, and not at all when neither did.
     fn check_maps(&mut self, scope: Option<MapRef>, side: &SideStep<'_>) -> Result<(), Broken> {
         let Some(model) = self.model.as_ref() else {
             return Ok(());
@@ -291,6 +295,7 @@ impl SideModel {
             if !in_scope {
                 continue;
             }
+            let map_index = MapIndex(index as u32);
             // The entry list is what every walk of the map follows (search,
             // remove, info): when it is not the address-ordered entries, it
             // is judged as the map too, and is then out of order or wrong.
@@ -298,20 +303,24 @@ impl SideModel {
                 self.mappings.clear();
                 self.mappings
                     .extend(map.list.iter().map(translate::mapping_of));
-                model.check_map(MapIndex(index as u32), &self.mappings)?;
+                model.check_map(map_index, &self.mappings)?;
             }
-            let passed = &mut self.passed[index];
-            if passed.model_unchanged && passed.entries == map.entries {
-                continue;
-            }
+            let passed = &self.passed[index];
+            let (start, end) = match (scope, passed.changed_since(&map.entries)) {
+                (None, _) | (_, Changed::Unknown) => (0, u64::MAX),
+                (Some(_), Changed::Nothing) => continue,
+                (Some(_), Changed::Pages(start, end)) => (start, end),
+            };
             self.mappings.clear();
-            self.mappings
-                .extend(map.entries.iter().map(translate::mapping_of));
-            model.check_map(MapIndex(index as u32), &self.mappings)?;
+            self.mappings.extend(
+                map.entries
+                    .iter()
+                    .filter(|entry| entry.start < end && entry.end > start)
+                    .map(translate::mapping_of),
+            );
+            model.check_map_in(map_index, start, end, &self.mappings)?;
             // The buffer is kept across steps: it only grows.
-            let passed = &mut self.passed[index];
-            passed.entries.clone_from(&map.entries);
-            passed.model_unchanged = true;
+            self.passed[index].passed(&map.entries);
         }
         Ok(())
     }
@@ -361,21 +370,102 @@ fn trim<T>(buffer: &mut Vec<T>) {
     buffer.reserve_exact(BUFFER_CAPACITY);
 }
 
-/// Marks map `index`'s last passing entries as stale: its model changes.
-fn forget_passed(passed: &mut [PassedMap], index: usize) {
+/// Records that the model of map `index` changed over `range` (`None`:
+/// anywhere, so the map is checked whole next time).
+fn model_changed(passed: &mut [PassedMap], index: usize, range: Option<(usize, u64, u64)>) {
     if let Some(slot) = passed.get_mut(index) {
-        slot.model_unchanged = false;
+        match range {
+            Some((_, start, end)) => {
+                slot.model_changed = Some(hull(slot.model_changed, start, end))
+            }
+            None => slot.forget(),
+        }
     }
 }
 
-/// A map's entries as they last passed `check_map`.
+/// The smallest range holding `range` (if any) and `[start, end)`.
+fn hull(range: Option<(u64, u64)>, start: u64, end: u64) -> (u64, u64) {
+    range.map_or((start, end), |(low, high)| (low.min(start), high.max(end)))
+}
+
+/// What changed in a map since its entries last passed.
+enum Changed {
+    /// Nothing: neither its entries nor its model.
+    Nothing,
+    /// At most the pages of `[start, end)`.
+    Pages(u64, u64),
+    /// Unknown: it never passed, or its model changed in an unknown place.
+    Unknown,
+}
+
+/// A map's entries as they last passed `check_map`, and where its model
+/// changed since.
 #[derive(Clone, Default)]
 struct PassedMap {
-    /// Whether the model's map has not changed since they passed (false:
-    /// they must be checked again, whatever they are).
-    model_unchanged: bool,
+    /// Whether `entries` passed against the model as it was then.
+    baseline: bool,
+    /// The range of pages whose model changed since they passed.
+    model_changed: Option<(u64, u64)>,
     /// The entries that passed.
     entries: Vec<EntryState>,
+}
+
+impl PassedMap {
+    /// Forgets the entries: the map is checked whole next time.
+    fn forget(&mut self) {
+        self.baseline = false;
+        self.model_changed = None;
+    }
+
+    /// Records that `entries` passed against the model as it is now.
+    fn passed(&mut self, entries: &[EntryState]) {
+        self.entries.clear();
+        self.entries.extend_from_slice(entries);
+        self.baseline = true;
+        self.model_changed = None;
+    }
+
+    /// What changed since the entries passed, given the side's `entries`
+    /// now: the pages of the entries that differ (those after the longest
+    /// common beginning and before the longest common end, before and
+    /// now), with the pages whose model changed.
+    fn changed_since(&self, entries: &[EntryState]) -> Changed {
+        if !self.baseline {
+            return Changed::Unknown;
+        }
+        let (old, new) = (self.entries.as_slice(), entries);
+        let common_start = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+        let shorter = old.len().min(new.len()) - common_start;
+        let common_end = old
+            .iter()
+            .rev()
+            .zip(new.iter().rev())
+            .take(shorter)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let differing = old[common_start..old.len() - common_end]
+            .iter()
+            .chain(&new[common_start..new.len() - common_end]);
+        let mut range = self.model_changed;
+        for entry in differing {
+            // Rounded out to pages: a malformed entry is still inside.
+            let start = entry.start & !(sim::PAGE_SIZE - 1);
+            let end = entry
+                .end
+                .max(entry.start)
+                .saturating_add(sim::PAGE_SIZE - 1)
+                & !(sim::PAGE_SIZE - 1);
+            range = Some(hull(
+                range,
+                start,
+                end.max(start.saturating_add(sim::PAGE_SIZE)),
+            ));
+        }
+        match range {
+            None => Changed::Nothing,
+            Some((start, end)) => Changed::Pages(start, end),
+        }
+    }
 }
 
 /// Sorts `(map, start, end)` ranges and merges those of one map that
