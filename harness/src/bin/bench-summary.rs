@@ -328,7 +328,7 @@ fn main() -> ExitCode {
         row.print();
     }
     println!("  (every ASan build: the fuzz target's own ASan defaults; tuned: --no-trace-compares, as scripts/fuzz;");
-    println!("   saved corpus: corpus/fuzz, about 40 operations a program; typical: about 20)");
+    println!("   saved corpus: corpus/fuzz, about 190 steps a program (repeats counted); typical: about 20 operations)");
     if check && rows.iter().any(Row::misses) {
         return ExitCode::from(1);
     }
