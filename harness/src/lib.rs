@@ -10,6 +10,7 @@ pub mod explore;
 pub mod fuzz;
 pub mod invariants;
 pub mod known;
+pub mod map_reads;
 pub mod mismatch;
 pub mod observe;
 pub mod oracle;

@@ -2,7 +2,7 @@
 //! maps (with the kentry allocator), page tables, invariants. Each returns
 //! the first [`Mismatch`] it finds, or `None`; none of them panics.
 
-use crate::invariants;
+use crate::invariants::{self, Invariant};
 use crate::mismatch::{KentryField, MapField, Mismatch, SideName};
 use crate::observe::Outcome;
 use crate::program::MapRef;
@@ -136,14 +136,22 @@ pub fn check_invariants(
     rust_maps: &[MapState],
     deep: bool,
 ) -> Option<Mismatch> {
-    let sides = [(SideName::C, c, c_maps), (SideName::Rust, rust, rust_maps)];
-    sides.into_iter().find_map(|(name, side, maps)| {
-        let broken = invariants::check(side, maps)
-            .or_else(|| deep.then(|| invariants::check_deep(side)).flatten());
-        broken.map(|(invariant, detail)| Mismatch::Invariant {
-            side: name,
-            name: invariant,
-            detail,
-        })
-    })
+    let side_check = |side: &dyn Side, maps: &[MapState]| {
+        invariants::check(side, maps)
+            .or_else(|| deep.then(|| invariants::check_deep(side)).flatten())
+    };
+    invariant_mismatch(side_check(c, c_maps), || side_check(rust, rust_maps))
+}
+
+/// Oracle 5 from each side's first broken invariant: the C's if it broke
+/// one, else the port's (asked only then).
+pub fn invariant_mismatch(
+    c: Option<(Invariant, String)>,
+    rust: impl FnOnce() -> Option<(Invariant, String)>,
+) -> Option<Mismatch> {
+    let (side, (name, detail)) = match c {
+        Some(broken) => (SideName::C, broken),
+        None => (SideName::Rust, rust()?),
+    };
+    Some(Mismatch::Invariant { side, name, detail })
 }

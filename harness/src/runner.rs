@@ -9,6 +9,7 @@
 
 use crate::invariants;
 use crate::known::{self, CEvidence, KnownDivergence};
+use crate::map_reads::{in_scope, MapReads, Version, Versions};
 use crate::mismatch::{Mismatch, SideName};
 use crate::observe::Outcome;
 use crate::oracle;
@@ -169,8 +170,14 @@ pub struct Runner<C: Side, R: Side> {
     pub c: C,
     /// The side under test.
     pub rust: R,
-    c_maps: Vec<MapState>,
-    rust_maps: Vec<MapState>,
+    /// Both sides' maps as last read, with their versions.
+    c_reads: MapReads,
+    rust_reads: MapReads,
+    /// The versions both sides' maps get.
+    versions: Versions,
+    /// For each map, the versions (C, port) of the contents the map oracle
+    /// last found equal: the same contents need no second comparison.
+    maps_agreed: Vec<(Version, Version)>,
     /// Both sides' kentry allocators (C, port), re-read when a step could
     /// change them.
     kentry: (KentryState, KentryState),
@@ -237,8 +244,10 @@ impl<C: Side, R: Side> Runner<C, R> {
         Runner {
             c,
             rust,
-            c_maps: Vec::new(),
-            rust_maps: Vec::new(),
+            c_reads: MapReads::default(),
+            rust_reads: MapReads::default(),
+            versions: Versions::default(),
+            maps_agreed: Vec::new(),
             kentry: Default::default(),
             kentry_read: false,
             ranges: Vec::new(),
@@ -267,8 +276,9 @@ impl<C: Side, R: Side> Runner<C, R> {
     /// depend on what earlier programs needed. The fuzz entry
     /// calls it after each input (`harness::fuzz`).
     pub fn release_buffers(&mut self) {
-        self.c_maps = Vec::new();
-        self.rust_maps = Vec::new();
+        self.c_reads.release();
+        self.rust_reads.release();
+        self.maps_agreed = Vec::new();
         self.ranges = Vec::new();
         self.kernel_ranges_of_program = Vec::new();
         self.spec.release_buffers();
@@ -351,7 +361,7 @@ impl<C: Side, R: Side> Runner<C, R> {
                     self.retired = Some((divergence, Some(index)));
                     // From here operands resolve against the port: read its
                     // whole state now, not the C's of this step.
-                    self.refresh_maps(None);
+                    self.refresh_maps(None, false);
                 }
                 Judgement::Verdict(verdict) => return verdict,
             }
@@ -425,9 +435,9 @@ impl<C: Side, R: Side> Runner<C, R> {
                 op: step.op,
                 c_outcome: step.c_outcome.clone(),
                 rust_outcome: step.rust_outcome.clone(),
-                c_maps: self.c_maps.clone(),
-                rust_maps: self.rust_maps.clone(),
-                expected: (0..self.c_maps.len().max(self.rust_maps.len()))
+                c_maps: self.c_reads.maps().to_vec(),
+                rust_maps: self.rust_reads.maps().to_vec(),
+                expected: (0..self.c_reads.maps().len().max(self.rust_reads.maps().len()))
                     .map(|map| self.spec.expected_mappings(MapRef(map as u32)))
                     .collect(),
             });
@@ -461,8 +471,8 @@ impl<C: Side, R: Side> Runner<C, R> {
             c_outcome: step.c_outcome,
             rust_outcome: step.rust_outcome,
             mismatch,
-            c_maps: self.c_maps.clone(),
-            rust_maps: self.rust_maps.clone(),
+            c_maps: self.c_reads.maps().to_vec(),
+            rust_maps: self.rust_reads.maps().to_vec(),
             retired_at: self.retired,
         })))
     }
@@ -476,16 +486,17 @@ impl<C: Side, R: Side> Runner<C, R> {
         step: &Step<'_>,
         spec: Option<&SpecFinding>,
     ) -> Option<&'static KnownDivergence> {
-        let c_invariant = invariants::check(&self.c, &self.c_maps).map(|(name, _)| name);
+        let c_invariant = invariants::check(&self.c, self.c_reads.maps()).map(|(name, _)| name);
         let map = step.op.as_ref().and_then(ResolvedOp::map);
         let evidence = CEvidence {
             invariant: c_invariant,
             spec: spec.and_then(|finding| finding.c.as_ref()),
-            map: map.and_then(|map| self.c_maps.get(map.0 as usize)),
+            map: map.and_then(|map| self.c_reads.maps().get(map.0 as usize)),
         };
         let divergence = known::recognise_on_c(&step.op, &step.c_outcome, &evidence)?;
         let port_broke_a_promise = spec.is_some_and(|finding| finding.rust.is_some());
-        let port_broke_an_invariant = invariants::check(&self.rust, &self.rust_maps).is_some();
+        let port_broke_an_invariant =
+            invariants::check(&self.rust, self.rust_reads.maps()).is_some();
         (!port_broke_a_promise && !port_broke_an_invariant).then_some(divergence)
     }
 
@@ -503,7 +514,7 @@ impl<C: Side, R: Side> Runner<C, R> {
         } else {
             step.op.as_ref().map(|op| self.touched_map(op))
         };
-        self.refresh_maps(scope);
+        self.refresh_maps(scope, step.op.is_none());
         self.refresh_kentry(step, deep);
         let differential = match (self.oracles.differential, self.retired) {
             (false, _) => None,
@@ -520,12 +531,11 @@ impl<C: Side, R: Side> Runner<C, R> {
 
     /// Once the C is retired: the port's own invariants (oracle 5 on the
     /// port alone).
-    fn port_invariants(&self, step: &Step<'_>, deep: bool) -> Option<Mismatch> {
+    fn port_invariants(&mut self, step: &Step<'_>, deep: bool) -> Option<Mismatch> {
         if step.rust_outcome.is_terminal() {
             return None;
         }
-        let broken = invariants::check(&self.rust, &self.rust_maps)
-            .or_else(|| deep.then(|| invariants::check_deep(&self.rust)).flatten());
+        let broken = self.rust_reads.check_invariants(&self.rust, deep);
         broken.map(|(name, detail)| Mismatch::Invariant {
             side: SideName::Rust,
             name,
@@ -535,7 +545,7 @@ impl<C: Side, R: Side> Runner<C, R> {
 
     /// Oracles 1 to 5, in order.
     fn differential_mismatch(
-        &self,
+        &mut self,
         step: &Step<'_>,
         scope: Option<MapRef>,
         deep: bool,
@@ -561,7 +571,8 @@ impl<C: Side, R: Side> Runner<C, R> {
                 if panicked {
                     return None;
                 }
-                oracle::check_invariants(&self.c, &self.c_maps, &self.rust, &self.rust_maps, deep)
+                let c = self.c_reads.check_invariants(&self.c, deep);
+                oracle::invariant_mismatch(c, || self.rust_reads.check_invariants(&self.rust, deep))
             })
     }
 
@@ -579,13 +590,15 @@ impl<C: Side, R: Side> Runner<C, R> {
         }
         let c = SideStep {
             machine: self.c.machine(),
-            maps: &self.c_maps,
+            maps: self.c_reads.maps(),
+            reads: Some(&self.c_reads),
             events: &self.c.machine().trace()[step.c_trace_start..],
             outcome: &step.c_outcome,
         };
         let rust = SideStep {
             machine: self.rust.machine(),
-            maps: &self.rust_maps,
+            maps: self.rust_reads.maps(),
+            reads: Some(&self.rust_reads),
             events: &self.rust.machine().trace()[step.rust_trace_start..],
             outcome: &step.rust_outcome,
         };
@@ -617,8 +630,9 @@ impl<C: Side, R: Side> Runner<C, R> {
     }
 
     /// Compares the map count, then every map (`scope` `None`) or the
-    /// kernel map and the one in `scope`.
-    fn compare_maps(&self, scope: Option<MapRef>) -> Option<Mismatch> {
+    /// kernel map and the one in `scope`, each only when either side's
+    /// contents changed since the two last agreed.
+    fn compare_maps(&mut self, scope: Option<MapRef>) -> Option<Mismatch> {
         let (c_count, rust_count) = (self.c.user_map_count(), self.rust.user_map_count());
         if c_count != rust_count {
             return Some(Mismatch::MapCount {
@@ -626,14 +640,23 @@ impl<C: Side, R: Side> Runner<C, R> {
                 rust: rust_count,
             });
         }
-        let compare = |index: usize| {
-            let (c, rust) = (self.c_maps.get(index)?, self.rust_maps.get(index)?);
-            oracle::compare_maps(MapRef(index as u32), c, rust)
-        };
-        match scope {
-            None => (0..self.c_maps.len()).find_map(compare),
-            Some(map) => compare(0).or_else(|| compare(map.0 as usize)),
+        let count = self.c_reads.maps().len().min(self.rust_reads.maps().len());
+        if self.maps_agreed.len() < count {
+            self.maps_agreed.resize(count, Default::default());
         }
+        let in_scope = |index: usize| scope.is_none_or(|map| index == 0 || index == map.0 as usize);
+        for index in (0..count).filter(|&index| in_scope(index)) {
+            let versions = (self.c_reads.version(index), self.rust_reads.version(index));
+            if self.maps_agreed[index] == versions {
+                continue;
+            }
+            let (c, rust) = (&self.c_reads.maps()[index], &self.rust_reads.maps()[index]);
+            if let Some(mismatch) = oracle::compare_maps(MapRef(index as u32), c, rust) {
+                return Some(mismatch);
+            }
+            self.maps_agreed[index] = versions;
+        }
+        None
     }
 
     /// Re-reads both kentry allocators when the step could have changed
@@ -655,22 +678,21 @@ impl<C: Side, R: Side> Runner<C, R> {
     /// the kernel map, the one in `scope` and any map not read before; the
     /// C's only while it is not retired. The entry ranges operands resolve
     /// against come from the reference side (the C, else the port).
-    fn refresh_maps(&mut self, scope: Option<MapRef>) {
+    fn refresh_maps(&mut self, scope: Option<MapRef>, fresh: bool) {
         let retired = self.retired.is_some();
-        let reference = if retired {
-            &self.rust_maps
-        } else {
-            &self.c_maps
+        let known_maps = match self.retired {
+            Some(_) => self.rust_reads.maps().len(),
+            None => self.c_reads.maps().len(),
         };
-        let known_maps = reference.len();
         if !retired {
-            fill(&self.c, &mut self.c_maps, scope);
+            self.c_reads
+                .refresh(&self.c, scope, fresh, &mut self.versions);
         }
-        fill(&self.rust, &mut self.rust_maps, scope);
-        let reference = if retired {
-            &self.rust_maps
-        } else {
-            &self.c_maps
+        self.rust_reads
+            .refresh(&self.rust, scope, fresh, &mut self.versions);
+        let reference = match self.retired {
+            Some(_) => self.rust_reads.maps(),
+            None => self.c_reads.maps(),
         };
         self.ranges.resize_with(reference.len(), Vec::new);
         for (index, (ranges, map)) in self.ranges.iter_mut().zip(reference).enumerate() {
@@ -684,11 +706,15 @@ impl<C: Side, R: Side> Runner<C, R> {
     fn view(&self) -> MapsView<'_> {
         let (maps, user_maps, objects) = match self.retired {
             Some(_) => (
-                &self.rust_maps,
+                self.rust_reads.maps(),
                 self.rust.user_map_count(),
                 self.rust.object_count(),
             ),
-            None => (&self.c_maps, self.c.user_map_count(), self.c.object_count()),
+            None => (
+                self.c_reads.maps(),
+                self.c.user_map_count(),
+                self.c.object_count(),
+            ),
         };
         MapsView {
             maps,
@@ -738,27 +764,6 @@ fn track_kernel_ranges(ranges: &mut Vec<(u64, u64)>, op: &ResolvedOp, c_outcome:
         kept.insert(position, (low, high));
     }
     *ranges = kept;
-}
-
-/// Whether map `index` is re-read: always with no scope; otherwise the
-/// kernel map, the scope's map, and maps new since the last read.
-fn in_scope(index: usize, scope: Option<MapRef>, known_maps: usize) -> bool {
-    match scope {
-        None => true,
-        Some(map) => index == 0 || index == map.0 as usize || index >= known_maps,
-    }
-}
-
-/// Fills `maps` with the side's kernel map and user maps (those in scope).
-fn fill(side: &dyn Side, maps: &mut Vec<MapState>, scope: Option<MapRef>) {
-    let known_maps = maps.len();
-    let count = side.user_map_count() as usize + 1;
-    maps.resize_with(count, MapState::default);
-    for (index, map) in maps.iter_mut().enumerate() {
-        if in_scope(index, scope, known_maps) {
-            side.fill_map(MapRef(index as u32), map);
-        }
-    }
 }
 
 /// The reference side's state, as operand resolution sees it (the runner's

@@ -10,8 +10,9 @@
 use std::path::Path;
 
 use harness::corpus::{self, Expectation};
-use harness::invariants::Invariant;
+use harness::invariants::{self, Invariant};
 use harness::known;
+use harness::map_reads::{MapReads, Versions};
 use harness::mismatch::{Mismatch, SideName};
 use harness::observe::Outcome;
 use harness::oracle;
@@ -312,10 +313,12 @@ fn compare_page_tables_finds_an_extra_pmap() {
 
 // -------------------------------------------------------------- invariants
 
-/// A side around a bare machine, with a kentry table the test chooses.
+/// A side around a bare machine, with a kentry table and maps (the kernel
+/// map first) the test chooses.
 struct FakeSide {
     machine: Machine,
     kentry: KentryState,
+    maps: Vec<MapState>,
 }
 
 impl FakeSide {
@@ -323,6 +326,7 @@ impl FakeSide {
         FakeSide {
             machine: Machine::new(MachineConfig::normal()),
             kentry: KentryState::default(),
+            maps: Vec::new(),
         }
     }
 }
@@ -338,11 +342,15 @@ impl Side for FakeSide {
         &self.machine
     }
     fn map_count(&self) -> u32 {
-        0
+        self.maps.len() as u32
     }
-    fn fill_map(&self, _map: MapRef, out: &mut MapState) -> bool {
+    fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool {
         out.clear();
-        false
+        let Some(state) = self.maps.get(map.0 as usize) else {
+            return false;
+        };
+        out.clone_from(state);
+        true
     }
     fn kentry(&self) -> KentryState {
         self.kentry.clone()
@@ -427,6 +435,62 @@ fn check_invariants_names_each_broken_map_invariant_and_side() {
             Some((SideName::Rust, *invariant)),
             "{what} on the Rust side"
         );
+    }
+}
+
+/// [`valid_map`] with three more entries after its own, so that its
+/// second entry is in the middle.
+fn longer_valid_map() -> MapState {
+    let mut map = valid_map();
+    for page in [8, 10, 12] {
+        let start = MAP_START + page * PAGE_SIZE;
+        map.entries.push(entry(start, start + PAGE_SIZE));
+    }
+    map.list.clone_from(&map.entries);
+    map.size += 3 * PAGE_SIZE;
+    map.nr_entries += 3;
+    map
+}
+
+/// The runner checks a map's invariants again only where its contents
+/// changed since they last held (`MapReads`): after every break, on a map
+/// that held before, that finds what the whole check finds, and a map put
+/// back as it was holds again.
+#[test]
+fn invariants_checked_where_a_map_changed_find_every_break() {
+    for valid in [valid_map(), longer_valid_map()] {
+        invariants_checked_where_changed_find_every_break_of(valid);
+    }
+}
+
+fn invariants_checked_where_changed_find_every_break_of(valid: MapState) {
+    let mut side = FakeSide::new();
+    let mut reads = MapReads::default();
+    let mut versions = Versions::default();
+    side.maps = vec![MapState::default(), valid.clone()];
+    reads.refresh(&side, None, true, &mut versions);
+    assert_eq!(reads.check_invariants(&side, false), None);
+    for (what, invariant, change) in INVARIANT_BREAKS {
+        change(&mut side.maps[1]);
+        reads.refresh(&side, Some(MapRef(1)), false, &mut versions);
+        let expected = invariants::check(&side, reads.maps());
+        let found = reads.check_invariants(&side, false);
+        assert_eq!(found, expected, "{what}");
+        assert_eq!(
+            found.map(|(name, _)| name.name()),
+            Some(*invariant),
+            "{what}"
+        );
+        // Unchanged, it is still broken: nothing recorded it as held.
+        reads.refresh(&side, Some(MapRef(1)), false, &mut versions);
+        assert_eq!(
+            reads.check_invariants(&side, false),
+            expected,
+            "{what}, again"
+        );
+        side.maps[1] = valid.clone();
+        reads.refresh(&side, Some(MapRef(1)), false, &mut versions);
+        assert_eq!(reads.check_invariants(&side, false), None, "{what}, undone");
     }
 }
 

@@ -202,6 +202,7 @@ fn finding_with(case: &Case, whole_tables: bool, broken: BrokenBy) -> Option<Spe
     let step = |machine, maps, events, outcome| SideStep {
         machine,
         maps,
+        reads: None,
         events,
         outcome,
     };

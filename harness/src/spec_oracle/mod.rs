@@ -21,13 +21,14 @@
 
 pub mod translate;
 
+use crate::map_reads::{Change, MapReads, Version};
 use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
 use sim::{Event, Machine, MachineConfig, PmapId, TableEntry};
 use spec::{
     Answer, Attributes, Broken, KernelLayout, Leaf, MapIndex, Mapping, Model, Request, Rule,
 };
-use vm_rs::{EntryState, MapState};
+use vm_rs::MapState;
 
 /// `VM_MAP_KENTRY_SIZE` plus the slab table at its end: 2048 slabs of one
 /// page (the kentry cache's slab size for an 80-byte entry) need 2048
@@ -51,6 +52,11 @@ pub struct SideStep<'a> {
     /// The side's maps after the step, kernel map first (those outside the
     /// step's scope may be stale and are not read).
     pub maps: &'a [MapState],
+    /// The versions of `maps` and how they changed (see
+    /// [`crate::map_reads`]): a map is checked again only where its
+    /// contents changed since they last passed. `None`: unknown, and every
+    /// map in scope is checked whole after each step.
+    pub reads: Option<&'a MapReads>,
     /// The side's trace events of the step.
     pub events: &'a [Event],
     /// The side's outcome.
@@ -208,7 +214,6 @@ impl SideModel {
         self.passed.shrink_to(PASSED_MAPS_KEPT);
         for passed in &mut self.passed {
             passed.forget();
-            trim(&mut passed.entries);
         }
     }
 
@@ -296,31 +301,44 @@ impl SideModel {
                 continue;
             }
             let map_index = MapIndex(index as u32);
+            let version = side
+                .reads
+                .map_or_else(Version::default, |reads| reads.version(index));
+            let passed = &self.passed[index];
+            let same_contents = passed.version.is_known() && passed.version == version;
+            let change = side
+                .reads
+                .and_then(|reads| reads.change_since(index, passed.version));
+            let changed = passed.changed(change);
+            // The same contents passed against the same model.
+            if scope.is_some() && same_contents && changed == Changed::Nothing {
+                continue;
+            }
             // The entry list is what every walk of the map follows (search,
             // remove, info): when it is not the address-ordered entries, it
             // is judged as the map too, and is then out of order or wrong.
-            if map.list != map.entries {
+            if (scope.is_none() || !same_contents) && map.list != map.entries {
                 self.mappings.clear();
                 self.mappings
                     .extend(map.list.iter().map(translate::mapping_of));
                 model.check_map(map_index, &self.mappings)?;
             }
-            let passed = &self.passed[index];
-            let (start, end) = match (scope, passed.changed_since(&map.entries)) {
+            let (start, end) = match (scope, changed) {
                 (None, _) | (_, Changed::Unknown) => (0, u64::MAX),
-                (Some(_), Changed::Nothing) => continue,
+                (Some(_), Changed::Nothing) => (0, 0),
                 (Some(_), Changed::Pages(start, end)) => (start, end),
             };
-            self.mappings.clear();
-            self.mappings.extend(
-                map.entries
-                    .iter()
-                    .filter(|entry| entry.start < end && entry.end > start)
-                    .map(translate::mapping_of),
-            );
-            model.check_map_in(map_index, start, end, &self.mappings)?;
-            // The buffer is kept across steps: it only grows.
-            self.passed[index].passed(&map.entries);
+            if start < end {
+                self.mappings.clear();
+                self.mappings.extend(
+                    map.entries
+                        .iter()
+                        .filter(|entry| entry.start < end && entry.end > start)
+                        .map(translate::mapping_of),
+                );
+                model.check_map_in(map_index, start, end, &self.mappings)?;
+            }
+            self.passed[index].passed(version);
         }
         Ok(())
     }
@@ -389,6 +407,7 @@ fn hull(range: Option<(u64, u64)>, start: u64, end: u64) -> (u64, u64) {
 }
 
 /// What changed in a map since its entries last passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Changed {
     /// Nothing: neither its entries nor its model.
     Nothing,
@@ -398,69 +417,41 @@ enum Changed {
     Unknown,
 }
 
-/// A map's entries as they last passed `check_map`, and where its model
-/// changed since.
+/// The version of a map's contents that last passed `check_map`, and
+/// where its model changed since.
 #[derive(Clone, Default)]
 struct PassedMap {
-    /// Whether `entries` passed against the model as it was then.
-    baseline: bool,
+    /// The version that passed (the default, unknown, when none did).
+    version: Version,
     /// The range of pages whose model changed since they passed.
     model_changed: Option<(u64, u64)>,
-    /// The entries that passed.
-    entries: Vec<EntryState>,
 }
 
 impl PassedMap {
-    /// Forgets the entries: the map is checked whole next time.
+    /// Forgets the version: the map is checked whole next time.
     fn forget(&mut self) {
-        self.baseline = false;
+        *self = PassedMap::default();
+    }
+
+    /// Records that the contents of `version` passed against the model as
+    /// it is now.
+    fn passed(&mut self, version: Version) {
+        self.version = version;
         self.model_changed = None;
     }
 
-    /// Records that `entries` passed against the model as it is now.
-    fn passed(&mut self, entries: &[EntryState]) {
-        self.entries.clear();
-        self.entries.extend_from_slice(entries);
-        self.baseline = true;
-        self.model_changed = None;
-    }
-
-    /// What changed since the entries passed, given the side's `entries`
-    /// now: the pages of the entries that differ (those after the longest
-    /// common beginning and before the longest common end, before and
-    /// now), with the pages whose model changed.
-    fn changed_since(&self, entries: &[EntryState]) -> Changed {
-        if !self.baseline {
+    /// What changed since the map passed, given `change`, how its contents
+    /// differ from those that passed ([`MapReads::change_since`]; `None`
+    /// when unknown): the pages of the entries that differ, with the pages
+    /// whose model changed.
+    fn changed(&self, change: Option<Change>) -> Changed {
+        let Some(change) = change.filter(|change| !change.bounds) else {
             return Changed::Unknown;
-        }
-        let (old, new) = (self.entries.as_slice(), entries);
-        let common_start = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-        let shorter = old.len().min(new.len()) - common_start;
-        let common_end = old
-            .iter()
-            .rev()
-            .zip(new.iter().rev())
-            .take(shorter)
-            .take_while(|(a, b)| a == b)
-            .count();
-        let differing = old[common_start..old.len() - common_end]
-            .iter()
-            .chain(&new[common_start..new.len() - common_end]);
-        let mut range = self.model_changed;
-        for entry in differing {
-            // Rounded out to pages: a malformed entry is still inside.
-            let start = entry.start & !(sim::PAGE_SIZE - 1);
-            let end = entry
-                .end
-                .max(entry.start)
-                .saturating_add(sim::PAGE_SIZE - 1)
-                & !(sim::PAGE_SIZE - 1);
-            range = Some(hull(
-                range,
-                start,
-                end.max(start.saturating_add(sim::PAGE_SIZE)),
-            ));
-        }
+        };
+        let range = match (change.pages, self.model_changed) {
+            (Some((start, end)), changed) => Some(hull(changed, start, end)),
+            (None, changed) => changed,
+        };
         match range {
             None => Changed::Nothing,
             Some((start, end)) => Changed::Pages(start, end),

@@ -1,0 +1,238 @@
+//! One side's maps as the runner last read them, with a version for each
+//! map's contents, so that the checks whose verdict is a function of a
+//! map's contents alone (the invariants of one map, the comparison of the
+//! two sides' maps, the specification's map check) look again only at the
+//! maps whose contents changed.
+//!
+//! Most operations change one map or none, while the kernel map, read
+//! after every operation, can hold hundreds of entries: without versions,
+//! every check walked it again at every step. Nothing here judges; a
+//! wrong version can only make a check run again, or skip a map whose
+//! contents are the same as when it was last checked.
+
+use crate::invariants::{self, Invariant};
+use crate::program::MapRef;
+use crate::side::Side;
+use sim::PAGE_SIZE;
+use vm_rs::MapState;
+
+/// A version of one map's contents: two reads with the same version read
+/// the same contents. Versions are unique across maps and sides (one
+/// counter, [`Versions`], hands them all out), and 0 is never a read's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Version(u64);
+
+impl Version {
+    /// Whether this is a read's version (not the default, which stands for
+    /// contents nobody versioned).
+    pub fn is_known(self) -> bool {
+        self != Version::default()
+    }
+}
+
+/// Hands out versions: one counter for both sides, so that a version never
+/// stands for two different contents.
+#[derive(Debug, Default)]
+pub struct Versions {
+    last: u64,
+}
+
+impl Versions {
+    fn next(&mut self) -> Version {
+        self.last += 1;
+        Version(self.last)
+    }
+}
+
+/// One side's maps, the kernel map first, and their versions.
+#[derive(Debug, Default)]
+pub struct MapReads {
+    /// Each map as last read.
+    maps: Vec<MapState>,
+    /// Each map as the read before the last left it (the buffer the next
+    /// read fills, so that no read allocates once the buffers have grown).
+    before: Vec<MapState>,
+    /// The version of each map's contents in `maps`.
+    versions: Vec<Version>,
+    /// For each map, how its last read differs from the contents of the
+    /// version before it.
+    changes: Vec<Change>,
+    /// For each map, the version of the contents that last kept the
+    /// invariants.
+    invariants_held: Vec<Version>,
+}
+
+impl MapReads {
+    /// Every map as last read (those outside the last reads' scopes may be
+    /// older).
+    pub fn maps(&self) -> &[MapState] {
+        &self.maps
+    }
+
+    /// The version of map `index`'s contents (the default when unread).
+    pub fn version(&self, index: usize) -> Version {
+        self.versions.get(index).copied().unwrap_or_default()
+    }
+
+    /// How map `index`'s contents differ from those of an earlier version
+    /// `since`: `None` when they may differ anywhere (or the map is
+    /// unknown), an empty change when they are the same.
+    pub fn change_since(&self, index: usize, since: Version) -> Option<Change> {
+        let version = *self.versions.get(index)?;
+        if !since.is_known() {
+            return None;
+        }
+        if since == version {
+            return Some(Change::default());
+        }
+        let change = self.changes[index];
+        (change.from == since).then_some(change)
+    }
+
+    /// Every map's version, in the order of [`MapReads::maps`].
+    pub fn versions(&self) -> &[Version] {
+        &self.versions
+    }
+
+    /// Oracle 5 on this side ([`invariants::check`]): the invariants of the
+    /// maps whose contents changed since they last kept them, the side's
+    /// use of the machine, and with `deep` the kentry table and the page
+    /// tables ([`invariants::check_deep`]).
+    pub fn check_invariants(&mut self, side: &dyn Side, deep: bool) -> Option<(Invariant, String)> {
+        self.invariants_held
+            .resize(self.versions.len(), Version::default());
+        let held = &self.invariants_held;
+        let broken = invariants::check_where(side, &self.maps, |index| {
+            let (version, held) = (self.versions[index], held[index]);
+            if version.is_known() && version == held {
+                return None;
+            }
+            match self.change_since(index, held) {
+                Some(change) if !change.bounds => {
+                    let (first, end) = change.entries.unwrap_or((0, 0));
+                    Some(first..end)
+                }
+                _ => Some(0..self.maps[index].entries.len()),
+            }
+        })
+        .or_else(|| deep.then(|| invariants::check_deep(side)).flatten());
+        if broken.is_none() {
+            self.invariants_held.copy_from_slice(&self.versions);
+        }
+        broken
+    }
+
+    /// Drops the buffers (see `Runner::release_buffers`).
+    pub fn release(&mut self) {
+        *self = MapReads::default();
+    }
+
+    /// Re-reads the side's maps in scope (every map when `scope` is
+    /// `None`; else the kernel map, `scope`'s map and maps not read
+    /// before). A map whose contents differ from its last read gets a new
+    /// version; so does every map read with `fresh` set (set-up, where
+    /// nothing checked before may be trusted to belong to this program).
+    pub fn refresh(
+        &mut self,
+        side: &dyn Side,
+        scope: Option<MapRef>,
+        fresh: bool,
+        versions: &mut Versions,
+    ) {
+        let known_maps = self.maps.len();
+        let count = side.user_map_count() as usize + 1;
+        self.maps.resize_with(count, MapState::default);
+        self.before.resize_with(count, MapState::default);
+        self.versions.resize(count, Version::default());
+        self.changes.resize(count, Change::default());
+        for index in 0..count {
+            if !in_scope(index, scope, known_maps) {
+                continue;
+            }
+            let (map, before) = (&mut self.maps[index], &mut self.before[index]);
+            core::mem::swap(map, before);
+            side.fill_map(MapRef(index as u32), map);
+            let change = match (fresh || index >= known_maps, difference(before, map)) {
+                (false, None) => continue,
+                (true, _) => Change::default(),
+                (false, Some(window)) => Change {
+                    from: self.versions[index],
+                    ..window
+                },
+            };
+            self.versions[index] = versions.next();
+            self.changes[index] = change;
+        }
+    }
+}
+
+/// Whether map `index` is re-read: always with no scope; otherwise the
+/// kernel map, the scope's map, and maps new since the last read.
+pub fn in_scope(index: usize, scope: Option<MapRef>, known_maps: usize) -> bool {
+    match scope {
+        None => true,
+        Some(map) => index == 0 || index == map.0 as usize || index >= known_maps,
+    }
+}
+
+/// How a map's contents differ from an earlier read's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Change {
+    /// The version of the earlier read (the default: an unknown one).
+    pub from: Version,
+    /// The entries (indexes now, from the first to one past the last)
+    /// between the longest common beginning and the longest common end of
+    /// the entries then and now; `None` when the entries are the same.
+    pub entries: Option<(usize, usize)>,
+    /// The pages of the entries that differ, then and now (each rounded
+    /// out to whole pages, so that a malformed entry is still inside).
+    pub pages: Option<(u64, u64)>,
+    /// Whether the map's bounds differ.
+    pub bounds: bool,
+}
+
+/// How `now` differs from `before` (`from` left unknown), or `None` when
+/// they are the same.
+fn difference(before: &MapState, now: &MapState) -> Option<Change> {
+    let (old, new) = (before.entries.as_slice(), now.entries.as_slice());
+    let common_start = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let shorter = old.len().min(new.len()) - common_start;
+    let common_end = old
+        .iter()
+        .rev()
+        .zip(new.iter().rev())
+        .take(shorter)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let differing_old = &old[common_start..old.len() - common_end];
+    let differing_new = &new[common_start..new.len() - common_end];
+    let pages = differing_old
+        .iter()
+        .chain(differing_new)
+        .map(|entry| pages_of(entry.start, entry.end))
+        .reduce(|(start, end), (other_start, other_end)| {
+            (start.min(other_start), end.max(other_end))
+        });
+    let entries_differ = !differing_old.is_empty() || !differing_new.is_empty();
+    let change = Change {
+        from: Version::default(),
+        entries: entries_differ.then_some((common_start, new.len() - common_end)),
+        pages,
+        bounds: (before.start, before.end) != (now.start, now.end),
+    };
+    let same = !entries_differ
+        && !change.bounds
+        && (before.size, before.nr_entries) == (now.size, now.nr_entries)
+        && (before.find_cache, before.find_cache_threshold)
+            == (now.find_cache, now.find_cache_threshold)
+        && before.list == now.list;
+    (!same).then_some(change)
+}
+
+/// The pages `[start, end)` touches, at least one: rounded out to page
+/// boundaries, an empty or reversed range counting as its first page.
+pub fn pages_of(start: u64, end: u64) -> (u64, u64) {
+    let first = start & !(PAGE_SIZE - 1);
+    let last = end.max(start).saturating_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
+    (first, last.max(first.saturating_add(PAGE_SIZE)))
+}
