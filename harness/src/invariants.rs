@@ -4,7 +4,6 @@
 //! [`check`] returns the first broken [`Invariant`] and a detail line; it
 //! never panics.
 
-use std::fmt;
 use std::ops::Range;
 
 use crate::side::Side;
@@ -78,11 +77,7 @@ impl Invariant {
     }
 }
 
-impl fmt::Display for Invariant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+display_as_name!(Invariant);
 
 /// The first invariant `side` breaks in its maps (index 0 is the kernel map,
 /// then the user maps in creation order) or in its use of the machine. Cheap

@@ -3,6 +3,19 @@
 //! known divergences of the C original, and the reports. Each module
 //! documents how it reports failure.
 
+/// Implements `Display` for each listed type as its stable `name()`, the
+/// text reports and signatures show; a macro because each is an impl of
+/// its own.
+macro_rules! display_as_name {
+    ($($named:ty),+) => {
+        $(impl std::fmt::Display for $named {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        })+
+    };
+}
+
 pub mod commands;
 pub mod corpus;
 pub mod digest;

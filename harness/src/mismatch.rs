@@ -36,11 +36,7 @@ impl SideName {
     }
 }
 
-impl fmt::Display for SideName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+display_as_name!(SideName);
 
 /// The first thing found to differ, in the oracles' order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,11 +204,7 @@ impl MapField {
     }
 }
 
-impl fmt::Display for MapField {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+display_as_name!(MapField);
 
 /// A part of the kentry allocator that the kentry oracle compares, in the
 /// order it compares them.
@@ -264,11 +256,7 @@ impl KentryField {
     }
 }
 
-impl fmt::Display for KentryField {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+display_as_name!(KentryField);
 
 /// The kind of a [`Mismatch`], which the shrinker keeps while it minimises
 /// and `vm-diff shrink`/`export` compare.

@@ -87,6 +87,19 @@ impl EnterFlags {
     }
 }
 
+/// The attributes the crate's unit tests map `object` with: read-write,
+/// every access allowed, shared with a child, normal advice.
+#[cfg(test)]
+pub(crate) fn test_attributes(object: Option<u32>) -> Attributes {
+    Attributes {
+        object,
+        prot: 3,
+        maxprot: 7,
+        inherit: 1,
+        advice: 0,
+    }
+}
+
 /// Writes a protection as `rwx` letters, or as a number when it has bits
 /// beyond the three defined ones.
 pub(crate) struct ProtectionText(pub u8);

@@ -30,11 +30,8 @@ impl Model {
         end: u64,
         observed: &[Mapping],
     ) -> Result<(), Broken> {
-        let Some(state) = self.map(map) else {
-            let expected = format_args!("no map {}", map.0);
-            let observed = format_args!("map {} with {} entries", map.0, observed.len());
-            return Err(Broken::new(Rule::MapExists, expected, observed));
-        };
+        let shown = format_args!("map {} with {} entries", map.0, observed.len());
+        let state = self.observed_map(map, shown)?;
         let mut expected = Coalesced::new(
             state
                 .pages

@@ -1,14 +1,119 @@
 //! [`Model::classify`]: which precondition a request breaks, if any.
 //!
-//! The checks run in a fixed order (the map, then the flags, then the
+//! Each kind of request has a table of its preconditions, one row each: the
+//! precondition and the test that a request breaks it. The rows are
+//! checked in the table's order (the map, then the flags, then the
 //! addresses) so that a request breaking several preconditions is always
-//! named by the same one.
+//! named by the same one. Classifying never fails: its answer is the
+//! precondition broken, as `Err`.
 
-use crate::attributes::EnterFlags;
+use crate::enter::Enter;
 use crate::invalid::Invalid;
 use crate::model::{MapState, Model};
 use crate::request::{MapIndex, Request};
 use crate::x15::{ADVICE_MAX, INHERIT_MAX, PAGE_SIZE, PROT_ALL};
+
+/// One precondition on a request of kind `T` and the test that the
+/// request breaks it.
+type Row<T> = (Invalid, fn(&T) -> bool);
+
+/// The preconditions on an enter into an existing map: its flags word, its
+/// object offset, then its start, size and alignment.
+const ENTER_ROWS: [Row<Enter>; 13] = [
+    (Invalid::EnterUnknownFlags, |enter| {
+        enter.flags.unknown_bits != 0
+    }),
+    (Invalid::EnterNoMerge, |enter| enter.flags.nomerge),
+    (Invalid::EnterProtUndefined, |enter| {
+        enter.flags.prot > PROT_ALL || enter.flags.maxprot > PROT_ALL
+    }),
+    (Invalid::EnterProtAboveMax, |enter| {
+        enter.flags.prot & !enter.flags.maxprot != 0
+    }),
+    (Invalid::EnterInheritUndefined, |enter| {
+        enter.flags.inherit > INHERIT_MAX
+    }),
+    (Invalid::EnterAdviceUndefined, |enter| {
+        enter.flags.advice > ADVICE_MAX
+    }),
+    (Invalid::EnterOffsetWithoutObject, |enter| {
+        enter.object.is_none() && enter.offset != 0
+    }),
+    (Invalid::EnterOffsetUnaligned, |enter| {
+        enter.offset % PAGE_SIZE != 0
+    }),
+    (Invalid::EnterStartUnaligned, |enter| {
+        enter.start % PAGE_SIZE != 0
+    }),
+    (Invalid::EnterSizeInvalid, |enter| {
+        enter.size_bytes == 0 || enter.size_bytes % PAGE_SIZE != 0
+    }),
+    (Invalid::EnterRangeWraps, |enter| {
+        enter.start.checked_add(enter.size_bytes).is_none()
+    }),
+    (Invalid::EnterAlignInvalid, |enter| {
+        let align = enter.requested_align;
+        align != 0 && (align < PAGE_SIZE || !align.is_power_of_two())
+    }),
+    (Invalid::EnterFixedMisaligned, |enter| {
+        let align = enter.requested_align;
+        enter.flags.fixed && align != 0 && enter.start % align != 0
+    }),
+];
+
+/// A remove from an existing map, as its preconditions see it.
+struct Removal<'a> {
+    model: &'a Model,
+    map: MapIndex,
+    state: &'a MapState,
+    start: u64,
+    end: u64,
+}
+
+/// The preconditions on a remove from an existing map: its range, then
+/// what the kernel owns (a function rather than a constant, because a
+/// removal borrows the model).
+fn remove_rows<'a>() -> [Row<Removal<'a>>; 4] {
+    [
+        (Invalid::RemoveUnaligned, |removal| {
+            removal.start % PAGE_SIZE != 0 || removal.end % PAGE_SIZE != 0
+        }),
+        (Invalid::RemoveEmpty, |removal| removal.start >= removal.end),
+        (Invalid::RemoveOutsideMap, |removal| {
+            !removal.state.bounds_contain(removal.start, removal.end)
+        }),
+        (Invalid::RemoveKernelOwned, |removal| {
+            removal.map.is_kernel() && removal.model.kernel_owns(removal.start, removal.end)
+        }),
+    ]
+}
+
+/// A fault on an existing map, as its preconditions see it.
+struct FaultOn<'a> {
+    map: MapIndex,
+    state: &'a MapState,
+    addr: u64,
+    access: u32,
+}
+
+/// The preconditions on a fault on an existing map: the map, the access,
+/// then the page (a function, because a fault borrows the map's state).
+fn fault_rows<'a>() -> [Row<FaultOn<'a>>; 3] {
+    [
+        (Invalid::FaultKernelMap, |fault| fault.map.is_kernel()),
+        (Invalid::FaultAccessInvalid, |fault| {
+            fault.access == 0 || fault.access > u32::from(PROT_ALL)
+        }),
+        (Invalid::FaultNullMapping, |fault| {
+            let page = fault.addr & !(PAGE_SIZE - 1);
+            fault
+                .state
+                .pages
+                .containing(page)
+                .is_some_and(|span| span.value.attributes.object.is_none())
+        }),
+    ]
+}
 
 impl Model {
     /// The first precondition `request` breaks, or `Ok` for a request every
@@ -23,44 +128,33 @@ impl Model {
             Request::CreateMap | Request::KernelAllocate { .. } | Request::KernelRelease { .. } => {
                 Ok(())
             }
-            Request::Enter {
-                map,
-                object,
-                offset,
-                start,
-                size,
-                align,
-                flags,
-            } => {
+            Request::Enter { map, .. } => {
                 self.existing(map)?;
-                let flags = EnterFlags::decode(flags);
-                classify_flags(&flags)?;
-                classify_offset(object, offset)?;
-                classify_placement(start, size, align, flags.fixed)
+                match Enter::from_request(request) {
+                    Some(enter) => first_broken(&ENTER_ROWS, &enter),
+                    None => Ok(()),
+                }
             }
             Request::Remove { map, start, end } => {
                 let state = self.existing(map)?;
-                classify_remove_range(state, start, end)?;
-                if map.is_kernel() && self.kernel_owns(start, end) {
-                    return Err(Invalid::RemoveKernelOwned);
-                }
-                Ok(())
+                let removal = Removal {
+                    model: self,
+                    map,
+                    state,
+                    start,
+                    end,
+                };
+                first_broken(&remove_rows(), &removal)
             }
             Request::Fault { map, addr, access } => {
                 let state = self.existing(map)?;
-                if map.is_kernel() {
-                    return Err(Invalid::FaultKernelMap);
-                }
-                if access == 0 || access > u32::from(PROT_ALL) {
-                    return Err(Invalid::FaultAccessInvalid);
-                }
-                let page = addr & !(PAGE_SIZE - 1);
-                match state.pages.containing(page) {
-                    Some(span) if span.value.attributes.object.is_none() => {
-                        Err(Invalid::FaultNullMapping)
-                    }
-                    _ => Ok(()),
-                }
+                let fault = FaultOn {
+                    map,
+                    state,
+                    addr,
+                    access,
+                };
+                first_broken(&fault_rows(), &fault)
             }
         }
     }
@@ -71,70 +165,11 @@ impl Model {
     }
 }
 
-/// The preconditions on an enter's flags word.
-fn classify_flags(flags: &EnterFlags) -> Result<(), Invalid> {
-    if flags.unknown_bits != 0 {
-        return Err(Invalid::EnterUnknownFlags);
+/// The precondition of the first row `request` breaks, in the table's
+/// order.
+fn first_broken<T>(rows: &[Row<T>], request: &T) -> Result<(), Invalid> {
+    match rows.iter().find(|(_, breaks)| breaks(request)) {
+        Some(&(invalid, _)) => Err(invalid),
+        None => Ok(()),
     }
-    if flags.nomerge {
-        return Err(Invalid::EnterNoMerge);
-    }
-    if flags.prot > PROT_ALL || flags.maxprot > PROT_ALL {
-        return Err(Invalid::EnterProtUndefined);
-    }
-    if flags.prot & !flags.maxprot != 0 {
-        return Err(Invalid::EnterProtAboveMax);
-    }
-    if flags.inherit > INHERIT_MAX {
-        return Err(Invalid::EnterInheritUndefined);
-    }
-    if flags.advice > ADVICE_MAX {
-        return Err(Invalid::EnterAdviceUndefined);
-    }
-    Ok(())
-}
-
-/// The preconditions on an enter's object offset.
-fn classify_offset(object: Option<u32>, offset: u64) -> Result<(), Invalid> {
-    if object.is_none() && offset != 0 {
-        return Err(Invalid::EnterOffsetWithoutObject);
-    }
-    if offset % PAGE_SIZE != 0 {
-        return Err(Invalid::EnterOffsetUnaligned);
-    }
-    Ok(())
-}
-
-/// The preconditions on an enter's start, size and alignment.
-fn classify_placement(start: u64, size: u64, align: u64, fixed: bool) -> Result<(), Invalid> {
-    if start % PAGE_SIZE != 0 {
-        return Err(Invalid::EnterStartUnaligned);
-    }
-    if size == 0 || size % PAGE_SIZE != 0 {
-        return Err(Invalid::EnterSizeInvalid);
-    }
-    if start.checked_add(size).is_none() {
-        return Err(Invalid::EnterRangeWraps);
-    }
-    if align != 0 && (align < PAGE_SIZE || !align.is_power_of_two()) {
-        return Err(Invalid::EnterAlignInvalid);
-    }
-    if fixed && align != 0 && start % align != 0 {
-        return Err(Invalid::EnterFixedMisaligned);
-    }
-    Ok(())
-}
-
-/// The preconditions on a remove's range, the kernel's ownership aside.
-fn classify_remove_range(state: &MapState, start: u64, end: u64) -> Result<(), Invalid> {
-    if start % PAGE_SIZE != 0 || end % PAGE_SIZE != 0 {
-        return Err(Invalid::RemoveUnaligned);
-    }
-    if start >= end {
-        return Err(Invalid::RemoveEmpty);
-    }
-    if !state.bounds_contain(start, end) {
-        return Err(Invalid::RemoveOutsideMap);
-    }
-    Ok(())
 }

@@ -12,44 +12,63 @@ use crate::request::{Answer, MapIndex, Request};
 use crate::rule::{Broken, Rule};
 use crate::x15::{ERROR_INVAL, ERROR_NOMEM, PAGE_SIZE};
 
-/// An enter request taken apart.
-struct Enter {
-    map: MapIndex,
-    start: u64,
-    size_bytes: u64,
-    /// The alignment of the chosen start: at least a page.
-    align: u64,
-    fixed: bool,
-    placement: Placement,
+/// An enter request taken apart, its flags decoded: what classifying it
+/// ([`crate::Model::classify`]) and judging it read.
+pub(crate) struct Enter {
+    pub(crate) map: MapIndex,
+    pub(crate) start: u64,
+    pub(crate) size_bytes: u64,
+    /// The alignment as requested: 0 for none.
+    pub(crate) requested_align: u64,
+    pub(crate) object: Option<u32>,
+    /// The object offset as requested (an offset without an object breaks
+    /// a precondition).
+    pub(crate) offset: u64,
+    pub(crate) flags: EnterFlags,
 }
 
 impl Enter {
     /// Takes `request` apart; `None` when it is not an enter.
-    fn from_request(request: &Request) -> Option<Enter> {
+    pub(crate) fn from_request(request: &Request) -> Option<Enter> {
         let Request::Enter {
             map,
             object,
             offset,
             start,
-            size,
-            align,
-            flags,
+            size: size_bytes,
+            align: requested_align,
+            flags: raw_flags,
         } = *request
         else {
             return None;
         };
-        let flags = EnterFlags::decode(flags);
         Some(Enter {
             map,
             start,
-            size_bytes: size,
-            align: align.max(PAGE_SIZE),
-            fixed: flags.fixed,
-            placement: Placement {
-                offset: if object.is_some() { offset } else { 0 },
-                attributes: flags.attributes(object),
-            },
+            size_bytes,
+            requested_align,
+            object,
+            offset,
+            flags: EnterFlags::decode(raw_flags),
         })
+    }
+
+    /// The alignment of the chosen start: at least a page.
+    fn align(&self) -> u64 {
+        self.requested_align.max(PAGE_SIZE)
+    }
+
+    /// What the request maps: its object's pages from the offset (none for
+    /// a null mapping) with the flags' attributes.
+    fn placement(&self) -> Placement {
+        Placement {
+            offset: if self.object.is_some() {
+                self.offset
+            } else {
+                0
+            },
+            attributes: self.flags.attributes(self.object),
+        }
     }
 
     /// The range the request names, `[start, start + size)`.
@@ -68,20 +87,20 @@ impl Model {
         let Some(state) = self.map_mut(enter.map) else {
             return Ok(());
         };
-        if enter.map.is_kernel() && enter.placement.attributes.object.is_some() {
+        if enter.map.is_kernel() && enter.object.is_some() {
             return match answer {
                 Answer::Error(ERROR_INVAL) => Ok(()),
                 other => Err(Broken::new(Rule::EnterKernelObject, "ERROR_INVAL", other)),
             };
         }
-        let start = if enter.fixed {
+        let start = if enter.flags.fixed {
             judge_fixed(state, &enter, answer)?
         } else {
             judge_anywhere(state, &enter, answer)?
         };
         if let Some(start) = start {
             let end = start.saturating_add(enter.size_bytes);
-            state.pages.set(start, end, enter.placement);
+            state.pages.set(start, end, enter.placement());
         }
         Ok(())
     }
@@ -118,12 +137,13 @@ fn judge_anywhere(state: &MapState, enter: &Enter, answer: &Answer) -> Result<Op
         Answer::Error(ERROR_NOMEM) => {
             match state
                 .pages
-                .find_room(state.start, state.end, enter.size_bytes, enter.align)
+                .find_room(state.start, state.end, enter.size_bytes, enter.align())
             {
                 Some(room) => {
                     let expected = format_args!(
                         "a start (room for {:#x} bytes aligned to {:#x} at {room:#x})",
-                        enter.size_bytes, enter.align
+                        enter.size_bytes,
+                        enter.align()
                     );
                     Err(Broken::new(Rule::EnterNomemWithRoom, expected, answer))
                 }
@@ -151,8 +171,8 @@ fn judge_chosen_start(state: &MapState, enter: &Enter, chosen: u64) -> Result<u6
         return Err(Broken::new(Rule::EnterInMap, expected, observed));
     }
     let end = end.unwrap_or(chosen);
-    if chosen % enter.align != 0 {
-        let expected = format_args!("a start aligned to {:#x}", enter.align);
+    if chosen % enter.align() != 0 {
+        let expected = format_args!("a start aligned to {:#x}", enter.align());
         return Err(Broken::new(Rule::EnterAligned, expected, observed));
     }
     if state.pages.overlaps(chosen, end) {
@@ -175,7 +195,7 @@ fn hint_usable(state: &MapState, enter: &Enter) -> bool {
         return false;
     };
     start != 0
-        && start % enter.align == 0
+        && start % enter.align() == 0
         && state.bounds_contain(start, end)
         && !state.pages.overlaps(start, end)
 }

@@ -154,6 +154,7 @@ impl<I: Iterator<Item = Mapping>> Iterator for Coalesced<I> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attributes::test_attributes;
     use alloc::vec::Vec;
 
     fn mapping(start: u64, end: u64, object: Option<u32>, offset: u64) -> Mapping {
@@ -161,13 +162,7 @@ mod tests {
             start,
             end,
             offset,
-            attributes: Attributes {
-                object,
-                prot: 3,
-                maxprot: 7,
-                inherit: 1,
-                advice: 0,
-            },
+            attributes: test_attributes(object),
         }
     }
 

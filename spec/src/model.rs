@@ -7,6 +7,7 @@
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use core::fmt;
 
 use crate::invalid::Invalid;
 use crate::mapping::Mapping;
@@ -139,6 +140,20 @@ impl Model {
     /// The state of `map`, if it exists.
     pub(crate) fn map(&self, map: MapIndex) -> Option<&MapState> {
         self.maps.get(usize::try_from(map.0).ok()?)
+    }
+
+    /// The state of `map`, which a side showed (`observed` says what it
+    /// showed), or the broken promise that only maps that exist are
+    /// observed.
+    pub(crate) fn observed_map(
+        &self,
+        map: MapIndex,
+        observed: impl fmt::Display,
+    ) -> Result<&MapState, Broken> {
+        self.map(map).ok_or_else(|| {
+            let expected = format_args!("no map {}", map.0);
+            Broken::new(Rule::MapExists, expected, observed)
+        })
     }
 
     /// The state of `map` for changing, if it exists.

@@ -5,6 +5,7 @@
 //! one pass; only leaves given out of order are copied to be sorted. The
 //! first problem by address is returned as `Err(Broken)`.
 
+use alloc::borrow::Cow;
 use alloc::vec::Vec;
 use core::iter::Peekable;
 
@@ -35,24 +36,13 @@ impl Model {
     /// Checks every present leaf of `map`'s page table, in any order
     /// (address order avoids a copy).
     pub fn check_page_table(&self, map: MapIndex, present: &[Leaf]) -> Result<(), Broken> {
-        let Some(state) = self.map(map) else {
-            let expected = format_args!("no map {}", map.0);
-            let observed = format_args!(
-                "a page table of map {} with {} leaves",
-                map.0,
-                present.len()
-            );
-            return Err(Broken::new(Rule::MapExists, expected, observed));
-        };
-        if present
-            .windows(2)
-            .all(|pair| pair[0].page() <= pair[1].page())
-        {
-            return check_leaves(state, present);
-        }
-        let mut sorted: Vec<Leaf> = present.to_vec();
-        sorted.sort_unstable_by_key(Leaf::page);
-        check_leaves(state, &sorted)
+        let shown = format_args!(
+            "a page table of map {} with {} leaves",
+            map.0,
+            present.len()
+        );
+        let state = self.observed_map(map, shown)?;
+        check_leaves(state, &in_page_order(present))
     }
 
     /// Checks the part of `map`'s page table in `[start, end)`: `present`
@@ -67,21 +57,23 @@ impl Model {
         end: u64,
         present: &[Leaf],
     ) -> Result<(), Broken> {
-        let Some(state) = self.map(map) else {
-            let expected = format_args!("no map {}", map.0);
-            let observed = format_args!("a page table of map {}", map.0);
-            return Err(Broken::new(Rule::MapExists, expected, observed));
-        };
-        if present
-            .windows(2)
-            .all(|pair| pair[0].page() <= pair[1].page())
-        {
-            return check_leaves_in(state, start, end, present);
-        }
-        let mut sorted: Vec<Leaf> = present.to_vec();
-        sorted.sort_unstable_by_key(Leaf::page);
-        check_leaves_in(state, start, end, &sorted)
+        let state = self.observed_map(map, format_args!("a page table of map {}", map.0))?;
+        check_leaves_in(state, start, end, &in_page_order(present))
     }
+}
+
+/// The leaves sorted by page: as given when they already are, which
+/// saves the copy.
+fn in_page_order(present: &[Leaf]) -> Cow<'_, [Leaf]> {
+    if present
+        .windows(2)
+        .all(|pair| pair[0].page() <= pair[1].page())
+    {
+        return Cow::Borrowed(present);
+    }
+    let mut sorted: Vec<Leaf> = present.to_vec();
+    sorted.sort_unstable_by_key(Leaf::page);
+    Cow::Owned(sorted)
 }
 
 /// Walks leaves sorted by page against the mapped and must-be-present

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use spec::{Answer, Attributes, Leaf, MapIndex, Mapping, Request};
+use spec::{Answer, Attributes, Broken, Leaf, MapIndex, Mapping, Model, Request};
 
 /// A small deterministic generator (xorshift64*), so failures replay.
 struct Random(u64);
@@ -127,36 +127,45 @@ impl Random {
     }
 }
 
-#[test]
-fn random_input_never_panics() {
-    let mut random = Random(0x9e37_79b9_7f4a_7c15);
+/// Plays 200 fresh models 50 random steps each, drawn from `seed`, and
+/// hands `check` each step's model (after the step), the generator, the
+/// request, the answer and the model's verdict.
+fn play_random(
+    seed: u64,
+    mut check: impl FnMut(&Model, &mut Random, &Request, &Answer, Result<(), Broken>),
+) {
+    let mut random = Random(seed);
     for _ in 0..200 {
         let mut model = model();
         for _ in 0..50 {
             let request = random.request();
             let answer = random.answer();
-            // Broken promises are expected here; only panics would fail.
-            let _ = model.step(&request, &answer);
-            let map = random.map();
-            let _ = model.check_map(map, &random.mappings());
-            let _ = model.check_page_table(map, &random.leaves());
-            let _ = model.expected_mappings(map);
+            let verdict = model.step(&request, &answer);
+            check(&model, &mut random, &request, &answer, verdict);
         }
     }
+}
+
+#[test]
+fn random_input_never_panics() {
+    // Broken promises are expected here; only panics would fail.
+    play_random(0x9e37_79b9_7f4a_7c15, |model, random, _, _, _| {
+        let map = random.map();
+        let _ = model.check_map(map, &random.mappings());
+        let _ = model.check_page_table(map, &random.leaves());
+        let _ = model.expected_mappings(map);
+    });
 }
 
 #[test]
 fn accepted_random_steps_keep_the_model_consistent() {
     // Replaying the model's own expectations as a side's observation must
     // always pass: whatever the model accepted, it describes coherently.
-    let mut random = Random(0x1234_5678_9abc_def1);
-    for _ in 0..200 {
-        let mut model = model();
-        for _ in 0..50 {
-            let request = random.request();
-            let answer = random.answer();
-            if model.step(&request, &answer).is_err() {
-                continue;
+    play_random(
+        0x1234_5678_9abc_def1,
+        |model, _, request, answer, verdict| {
+            if verdict.is_err() {
+                return;
             }
             for index in 0..model.map_count() {
                 let map = MapIndex(index);
@@ -167,6 +176,6 @@ fn accepted_random_steps_keep_the_model_consistent() {
                     "{request:?} {answer:?}"
                 );
             }
-        }
-    }
+        },
+    );
 }

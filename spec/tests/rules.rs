@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
-use spec::x15::{ERROR_ACCES, ERROR_FAULT, ERROR_INVAL, ERROR_NOMEM};
+use spec::x15::{ERROR_ACCES, ERROR_FAULT, ERROR_INVAL, ERROR_NOMEM, MAP_FIXED};
 use spec::{
     Answer, Broken, Leaf, MapIndex, Mapping, Request, Rule, KERNEL_ALLOCATION_ATTRIBUTES as KA,
 };
@@ -207,27 +207,10 @@ fn create_map() -> Vec<Case> {
     ]
 }
 
+/// A fixed one-page enter of object 1 into `map` at `start`, read-write.
 fn fixed_in(map: MapIndex, start: u64) -> Request {
-    match fixed(Some(1), 0, start, PAGE, RW) {
-        Request::Enter {
-            object,
-            offset,
-            start,
-            size,
-            align,
-            flags,
-            ..
-        } => Request::Enter {
-            map,
-            object,
-            offset,
-            start,
-            size,
-            align,
-            flags,
-        },
-        other => other,
-    }
+    let flags = flags_of(attributes(Some(1), RW), MAP_FIXED);
+    enter_in(map, Some(1), [0, start, PAGE, 0], flags)
 }
 
 fn enter_kernel_object() -> Vec<Case> {
@@ -751,15 +734,7 @@ fn kernel() -> Vec<Case> {
             "kernel null entered",
             vec![],
             step(
-                Request::Enter {
-                    map: KERNEL,
-                    object: None,
-                    offset: 0,
-                    start: 0,
-                    size: PAGE,
-                    align: 0,
-                    flags: flags_of(KA, 0),
-                },
+                enter_in(KERNEL, None, [0, 0, PAGE, 0], flags_of(KA, 0)),
                 entered(KENTRY_END),
             ),
             None,
@@ -1057,11 +1032,7 @@ fn every_rule_fires_somewhere() {
         .iter()
         .flat_map(|(_, cases)| cases.iter().filter_map(|case| case.fires))
         .collect();
-    let missing: Vec<&str> = Rule::ALL
-        .iter()
-        .filter(|rule| !fired.contains(rule))
-        .map(|rule| rule.name())
-        .collect();
+    let missing = names_missing(&Rule::ALL, &fired, |rule| rule.name());
     assert!(missing.is_empty(), "rules no case fires: {missing:?}");
 }
 

@@ -48,29 +48,20 @@ impl Failure {
     }
 }
 
-impl From<Error> for Failure {
-    fn from(error: Error) -> Failure {
-        Failure::Error(error)
-    }
+/// Makes each listed cause convertible into the [`Failure`] variant that
+/// carries it, so that `?` lifts it; a macro because each conversion is
+/// an impl of its own.
+macro_rules! failure_from {
+    ($($cause:ident),+) => {
+        $(impl From<$cause> for Failure {
+            fn from(cause: $cause) -> Failure {
+                Failure::$cause(cause)
+            }
+        })+
+    };
 }
 
-impl From<Precondition> for Failure {
-    fn from(precondition: Precondition) -> Failure {
-        Failure::Precondition(precondition)
-    }
-}
-
-impl From<Fatal> for Failure {
-    fn from(fatal: Fatal) -> Failure {
-        Failure::Fatal(fatal)
-    }
-}
-
-impl From<Undefined> for Failure {
-    fn from(undefined: Undefined) -> Failure {
-        Failure::Undefined(undefined)
-    }
-}
+failure_from!(Error, Precondition, Fatal, Undefined);
 
 /// A point where the C's behaviour is undefined or depends on host memory,
 /// so the port cannot reproduce it and stops instead.

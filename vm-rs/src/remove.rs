@@ -19,6 +19,16 @@ use crate::failure::Failure;
 use crate::precondition::Precondition;
 use crate::vm::{Vm, KERNEL_MAP};
 
+/// The part of a clipped entry that stays in its slot; a new entry takes
+/// the other.
+#[derive(Clone, Copy)]
+enum Part {
+    /// The part below the clip address (`vm_map_clip_end`).
+    Lower,
+    /// The part from the clip address on (`vm_map_clip_start`).
+    Upper,
+}
+
 impl Vm {
     /// `vm_map_split_entries`: `lower` ends and `upper` starts at `split`;
     /// the upper part's object offset moves along.
@@ -32,67 +42,53 @@ impl Vm {
         }
     }
 
-    /// A new entry from the map's cache holding a copy of `slot`'s fields
-    /// (`new_entry = vm_map_entry_create(map); *new_entry = *entry`).
-    fn copy_entry<E: Environment>(
+    /// `vm_map_clip_start` (`kept` is [`Part::Upper`]: a new entry takes
+    /// the part below `at`) and `vm_map_clip_end` (`kept` is
+    /// [`Part::Lower`]: a new entry takes the part from `at` on). Nothing
+    /// happens unless `at` lies strictly inside the entry in `slot`.
+    ///
+    /// Both make the new entry as the C does, from the map's cache holding
+    /// a copy of the entry's fields (`new_entry = vm_map_entry_create(map);
+    /// *new_entry = *entry`), and differ only in which part each keeps and
+    /// where the two go back into the list.
+    fn clip<E: Environment>(
         &mut self,
         env: &mut E,
         map: usize,
         slot: SlotId,
-    ) -> Result<SlotId, Failure> {
-        let copy = self.entry_create(env, map)?;
-        let storage = self.arena[copy].storage;
-        self.arena[copy] = self.arena[slot];
-        self.arena[copy].storage = storage;
-        Ok(copy)
-    }
-
-    /// `vm_map_clip_start`: a new entry takes the part below `start`.
-    fn clip_start<E: Environment>(
-        &mut self,
-        env: &mut E,
-        map: usize,
-        slot: SlotId,
-        start: u64,
+        at: u64,
+        kept: Part,
     ) -> Result<(), Failure> {
-        if start <= self.arena[slot].start || start >= self.arena[slot].end {
-            return Ok(());
-        }
-        let next = self.next(slot);
-        self.unlink(map, slot);
-        let lower = self.copy_entry(env, map, slot)?;
-        self.split_entries(lower, slot, start);
-        self.link(map, slot, None, next)?;
-        self.link(map, lower, None, Some(slot))?;
-        Ok(())
-    }
-
-    /// `vm_map_clip_end`: a new entry takes the part from `end` on.
-    fn clip_end<E: Environment>(
-        &mut self,
-        env: &mut E,
-        map: usize,
-        slot: SlotId,
-        end: u64,
-    ) -> Result<(), Failure> {
-        if end <= self.arena[slot].start || end >= self.arena[slot].end {
+        if at <= self.arena[slot].start || at >= self.arena[slot].end {
             return Ok(());
         }
         let (prev, next) = (self.prev(slot), self.next(slot));
         self.unlink(map, slot);
-        let upper = self.copy_entry(env, map, slot)?;
-        self.split_entries(slot, upper, end);
-        // The C relinks after the predecessor alone, which for the map's
-        // first entry (no predecessor) appends it at the list's tail. The
-        // fixed port also names the successor, so the entry goes back in
-        // its place whatever its neighbours.
-        let next = if self.bugs.clip_end_relinks_first_entry_at_tail {
-            None
-        } else {
-            next
-        };
-        self.link(map, slot, prev, next)?;
-        self.link(map, upper, Some(slot), None)?;
+        let copy = self.entry_create(env, map)?;
+        let storage = self.arena[copy].storage;
+        self.arena[copy] = self.arena[slot];
+        self.arena[copy].storage = storage;
+        match kept {
+            Part::Upper => {
+                self.split_entries(copy, slot, at);
+                self.link(map, slot, None, next)?;
+                self.link(map, copy, None, Some(slot))?;
+            }
+            Part::Lower => {
+                self.split_entries(slot, copy, at);
+                // The C relinks after the predecessor alone, which for the
+                // map's first entry (no predecessor) appends it at the
+                // list's tail. The fixed port also names the successor, so
+                // the entry goes back in its place whatever its neighbours.
+                let next = if self.bugs.clip_end_relinks_first_entry_at_tail {
+                    None
+                } else {
+                    next
+                };
+                self.link(map, slot, prev, next)?;
+                self.link(map, copy, Some(slot), None)?;
+            }
+        }
         Ok(())
     }
 
@@ -143,10 +139,10 @@ impl Vm {
         start: u64,
         end: u64,
     ) -> Result<(), Failure> {
-        self.clip_start(env, map, slot, start)?;
+        self.clip(env, map, slot, start, Part::Upper)?;
         while self.arena[slot].start < end {
             self.count_loop_step()?;
-            self.clip_end(env, map, slot, end)?;
+            self.clip(env, map, slot, end, Part::Lower)?;
             let entry = &self.arena[slot];
             let entry_size = entry.end.wrapping_sub(entry.start);
             let target = &mut self.maps[map];

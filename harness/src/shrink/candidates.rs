@@ -142,15 +142,19 @@ impl<A: Copy> Variants<A> {
     }
 }
 
+/// The simpler validity of an operation marked invalid: valid (none for
+/// one that already is).
+fn made_valid(invalid: bool) -> Option<bool> {
+    invalid.then_some(false)
+}
+
 /// A remove's simpler forms: map, start, end, then valid.
 fn remove_variants(args: &RemoveArgs) -> Vec<Op> {
     Variants::of(*args, Op::Remove)
         .each(map_variants(args.map), |a, map| a.map = map)
         .each(addr_variants(args.start), |a, start| a.start = start)
         .each(addr_variants(args.end), |a, end| a.end = end)
-        .each(args.invalid.then_some(false), |a, invalid| {
-            a.invalid = invalid
-        })
+        .each(made_valid(args.invalid), |a, invalid| a.invalid = invalid)
         .ops
 }
 
@@ -159,9 +163,7 @@ fn fault_variants(args: &FaultArgs) -> Vec<Op> {
     Variants::of(*args, Op::Fault)
         .each(map_variants(args.map), |a, map| a.map = map)
         .each(addr_variants(args.addr), |a, addr| a.addr = addr)
-        .each(args.invalid.then_some(false), |a, invalid| {
-            a.invalid = invalid
-        })
+        .each(made_valid(args.invalid), |a, invalid| a.invalid = invalid)
         .ops
 }
 

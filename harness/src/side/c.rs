@@ -8,7 +8,7 @@ use super::Side;
 use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
 use c_reference::{CReference, MapHandle, Refusal};
-use sim::{FaultPlan, Machine, MachineConfig, ObjectId};
+use sim::{FaultPlan, Machine, MachineConfig};
 use std::cell::RefCell;
 use vm_rs::{KentryState, MapState};
 
@@ -81,17 +81,13 @@ impl Side for CSide {
         let outcome = match *op {
             ResolvedOp::CreateMap => reference.create_map().map(|_| None),
             ResolvedOp::CreateObject => reference.create_object().map(|_| None),
-            ResolvedOp::Enter(request) => reference
-                .enter(
-                    MapHandle(request.map.0),
-                    request.object.map(ObjectId),
-                    request.offset,
-                    request.start,
-                    request.size,
-                    request.align,
-                    request.flags,
-                )
-                .map(Some),
+            ResolvedOp::Enter(request) => {
+                let (object, offset, start, size, align) = super::enter_arguments(&request);
+                let map = MapHandle(request.map.0);
+                reference
+                    .enter(map, object, offset, start, size, align, request.flags)
+                    .map(Some)
+            }
             ResolvedOp::Remove { map, start, end } => reference
                 .remove(MapHandle(map.0), start, end)
                 .map(|()| None),

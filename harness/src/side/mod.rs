@@ -12,8 +12,8 @@ pub mod c;
 pub mod rust;
 
 use crate::observe::Outcome;
-use crate::program::{MapRef, ResolvedOp};
-use sim::{FaultPlan, Machine, MachineConfig};
+use crate::program::{EnterRequest, MapRef, ResolvedOp};
+use sim::{FaultPlan, Machine, MachineConfig, ObjectId};
 use vm_rs::{CBugs, KentryState, MapState};
 
 /// The most loop steps one operation may take on either side before it
@@ -26,6 +26,20 @@ use vm_rs::{CBugs, KentryState, MapState};
 /// budget is about twenty times that, and a loop that never ends is
 /// reported within microseconds instead of hanging the fuzzer.
 pub const LOOP_STEP_BUDGET: u64 = 1 << 16;
+
+/// An enter's arguments between the map and the flags, in `vm_map_enter`'s
+/// order, as both sides take them: the object (as the machine names it),
+/// the offset, the start, the size and the alignment.
+fn enter_arguments(request: &EnterRequest) -> (Option<ObjectId>, u64, u64, u64, u64) {
+    let object = request.object.map(ObjectId);
+    (
+        object,
+        request.offset,
+        request.start,
+        request.size,
+        request.align,
+    )
+}
 
 /// One implementation of vm_map on its own simulated machine.
 pub trait Side {

@@ -10,7 +10,7 @@
 use super::Side;
 use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
-use sim::{FaultPlan, Machine, MachineConfig, ObjectId};
+use sim::{FaultPlan, Machine, MachineConfig};
 use vm_rs::{CBugs, Failure, KentryState, MapId, MapState, Protection, Vm};
 
 /// The port and its machine.
@@ -64,18 +64,12 @@ impl RustSide {
                 env.object_create();
                 Ok(None)
             }
-            ResolvedOp::Enter(request) => vm
-                .enter(
-                    env,
-                    MapId(request.map.0),
-                    request.object.map(ObjectId),
-                    request.offset,
-                    request.start,
-                    request.size,
-                    request.align,
-                    request.map_flags(),
-                )
-                .map(Some),
+            ResolvedOp::Enter(request) => {
+                let (object, offset, start, size, align) = super::enter_arguments(&request);
+                let (map, flags) = (MapId(request.map.0), request.map_flags());
+                vm.enter(env, map, object, offset, start, size, align, flags)
+                    .map(Some)
+            }
             ResolvedOp::Remove { map, start, end } => {
                 vm.remove(env, MapId(map.0), start, end).map(|()| None)
             }

@@ -1,6 +1,7 @@
 //! Tests of the range set: coalescing, splitting, overlap and room search.
 
 use super::*;
+use crate::attributes::test_attributes;
 use alloc::vec::Vec;
 
 const PAGE: u64 = 0x1000;
@@ -9,29 +10,80 @@ const USER_END: u64 = 0x8000_0000_0000;
 fn placement(object: Option<u32>, offset: u64) -> Placement {
     Placement {
         offset,
-        attributes: Attributes {
-            object,
-            prot: 3,
-            maxprot: 7,
-            inherit: 1,
-            advice: 0,
-        },
+        attributes: test_attributes(object),
     }
 }
 
-fn spans(map: &RangeMap<Placement>) -> Vec<(u64, u64, u64)> {
+fn spans(map: &RangeMap<Placement>) -> Vec<SpanRow> {
     map.iter()
         .map(|s| (s.start, s.end, s.value.offset))
         .collect()
 }
 
+/// One change to a range set in a table of cases.
+enum Change {
+    /// `set(start, end, placement(object, offset))`.
+    Set(u64, u64, Option<u32>, u64),
+    /// `clear(start, end)`.
+    Clear(u64, u64),
+}
+
+/// A span as the tests compare it: `(start, end, offset)`.
+type SpanRow = (u64, u64, u64);
+
+/// What sets and clears leave, case by case: the changes in order and the
+/// spans `(start, end, offset)` expected after them.
 #[test]
-fn set_merges_continuous_neighbours_on_both_sides() {
-    let mut map = RangeMap::new();
-    map.set(0x1000, 0x2000, placement(Some(1), 0x10_000));
-    map.set(0x3000, 0x4000, placement(Some(1), 0x12_000));
-    map.set(0x2000, 0x3000, placement(Some(1), 0x11_000));
-    assert_eq!(spans(&map), [(0x1000, 0x4000, 0x10_000)]);
+fn changes_leave_the_expected_spans() {
+    use Change::{Clear, Set};
+    let table: [(&str, &[Change], &[SpanRow]); 4] = [
+        (
+            "set merges continuous neighbours on both sides",
+            &[
+                Set(0x1000, 0x2000, Some(1), 0x10_000),
+                Set(0x3000, 0x4000, Some(1), 0x12_000),
+                Set(0x2000, 0x3000, Some(1), 0x11_000),
+            ],
+            &[(0x1000, 0x4000, 0x10_000)],
+        ),
+        (
+            "clear splits a range and advances the tail offset",
+            &[
+                Set(0x1000, 0x5000, Some(1), 0x10_000),
+                Clear(0x2000, 0x3000),
+            ],
+            &[(0x1000, 0x2000, 0x10_000), (0x3000, 0x5000, 0x12_000)],
+        ),
+        (
+            "clear removes covered ranges and trims both ends",
+            &[
+                Set(0x1000, 0x3000, Some(1), 0),
+                Set(0x4000, 0x5000, Some(2), 0),
+                Set(0x6000, 0x8000, Some(3), 0),
+                Clear(0x2000, 0x7000),
+            ],
+            &[(0x1000, 0x2000, 0), (0x7000, 0x8000, 0x1000)],
+        ),
+        (
+            "clearing an unmapped range changes nothing",
+            &[
+                Set(0x1000, 0x2000, Some(1), 0),
+                Clear(0x5000, 0x9000),
+                Clear(0x9000, 0x5000),
+            ],
+            &[(0x1000, 0x2000, 0)],
+        ),
+    ];
+    for (name, changes, expected) in table {
+        let mut map = RangeMap::new();
+        for change in changes {
+            match *change {
+                Set(start, end, object, offset) => map.set(start, end, placement(object, offset)),
+                Clear(start, end) => map.clear(start, end),
+            }
+        }
+        assert_eq!(spans(&map), expected, "{name}");
+    }
 }
 
 #[test]
@@ -47,36 +99,6 @@ fn set_keeps_discontinuous_neighbours_apart() {
         map.set(0x2000, 0x3000, middle);
         assert_eq!(map.len(), 2, "{middle:?}");
     }
-}
-
-#[test]
-fn clear_splits_a_range_and_advances_the_tail_offset() {
-    let mut map = RangeMap::new();
-    map.set(0x1000, 0x5000, placement(Some(1), 0x10_000));
-    map.clear(0x2000, 0x3000);
-    assert_eq!(
-        spans(&map),
-        [(0x1000, 0x2000, 0x10_000), (0x3000, 0x5000, 0x12_000)]
-    );
-}
-
-#[test]
-fn clear_removes_covered_ranges_and_trims_both_ends() {
-    let mut map = RangeMap::new();
-    map.set(0x1000, 0x3000, placement(Some(1), 0));
-    map.set(0x4000, 0x5000, placement(Some(2), 0));
-    map.set(0x6000, 0x8000, placement(Some(3), 0));
-    map.clear(0x2000, 0x7000);
-    assert_eq!(spans(&map), [(0x1000, 0x2000, 0), (0x7000, 0x8000, 0x1000)]);
-}
-
-#[test]
-fn clearing_an_unmapped_range_changes_nothing() {
-    let mut map = RangeMap::new();
-    map.set(0x1000, 0x2000, placement(Some(1), 0));
-    map.clear(0x5000, 0x9000);
-    map.clear(0x9000, 0x5000);
-    assert_eq!(spans(&map), [(0x1000, 0x2000, 0)]);
 }
 
 #[test]

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
+
 use spec::x15::{MAP_FIXED, USER_MAP_END};
 use spec::{Answer, Attributes, KernelLayout, Leaf, MapIndex, Mapping, Model, Request};
 
@@ -77,30 +79,30 @@ pub fn flags_of(attributes: Attributes, map_flags: u32) -> u32 {
         | map_flags
 }
 
+/// An enter into `map`: the object, then the offset, start, size and
+/// alignment (in `vm_map_enter`'s order), then the flags word.
+pub fn enter_in(map: MapIndex, object: Option<u32>, placement: [u64; 4], flags: u32) -> Request {
+    Request::Enter {
+        map,
+        object,
+        flags,
+        offset: placement[0],
+        start: placement[1],
+        size: placement[2],
+        align: placement[3],
+    }
+}
+
 /// A fixed enter into the user map.
 pub fn fixed(object: Option<u32>, offset: u64, start: u64, size: u64, prot: u8) -> Request {
-    Request::Enter {
-        map: USER,
-        object,
-        offset,
-        start,
-        size,
-        align: 0,
-        flags: flags_of(attributes(object, prot), MAP_FIXED),
-    }
+    let flags = flags_of(attributes(object, prot), MAP_FIXED);
+    enter_in(USER, object, [offset, start, size, 0], flags)
 }
 
 /// A non-fixed enter of object 1 into the user map.
 pub fn anywhere(hint: u64, size: u64, align: u64) -> Request {
-    Request::Enter {
-        map: USER,
-        object: Some(1),
-        offset: 0,
-        start: hint,
-        size,
-        align,
-        flags: flags_of(attributes(Some(1), 3), 0),
-    }
+    let flags = flags_of(attributes(Some(1), 3), 0);
+    enter_in(USER, Some(1), [0, hint, size, align], flags)
 }
 
 pub fn entered(start: u64) -> Answer {
@@ -125,6 +127,19 @@ pub fn fault(addr: u64, access: u32) -> Request {
 
 pub fn leaf(va: u64, writable: bool) -> Leaf {
     Leaf { va, writable }
+}
+
+/// The names of the values of `all` that `named` lacks, in `all`'s order:
+/// what a table of cases leaves untested.
+pub fn names_missing<T: Ord>(
+    all: &[T],
+    named: &BTreeSet<T>,
+    name: fn(&T) -> &'static str,
+) -> Vec<&'static str> {
+    all.iter()
+        .filter(|value| !named.contains(value))
+        .map(name)
+        .collect()
 }
 
 /// The kernel map's static entries as a side would show them.

@@ -102,17 +102,9 @@ fn user_enter(
     flags: u32,
 ) -> Result<(), Failure> {
     let object = if object { OBJECT } else { None };
-    vm.enter(
-        env,
-        map,
-        object,
-        offset,
-        start,
-        size,
-        align,
-        MapFlags::from_raw(flags),
-    )
-    .map(|_| ())
+    let flags = MapFlags::from_raw(flags);
+    vm.enter(env, map, object, offset, start, size, align, flags)
+        .map(|_| ())
 }
 
 const RW: u32 = 0x73;

@@ -101,18 +101,23 @@ impl<'a> ValueReader<'a> {
         }
     }
 
-    fn parenthesised_small(&mut self, max: u8, what: &str) -> ParseResult<u8> {
+    /// What `inner` reads between `(` and `)`.
+    fn parenthesised<T>(
+        &mut self,
+        inner: impl FnOnce(&mut Self) -> ParseResult<T>,
+    ) -> ParseResult<T> {
         self.expect("(")?;
-        let value = self.small(max, what)?;
+        let value = inner(self)?;
         self.expect(")")?;
         Ok(value)
     }
 
+    fn parenthesised_small(&mut self, max: u8, what: &str) -> ParseResult<u8> {
+        self.parenthesised(|reader| reader.small(max, what))
+    }
+
     fn parenthesised_number(&mut self) -> ParseResult<u64> {
-        self.expect("(")?;
-        let value = self.number()?;
-        self.expect(")")?;
-        Ok(value)
+        self.parenthesised(Self::number)
     }
 
     fn finish<T>(&self, value: T) -> ParseResult<T> {
@@ -178,16 +183,13 @@ fn parse_addr(reader: &mut ValueReader) -> ParseResult<AddrSel> {
     match reader.word() {
         "none" => Ok(AddrSel::Zero),
         "raw" => Ok(AddrSel::Raw(reader.parenthesised_number()?)),
-        "near" => {
-            reader.expect("(")?;
+        "near" => reader.parenthesised(|reader| {
             let name_start = reader.position;
             let name = reader.word();
             let anchor = parse_anchor_named(name, name_start, reader)?;
             reader.expect(",")?;
-            let delta = parse_delta(reader)?;
-            reader.expect(")")?;
-            Ok(AddrSel::Near(anchor, delta))
-        }
+            Ok(AddrSel::Near(anchor, parse_delta(reader)?))
+        }),
         name => Ok(AddrSel::At(parse_anchor_named(name, word_start, reader)?)),
     }
 }
@@ -214,8 +216,7 @@ fn parse_align(reader: &mut ValueReader) -> ParseResult<AlignSel> {
     match reader.word() {
         "none" => Ok(AlignSel::None),
         "raw" => Ok(AlignSel::Raw(reader.parenthesised_number()?)),
-        "pages" => {
-            reader.expect("(")?;
+        "pages" => reader.parenthesised(|reader| {
             let value_start = reader.position;
             let pages = reader.number()?;
             if !pages.is_power_of_two() || pages.trailing_zeros() > u32::from(MAX_ALIGN_SHIFT) {
@@ -224,9 +225,8 @@ fn parse_align(reader: &mut ValueReader) -> ParseResult<AlignSel> {
                     format!("an alignment in pages is a power of two up to 2^{MAX_ALIGN_SHIFT}"),
                 );
             }
-            reader.expect(")")?;
             Ok(AlignSel::PageShift(pages.trailing_zeros() as u8))
-        }
+        }),
         name => reader.error_at(word_start, format!("unknown alignment `{name}`")),
     }
 }
@@ -384,6 +384,16 @@ impl<'a> Fields<'a> {
         self.flags.iter().any(|word| word.text == name)
     }
 
+    /// The map every operation names (`map=`).
+    fn map(&self) -> ParseResult<MapSel> {
+        self.get("map", None, parse_map)
+    }
+
+    /// The address under `key`, which the operation requires.
+    fn addr(&self, key: &str) -> ParseResult<AddrSel> {
+        self.get(key, None, parse_addr)
+    }
+
     /// Parses field `key` with `parse`, or yields `default` (an error when
     /// there is none) if the line leaves it out.
     fn get<T>(
@@ -413,7 +423,7 @@ impl<'a> Fields<'a> {
 fn parse_enter(fields: &Fields) -> ParseResult<Op> {
     let defaults = EnterArgs::default();
     Ok(Op::Enter(EnterArgs {
-        map: fields.get("map", None, parse_map)?,
+        map: fields.map()?,
         object: fields.get("object", Some(defaults.object), parse_object)?,
         offset: fields.get("offset", Some(defaults.offset), parse_offset)?,
         start: fields.get("start", Some(defaults.start), parse_addr)?,
@@ -497,26 +507,24 @@ fn parse_single_op(line: usize, keyword: Word, words: &[Word]) -> ParseResult<Op
         OpKind::Remove => {
             let fields = fields(&["map", "start", "end"], &["invalid"])?;
             Ok(Op::Remove(RemoveArgs {
-                map: fields.get("map", None, parse_map)?,
-                start: fields.get("start", None, parse_addr)?,
-                end: fields.get("end", None, parse_addr)?,
+                map: fields.map()?,
+                start: fields.addr("start")?,
+                end: fields.addr("end")?,
                 invalid: fields.flag("invalid"),
             }))
         }
         OpKind::Fault => {
             let fields = fields(&["map", "addr", "access"], &["invalid"])?;
             Ok(Op::Fault(FaultArgs {
-                map: fields.get("map", None, parse_map)?,
-                addr: fields.get("addr", None, parse_addr)?,
+                map: fields.map()?,
+                addr: fields.addr("addr")?,
                 access: fields.get("access", None, parse_prot)?,
                 invalid: fields.flag("invalid"),
             }))
         }
         OpKind::Info => {
             let fields = fields(&["map"], &[])?;
-            Ok(Op::Info {
-                map: fields.get("map", None, parse_map)?,
-            })
+            Ok(Op::Info { map: fields.map()? })
         }
     }
 }
