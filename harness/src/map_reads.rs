@@ -127,18 +127,15 @@ impl MapReads {
         *self = MapReads::default();
     }
 
-    /// Re-reads the side's maps in scope (every map when `scope` is
-    /// `None`; else the kernel map, `scope`'s map and maps not read
-    /// before). A map whose contents differ from its last read gets a new
-    /// version; so does every map read with `fresh` set (set-up, where
-    /// nothing checked before may be trusted to belong to this program).
-    pub fn refresh(
-        &mut self,
-        side: &dyn Side,
-        scope: Option<MapRef>,
-        fresh: bool,
-        versions: &mut Versions,
-    ) {
+    /// Re-reads the side's maps that `reread` names. A map whose contents
+    /// differ from its last read gets a new version; so does every map
+    /// read afresh.
+    pub fn refresh(&mut self, side: &dyn Side, reread: Reread, versions: &mut Versions) {
+        let Reread {
+            scope,
+            kernel,
+            fresh,
+        } = reread;
         let known_maps = self.maps.len();
         let count = side.user_map_count() as usize + 1;
         self.maps.resize_with(count, MapState::default);
@@ -146,7 +143,7 @@ impl MapReads {
         self.versions.resize(count, Version::default());
         self.changes.resize(count, Change::default());
         for index in 0..count {
-            if !in_scope(index, scope, known_maps) {
+            if !in_scope(index, scope, known_maps) || (index == 0 && !kernel && scope.is_some()) {
                 continue;
             }
             let (map, before) = (&mut self.maps[index], &mut self.before[index]);
@@ -162,6 +159,37 @@ impl MapReads {
             };
             self.versions[index] = versions.next();
             self.changes[index] = change;
+        }
+    }
+}
+
+/// Which maps [`MapReads::refresh`] re-reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reread {
+    /// Every map (`None`), or this map and the maps not read before.
+    pub scope: Option<MapRef>,
+    /// With a scope: whether the kernel map is re-read too.
+    pub kernel: bool,
+    /// Whether every map read gets a new version whatever it holds (at
+    /// set-up, where nothing checked before may be trusted to belong to
+    /// this program).
+    pub fresh: bool,
+}
+
+impl Reread {
+    /// Every map, afresh.
+    pub const EVERY_MAP_AFRESH: Reread = Reread {
+        scope: None,
+        kernel: true,
+        fresh: true,
+    };
+
+    /// `map` and the kernel map (not afresh).
+    pub const fn map_and_kernel(map: MapRef) -> Reread {
+        Reread {
+            scope: Some(map),
+            kernel: true,
+            fresh: false,
         }
     }
 }

@@ -9,14 +9,14 @@
 
 use crate::invariants;
 use crate::known::{self, CEvidence, KnownDivergence};
-use crate::map_reads::{in_scope, MapReads, Version, Versions};
+use crate::map_reads::{MapReads, Reread, Version, Versions};
 use crate::mismatch::{Mismatch, SideName};
 use crate::observe::Outcome;
 use crate::oracle;
 use crate::program::{MachinePreset, MapRef, Op, OpKind, PortMode, Program, ResolvedOp, StateView};
 use crate::side::Side;
 use crate::spec_oracle::{SideStep, SpecFinding, SpecOracle};
-use sim::{FaultPlan, MachineConfig};
+use sim::{Event, FaultPlan, MachineConfig};
 use vm_rs::{KentryState, MapState};
 
 /// How a program ended.
@@ -185,6 +185,8 @@ pub struct Runner<C: Side, R: Side> {
     /// skips it).
     kentry_read: bool,
     ranges: Vec<Vec<(u64, u64)>>,
+    /// The reference side's version of each map `ranges` was built from.
+    ranges_versions: Vec<Version>,
     /// The kernel-map ranges the program entered and has not removed, by
     /// the C's answers (operand resolution lets valid removes take only these).
     kernel_ranges_of_program: Vec<(u64, u64)>,
@@ -251,6 +253,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             kentry: Default::default(),
             kentry_read: false,
             ranges: Vec::new(),
+            ranges_versions: Vec::new(),
             kernel_ranges_of_program: Vec::new(),
             spec: SpecOracle::default(),
             config: MachineConfig::normal(),
@@ -280,16 +283,20 @@ impl<C: Side, R: Side> Runner<C, R> {
         self.rust_reads.release();
         self.maps_agreed = Vec::new();
         self.ranges = Vec::new();
+        self.ranges_versions = Vec::new();
         self.kernel_ranges_of_program = Vec::new();
         self.spec.release_buffers();
     }
 
     /// Plays `program` on both sides and judges it.
     ///
-    /// For speed, after each operation only the maps it can touch (the
-    /// kernel map and its own) are re-read and compared; every map, and the
-    /// deep invariants (a walk of the kentry table and of every page table),
-    /// are checked after set-up and after the last operation. A finding
+    /// For speed, after each operation only the maps it can touch (its own,
+    /// and the kernel map when the step went through the kernel's own
+    /// allocations or the operation is on it) are re-read, and of those
+    /// only the ones whose contents changed are checked again
+    /// ([`crate::map_reads`]); every map, and the deep invariants (a walk of
+    /// the kentry table and of every page table), are checked after set-up
+    /// and after the last operation. A finding
     /// makes the program run again with everything checked after every
     /// operation, so that the report names the first operation at fault.
     pub fn run(&mut self, program: &Program) -> Verdict {
@@ -361,7 +368,10 @@ impl<C: Side, R: Side> Runner<C, R> {
                     self.retired = Some((divergence, Some(index)));
                     // From here operands resolve against the port: read its
                     // whole state now, not the C's of this step.
-                    self.refresh_maps(None, false);
+                    self.refresh_maps(Reread {
+                        fresh: false,
+                        ..Reread::EVERY_MAP_AFRESH
+                    });
                 }
                 Judgement::Verdict(verdict) => return verdict,
             }
@@ -514,7 +524,11 @@ impl<C: Side, R: Side> Runner<C, R> {
         } else {
             step.op.as_ref().map(|op| self.touched_map(op))
         };
-        self.refresh_maps(scope, step.op.is_none());
+        self.refresh_maps(Reread {
+            scope,
+            kernel: step.op.is_none() || self.kernel_map_touched(step),
+            fresh: step.op.is_none(),
+        });
         self.refresh_kentry(step, deep);
         let differential = match (self.oracles.differential, self.retired) {
             (false, _) => None,
@@ -674,33 +688,60 @@ impl<C: Side, R: Side> Runner<C, R> {
             && self.rust.fill_kentry(&mut self.kentry.1);
     }
 
-    /// Re-reads maps into the reused buffers: every map (`scope` `None`), or
-    /// the kernel map, the one in `scope` and any map not read before; the
-    /// C's only while it is not retired. The entry ranges operands resolve
-    /// against come from the reference side (the C, else the port).
-    fn refresh_maps(&mut self, scope: Option<MapRef>, fresh: bool) {
-        let retired = self.retired.is_some();
-        let known_maps = match self.retired {
-            Some(_) => self.rust_reads.maps().len(),
-            None => self.c_reads.maps().len(),
-        };
-        if !retired {
-            self.c_reads
-                .refresh(&self.c, scope, fresh, &mut self.versions);
+    /// Re-reads the maps `reread` names into the reused buffers, the C's
+    /// only while it is not retired. The entry
+    /// ranges operands resolve against come from the reference side (the C,
+    /// else the port), rebuilt for the maps whose version changed.
+    fn refresh_maps(&mut self, reread: Reread) {
+        if self.retired.is_none() {
+            self.c_reads.refresh(&self.c, reread, &mut self.versions);
         }
         self.rust_reads
-            .refresh(&self.rust, scope, fresh, &mut self.versions);
+            .refresh(&self.rust, reread, &mut self.versions);
         let reference = match self.retired {
-            Some(_) => self.rust_reads.maps(),
-            None => self.c_reads.maps(),
+            Some(_) => &self.rust_reads,
+            None => &self.c_reads,
         };
-        self.ranges.resize_with(reference.len(), Vec::new);
-        for (index, (ranges, map)) in self.ranges.iter_mut().zip(reference).enumerate() {
-            if in_scope(index, scope, known_maps) || retired {
+        let count = reference.maps().len();
+        self.ranges.resize_with(count, Vec::new);
+        self.ranges_versions.resize(count, Version::default());
+        for (index, map) in reference.maps().iter().enumerate() {
+            let version = reference.version(index);
+            if version != self.ranges_versions[index] || !version.is_known() {
+                let ranges = &mut self.ranges[index];
                 ranges.clear();
                 ranges.extend(map.entries.iter().map(|entry| (entry.start, entry.end)));
+                self.ranges_versions[index] = version;
             }
         }
+    }
+
+    /// Whether the step can have changed the kernel map on either side: an
+    /// operation on it, or any call through which a side's kernel changes
+    /// its own map (a kernel-map entry taken or freed, a kentry slab, a
+    /// reap, kernel memory populated or depopulated: every `vm_kmem_alloc`
+    /// and `vm_kmem_free` of the glue, whoever caused it, makes one). Other
+    /// steps leave the kernel map alone, so it is not re-read after them; a
+    /// side that changed it anyway is found at the next deep check (the
+    /// last operation's), which re-reads every map, and the finding's
+    /// re-run, deep at every step, names the operation.
+    fn kernel_map_touched(&self, step: &Step<'_>) -> bool {
+        let on_kernel = step
+            .op
+            .as_ref()
+            .is_some_and(|op| op.map().is_some_and(MapRef::is_kernel));
+        let changes_kernel = |events: &[Event]| {
+            oracle::touches_kentry(events)
+                || events.iter().any(|event| {
+                    matches!(
+                        event,
+                        Event::KmemPopulate { .. } | Event::KmemDepopulate { .. }
+                    )
+                })
+        };
+        on_kernel
+            || changes_kernel(&self.c.machine().trace()[step.c_trace_start..])
+            || changes_kernel(&self.rust.machine().trace()[step.rust_trace_start..])
     }
 
     fn view(&self) -> MapsView<'_> {

@@ -12,7 +12,7 @@ use std::path::Path;
 use harness::corpus::{self, Expectation};
 use harness::invariants::{self, Invariant};
 use harness::known;
-use harness::map_reads::{MapReads, Versions};
+use harness::map_reads::{MapReads, Reread, Versions};
 use harness::mismatch::{Mismatch, SideName};
 use harness::observe::Outcome;
 use harness::oracle;
@@ -468,11 +468,11 @@ fn invariants_checked_where_changed_find_every_break_of(valid: MapState) {
     let mut reads = MapReads::default();
     let mut versions = Versions::default();
     side.maps = vec![MapState::default(), valid.clone()];
-    reads.refresh(&side, None, true, &mut versions);
+    reads.refresh(&side, Reread::EVERY_MAP_AFRESH, &mut versions);
     assert_eq!(reads.check_invariants(&side, false), None);
     for (what, invariant, change) in INVARIANT_BREAKS {
         change(&mut side.maps[1]);
-        reads.refresh(&side, Some(MapRef(1)), false, &mut versions);
+        reads.refresh(&side, Reread::map_and_kernel(MapRef(1)), &mut versions);
         let expected = invariants::check(&side, reads.maps());
         let found = reads.check_invariants(&side, false);
         assert_eq!(found, expected, "{what}");
@@ -482,14 +482,14 @@ fn invariants_checked_where_changed_find_every_break_of(valid: MapState) {
             "{what}"
         );
         // Unchanged, it is still broken: nothing recorded it as held.
-        reads.refresh(&side, Some(MapRef(1)), false, &mut versions);
+        reads.refresh(&side, Reread::map_and_kernel(MapRef(1)), &mut versions);
         assert_eq!(
             reads.check_invariants(&side, false),
             expected,
             "{what}, again"
         );
         side.maps[1] = valid.clone();
-        reads.refresh(&side, Some(MapRef(1)), false, &mut versions);
+        reads.refresh(&side, Reread::map_and_kernel(MapRef(1)), &mut versions);
         assert_eq!(reads.check_invariants(&side, false), None, "{what}, undone");
     }
 }
