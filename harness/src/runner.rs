@@ -606,6 +606,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             machine: self.c.machine(),
             maps: self.c_reads.maps(),
             reads: Some(&self.c_reads),
+            lists_in_order: sides_agree,
             events: &self.c.machine().trace()[step.c_trace_start..],
             outcome: &step.c_outcome,
         };
@@ -613,6 +614,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             machine: self.rust.machine(),
             maps: self.rust_reads.maps(),
             reads: Some(&self.rust_reads),
+            lists_in_order: sides_agree,
             events: &self.rust.machine().trace()[step.rust_trace_start..],
             outcome: &step.rust_outcome,
         };

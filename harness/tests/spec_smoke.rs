@@ -203,6 +203,7 @@ fn finding_with(case: &Case, whole_tables: bool, broken: BrokenBy) -> Option<Spe
         machine,
         maps,
         reads: None,
+        lists_in_order: false,
         events,
         outcome,
     };

@@ -57,6 +57,10 @@ pub struct SideStep<'a> {
     /// contents changed since they last passed. `None`: unknown, and every
     /// map in scope is checked whole after each step.
     pub reads: Option<&'a MapReads>,
+    /// Whether every map's entry list is known to be its entries in address
+    /// order (oracle 5 found so at this step), so that the list needs no
+    /// check of its own.
+    pub lists_in_order: bool,
     /// The side's trace events of the step.
     pub events: &'a [Event],
     /// The side's outcome.
@@ -317,7 +321,8 @@ impl SideModel {
             // The entry list is what every walk of the map follows (search,
             // remove, info): when it is not the address-ordered entries, it
             // is judged as the map too, and is then out of order or wrong.
-            if (scope.is_none() || !same_contents) && map.list != map.entries {
+            let list_checked = side.lists_in_order || (scope.is_some() && same_contents);
+            if !list_checked && map.list != map.entries {
                 self.mappings.clear();
                 self.mappings
                     .extend(map.list.iter().map(translate::mapping_of));
