@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use crate::side::Side;
 use sim::{SlabBackEnd, TableEntry, PAGE_SIZE};
-use vm_rs::MapState;
+use vm_rs::{EntryState, MapState};
 
 /// An invariant one side must keep on its own. Its [`Invariant::name`] is
 /// stable: divergence signatures (`invariant:C:list-order`) and regression
@@ -83,31 +83,70 @@ display_as_name!(Invariant);
 /// then the user maps in creation order) or in its use of the machine. Cheap
 /// enough to run after every operation.
 pub fn check(side: &dyn Side, maps: &[MapState]) -> Option<(Invariant, String)> {
-    check_where(side, maps, |index| Some(0..maps[index].entries.len()))
+    check_where(side, maps, |index| Some(MapWindow::whole(&maps[index])))
 }
 
-/// Like [`check`], with `entries_to_check` saying which entries of map
-/// `index` may break a per-entry invariant: `None` when none can (the map
-/// is known to keep its invariants: its contents are those of a read that
-/// kept them), else a range of entry indexes (the others are those of a
-/// read that kept them, with the same neighbours and bounds). The whole
-/// map's invariants (size, count, list order) are checked whenever any
-/// entry is.
+/// Like [`check`], with `to_check` saying what of map `index` may break an
+/// invariant: nothing (`None`: its contents are those of a read that kept
+/// them), or a [`MapWindow`].
 pub fn check_where(
     side: &dyn Side,
     maps: &[MapState],
-    entries_to_check: impl Fn(usize) -> Option<Range<usize>>,
+    to_check: impl Fn(usize) -> Option<MapWindow>,
 ) -> Option<(Invariant, String)> {
     maps.iter()
         .enumerate()
         .find_map(|(index, map)| {
-            let entries = entries_to_check(index)?;
-            check_map(map, entries).map(|(name, detail)| (name, format!("map {index}: {detail}")))
+            let window = to_check(index)?;
+            check_map(map, window).map(|(name, detail)| (name, format!("map {index}: {detail}")))
         })
         .or_else(|| {
             let violation = side.machine().violations().first()?;
             Some((Invariant::MachineUse, violation.to_string()))
         })
+}
+
+/// What of a map may break an invariant when the rest of it is as it was
+/// at a read that kept them all; the whole map's invariants (size, count,
+/// list order) are checked with it, from what it says of the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapWindow {
+    /// The entries whose own invariants to check (with the entry after
+    /// them, whose predecessor may be new).
+    pub entries: Range<usize>,
+    /// The bytes the entries outside `entries` cover, when known (else
+    /// every entry is summed).
+    pub covered_bytes_outside: Option<u64>,
+    /// Whether the list may differ from the entries (it does not when
+    /// neither changed since a read whose list was its entries).
+    pub list_may_differ: bool,
+}
+
+impl MapWindow {
+    /// The whole of `map`.
+    pub fn whole(map: &MapState) -> MapWindow {
+        MapWindow {
+            entries: 0..map.entries.len(),
+            covered_bytes_outside: None,
+            list_may_differ: true,
+        }
+    }
+
+    /// The window with its entries cut to `map`'s.
+    pub fn clamped(mut self, map: &MapState) -> MapWindow {
+        let length = map.entries.len();
+        self.entries = self.entries.start.min(length)..self.entries.end.min(length);
+        self
+    }
+}
+
+/// The bytes `entries` cover, as the size invariant counts them (wrapping,
+/// so that a malformed entry cannot make the count panic).
+pub fn covered_bytes(entries: &[EntryState]) -> u64 {
+    entries
+        .iter()
+        .map(|entry| entry.end.wrapping_sub(entry.start))
+        .fold(0, u64::wrapping_add)
 }
 
 /// The invariants that need a walk of the kentry table and of every page
@@ -117,9 +156,9 @@ pub fn check_deep(side: &dyn Side) -> Option<(Invariant, String)> {
     check_kentry(side).or_else(|| check_leaves(side))
 }
 
-/// The invariants of `map`, the per-entry ones over `entries` (and over
-/// the entry after them, whose predecessor may be new).
-fn check_map(map: &MapState, entries: Range<usize>) -> Option<(Invariant, String)> {
+/// The invariants of `map` where `window` says it may break one.
+fn check_map(map: &MapState, window: MapWindow) -> Option<(Invariant, String)> {
+    let entries = &window.entries;
     let end = entries.end.saturating_add(1).min(map.entries.len());
     for index in entries.start..end {
         let entry = &map.entries[index];
@@ -150,11 +189,10 @@ fn check_map(map: &MapState, entries: Range<usize>) -> Option<(Invariant, String
             }
         }
     }
-    let covered_bytes: u64 = map
-        .entries
-        .iter()
-        .map(|e| e.end.wrapping_sub(e.start))
-        .fold(0, u64::wrapping_add);
+    let covered_bytes = match window.covered_bytes_outside {
+        Some(outside) => outside.wrapping_add(covered_bytes(&map.entries[entries.clone()])),
+        None => covered_bytes(&map.entries),
+    };
     if covered_bytes != map.size {
         return Some((
             Invariant::Size,
@@ -171,7 +209,7 @@ fn check_map(map: &MapState, entries: Range<usize>) -> Option<(Invariant, String
             ),
         ));
     }
-    if map.list != map.entries {
+    if window.list_may_differ && map.list != map.entries {
         let index = map
             .list
             .iter()

@@ -10,11 +10,11 @@
 //! wrong version can only make a check run again, or skip a map whose
 //! contents are the same as when it was last checked.
 
-use crate::invariants::{self, Invariant};
+use crate::invariants::{self, Invariant, MapWindow};
 use crate::program::MapRef;
 use crate::side::Side;
 use sim::PAGE_SIZE;
-use vm_rs::MapState;
+use vm_rs::{EntryState, MapState};
 
 /// A version of one map's contents: two reads with the same version read
 /// the same contents. Versions are unique across maps and sides (one
@@ -49,9 +49,12 @@ impl Versions {
 pub struct MapReads {
     /// Each map as last read.
     maps: Vec<MapState>,
-    /// Each map as the read before the last left it (the buffer the next
-    /// read fills, so that no read allocates once the buffers have grown).
+    /// Each map as it was at its version before the current one (the
+    /// contents `changes` starts from).
     before: Vec<MapState>,
+    /// The buffer each read fills (the three buffers of a map that changed
+    /// go round, so that no read allocates once they have grown).
+    read: MapState,
     /// The version of each map's contents in `maps`.
     versions: Vec<Version>,
     /// For each map, how its last read differs from the contents of the
@@ -107,12 +110,12 @@ impl MapReads {
             if version.is_known() && version == held {
                 return None;
             }
+            let map = &self.maps[index];
             match self.change_since(index, held) {
                 Some(change) if !change.bounds => {
-                    let (first, end) = change.entries.unwrap_or((0, 0));
-                    Some(first..end)
+                    Some(window_since_held(&self.before[index], map, change))
                 }
-                _ => Some(0..self.maps[index].entries.len()),
+                _ => Some(MapWindow::whole(map)),
             }
         })
         .or_else(|| deep.then(|| invariants::check_deep(side)).flatten());
@@ -146,10 +149,11 @@ impl MapReads {
             if !in_scope(index, scope, known_maps) || (index == 0 && !kernel && scope.is_some()) {
                 continue;
             }
-            let (map, before) = (&mut self.maps[index], &mut self.before[index]);
-            core::mem::swap(map, before);
-            side.fill_map(MapRef(index as u32), map);
-            let change = match (fresh || index >= known_maps, difference(before, map)) {
+            side.fill_map(MapRef(index as u32), &mut self.read);
+            let map = &mut self.maps[index];
+            let change = match (fresh || index >= known_maps, difference(map, &self.read)) {
+                // The same contents: `before` goes on holding those of the
+                // version before this one, which `changes` starts from.
                 (false, None) => continue,
                 (true, _) => Change::default(),
                 (false, Some(window)) => Change {
@@ -157,6 +161,10 @@ impl MapReads {
                     ..window
                 },
             };
+            // The buffers go round: the read becomes the map, the map what
+            // it was before, and the oldest buffer the next read's.
+            core::mem::swap(map, &mut self.read);
+            core::mem::swap(&mut self.read, &mut self.before[index]);
             self.versions[index] = versions.next();
             self.changes[index] = change;
         }
@@ -212,6 +220,10 @@ pub struct Change {
     /// between the longest common beginning and the longest common end of
     /// the entries then and now; `None` when the entries are the same.
     pub entries: Option<(usize, usize)>,
+    /// The same entries' places then.
+    pub entries_before: Option<(usize, usize)>,
+    /// Whether the entry list may differ.
+    pub list: bool,
     /// The pages of the entries that differ, then and now (each rounded
     /// out to whole pages, so that a malformed entry is still inside).
     pub pages: Option<(u64, u64)>,
@@ -223,15 +235,7 @@ pub struct Change {
 /// they are the same.
 fn difference(before: &MapState, now: &MapState) -> Option<Change> {
     let (old, new) = (before.entries.as_slice(), now.entries.as_slice());
-    let common_start = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-    let shorter = old.len().min(new.len()) - common_start;
-    let common_end = old
-        .iter()
-        .rev()
-        .zip(new.iter().rev())
-        .take(shorter)
-        .take_while(|(a, b)| a == b)
-        .count();
+    let (common_start, common_end) = common_ends(old, new);
     let differing_old = &old[common_start..old.len() - common_end];
     let differing_new = &new[common_start..new.len() - common_end];
     let pages = differing_old
@@ -242,19 +246,39 @@ fn difference(before: &MapState, now: &MapState) -> Option<Change> {
             (start.min(other_start), end.max(other_end))
         });
     let entries_differ = !differing_old.is_empty() || !differing_new.is_empty();
+    // When the entries differ, the map does whatever its list holds, so
+    // the list is not compared (the invariants compare it with the entries).
+    let list_differs = entries_differ || before.list != now.list;
     let change = Change {
         from: Version::default(),
         entries: entries_differ.then_some((common_start, new.len() - common_end)),
+        entries_before: entries_differ.then_some((common_start, old.len() - common_end)),
+        list: list_differs,
         pages,
         bounds: (before.start, before.end) != (now.start, now.end),
     };
     let same = !entries_differ
+        && !list_differs
         && !change.bounds
         && (before.size, before.nr_entries) == (now.size, now.nr_entries)
         && (before.find_cache, before.find_cache_threshold)
-            == (now.find_cache, now.find_cache_threshold)
-        && before.list == now.list;
+            == (now.find_cache, now.find_cache_threshold);
     (!same).then_some(change)
+}
+
+/// The lengths of the longest common beginning and of the longest common
+/// end (not overlapping it) of `old` and `new`.
+fn common_ends(old: &[EntryState], new: &[EntryState]) -> (usize, usize) {
+    let common_start = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let shorter = old.len().min(new.len()) - common_start;
+    let common_end = old
+        .iter()
+        .rev()
+        .zip(new.iter().rev())
+        .take(shorter)
+        .take_while(|(a, b)| a == b)
+        .count();
+    (common_start, common_end)
 }
 
 /// The pages `[start, end)` touches, at least one: rounded out to page
@@ -263,4 +287,21 @@ pub fn pages_of(start: u64, end: u64) -> (u64, u64) {
     let first = start & !(PAGE_SIZE - 1);
     let last = end.max(start).saturating_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
     (first, last.max(first.saturating_add(PAGE_SIZE)))
+}
+
+/// What of `now` may break an invariant, given that `before` kept them all
+/// and `change` leads from it to `now`: the entries that differ, the bytes
+/// the others cover, and where the list may differ from the entries.
+fn window_since_held(before: &MapState, now: &MapState, change: Change) -> MapWindow {
+    let (first, end) = change.entries.unwrap_or((0, 0));
+    let (first_before, end_before) = change.entries_before.unwrap_or((0, 0));
+    // `before` kept the size invariant: its size is what its entries cover.
+    let covered_before: u64 = invariants::covered_bytes(&before.entries[first_before..end_before]);
+    // `before`'s list was its entries: when neither changed, so is `now`'s.
+    MapWindow {
+        entries: first..end,
+        covered_bytes_outside: Some(before.size.wrapping_sub(covered_before)),
+        list_may_differ: change.list,
+    }
+    .clamped(now)
 }
