@@ -285,7 +285,26 @@ impl<C: Side, R: Side> Runner<C, R> {
         self.ranges = Vec::new();
         self.ranges_versions = Vec::new();
         self.kernel_ranges_of_program = Vec::new();
+        // The kentry tables too: a read decodes only the descriptors that
+        // changed since the last, which would otherwise be the last
+        // program's.
+        self.kentry = Default::default();
+        self.kentry_read = false;
         self.spec.release_buffers();
+    }
+
+    /// Whether the runner holds nothing that [`Runner::release_buffers`]
+    /// drops: no map read, no kentry table, no version a check remembers.
+    /// What a program's checks find, and the path they take, then depends
+    /// on that program alone.
+    pub fn carries_nothing(&self) -> bool {
+        self.c_reads.maps().is_empty()
+            && self.rust_reads.maps().is_empty()
+            && self.maps_agreed.is_empty()
+            && self.ranges.is_empty()
+            && self.ranges_versions.is_empty()
+            && self.kentry == <(KentryState, KentryState)>::default()
+            && !self.kentry_read
     }
 
     /// Plays `program` on both sides and judges it.
