@@ -86,9 +86,10 @@ pub struct CBugs {
     /// and an advice above `VM_ADV_DONTNEED` (4) with
     /// [`Precondition::RequestAdviceDefined`](crate::Precondition::RequestAdviceDefined)
     /// once the C's checks passed (the last is `vm_map_try_merge`'s
-    /// assertion that `VM_MAP_NOMERGE` is clear) and a place was found, just
-    /// before the C would act (where the C refuses or fails the request,
-    /// the fixed port does the same). Why: an enter's attributes must be
+    /// assertion that `VM_MAP_NOMERGE` is clear), a place was found and
+    /// the new entry exists, just before the C links it (where the C
+    /// refuses or fails the request, even for want of memory for the entry,
+    /// the fixed port does the same; the entry goes back to its cache). Why: an enter's attributes must be
     /// defined values (`spec:invalid-request-refused`).
     pub enter_accepts_undefined_attributes: bool,
     /// `remove-takes-kernel-memory`. `vm_map_remove` on the kernel map

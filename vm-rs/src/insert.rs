@@ -58,6 +58,7 @@ impl Vm {
                 Some(merged) => (merged, true),
                 None => {
                     let slot = self.entry_create(env, map)?;
+                    self.refuse_undefined_attributes(env, map, slot, request)?;
                     (self.fill_and_link(map, slot, request)?, false)
                 }
             },
@@ -77,6 +78,29 @@ impl Vm {
             }
         }
         Ok(())
+    }
+
+    /// The fixed port's refusal of undefined attributes (registered bug
+    /// `enter-accepts-undefined-attributes`), once the C has its new entry
+    /// and links it, the first thing it does with the request: wherever the
+    /// C refuses or fails the request first (its checks, the merges' own
+    /// assertions, no memory for the entry), the fixed port does too. The
+    /// new entry goes back to its cache. A request with undefined
+    /// attributes never merges in the fixed port: no entry it made has
+    /// them, and merging needs the same flags.
+    fn refuse_undefined_attributes<E: Environment>(
+        &mut self,
+        env: &mut E,
+        map: usize,
+        slot: SlotId,
+        request: &Request,
+    ) -> Result<(), Precondition> {
+        if self.bugs.enter_accepts_undefined_attributes {
+            return Ok(());
+        }
+        request.check_attributes_defined().inspect_err(|_| {
+            self.entry_destroy(env, slot, map);
+        })
     }
 
     /// The part of `vm_map_insert` for an entry of its own: the request's
@@ -107,12 +131,6 @@ impl Vm {
         // Statically allocated entries must not be merged.
         if request.flags & VM_MAP_NOMERGE != 0 {
             return Err(Precondition::MergeWithNoMerge.into());
-        }
-        // The last of the C's checks has passed: from here the C acts on the
-        // request. The fixed port refuses undefined attributes here, so that
-        // wherever the C refuses or fails the request first, it does too.
-        if !self.bugs.enter_accepts_undefined_attributes {
-            request.check_attributes_defined()?;
         }
         let merged = match request.next {
             None => match self.maps[map].last() {
