@@ -120,7 +120,7 @@ thread_local! {
 pub const WARM_UP_PROGRAMS: u64 = 64;
 
 /// Runs fixed pseudo-random programs of up to [`crate::program::MAX_OPS`]
-/// operations on both presets, then forgets their counters. What is built
+/// operations on every preset in turn, then forgets their counters. What is built
 /// lazily (the C instance and its host memory, a machine per preset, the
 /// buffers the runner, the sides and the oracles reuse) is then built
 /// before the fuzzer's first input rather than during some input, where
@@ -128,7 +128,7 @@ pub const WARM_UP_PROGRAMS: u64 = 64;
 fn warm_up(runner: &mut Runner<CSide, RustSide>) {
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
     for index in 0..WARM_UP_PROGRAMS {
-        let mut bytes: Vec<u8> = (0..1024)
+        let bytes: Vec<u8> = (0..1024)
             .map(|_| {
                 // xorshift64: fixed, so that every process warms up alike.
                 state ^= state << 13;
@@ -137,23 +137,23 @@ fn warm_up(runner: &mut Runner<CSide, RustSide>) {
                 state as u8
             })
             .collect();
-        // Alternate the presets (byte 1: 3 is tiny, 0 normal).
-        bytes[1] = if index % 2 == 0 { 0 } else { 3 };
-        let _ = runner.run(&Program::decode(&bytes));
+        let mut program = Program::decode(&bytes);
+        let presets = MachinePreset::ALL;
+        program.machine = presets[index as usize % presets.len()];
+        let _ = runner.run(&program);
+        settle(runner, &program);
     }
-    // Version 0, the tiny machine (see the codec), no operations.
-    settle(runner, &Program::decode(&[0, 3]));
     runner.stats = RunStats::default();
 }
 
 /// Brings both sides back to the state every input starts from: set up
 /// afresh, without operations, on each machine `program` used (the sides
-/// keep the other preset's machine aside until a program asks for it
+/// keep the other presets' machines aside until a program asks for one
 /// again), ending on the normal machine; and the runner without buffers.
 /// Called after each input, so that the work of undoing an input (resets
-/// proportional to what it touched, the switch back from the tiny machine,
-/// buffers grown for it) is done by that input and not by whichever input
-/// comes next: with AFL++'s persistent mode, the coverage of an input then
+/// proportional to what it touched, the switch back from another preset's
+/// machine, buffers grown for it) is done by that input and not by
+/// whichever input comes next: with AFL++'s persistent mode, the coverage of an input then
 /// no longer depends on the ones before it. The sides are set up directly,
 /// not through an empty program, which would also run the oracles: this
 /// costs two set-ups (under 10% of the time of the saved corpus's inputs).
@@ -161,10 +161,10 @@ fn settle(runner: &mut Runner<CSide, RustSide>, program: &Program) {
     // The machines bring their own buffers back to fixed capacities when
     // reset (sim's `reset_buffer`); the runner's are dropped.
     runner.release_buffers();
-    if program.machine == MachinePreset::Tiny {
-        let tiny = machine_config(MachinePreset::Tiny);
-        runner.c.setup(&tiny, FaultPlan::default());
-        runner.rust.setup(&tiny, FaultPlan::default());
+    if program.machine != MachinePreset::Normal {
+        let config = machine_config(program.machine);
+        runner.c.setup(&config, FaultPlan::default());
+        runner.rust.setup(&config, FaultPlan::default());
     }
     let normal = MachineConfig::normal();
     runner.c.setup(&normal, FaultPlan::default());

@@ -50,6 +50,7 @@ fn the_same_input_takes_the_same_path_whatever_ran_before() {
         "corpus/seeds/14-many-maps-and-reap.ops",
         "corpus/seeds/11-tiny-exhaustion.ops",
         "corpus/seeds/12-fault-plan.ops",
+        "corpus/seeds/16-scarce-kentry-pages.ops",
     ]
     .iter()
     .map(|path| input(path))

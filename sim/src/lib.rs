@@ -109,6 +109,12 @@ pub struct MachineConfig {
 }
 
 impl MachineConfig {
+    /// A total order of configurations (frames, then the kernel map's
+    /// size, then the boot space's), for keeping machines sorted.
+    pub fn order_key(&self) -> (u32, u64, u64) {
+        (self.frames, self.kernel_size_bytes, self.boot_size_bytes)
+    }
+
     /// The everyday machine: 1024 frames, a 32 MiB kernel map, 1 MiB boot space.
     pub fn normal() -> Self {
         MachineConfig {

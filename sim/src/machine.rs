@@ -163,16 +163,24 @@ impl Machine {
     /// `spares` (or a new one), and the old machine joins the spares. Callers
     /// that alternate presets keep one machine per preset this way instead of
     /// building (and zeroing) a machine at every switch. Reset it afterwards.
+    ///
+    /// The spares stay in one order, by configuration, whatever the order
+    /// of the switches before: finding one then takes the same steps for
+    /// the same set of machines (a fuzzer in persistent mode sees those
+    /// steps as coverage).
     pub fn switch_config(&mut self, config: &MachineConfig, spares: &mut Vec<Machine>) {
         if self.config == *config {
             return;
         }
         let spare = spares.iter().position(|machine| machine.config == *config);
         let next = match spare {
-            Some(index) => spares.swap_remove(index),
+            Some(index) => spares.remove(index),
             None => Machine::new(config.clone()),
         };
-        spares.push(std::mem::replace(self, next));
+        let previous = std::mem::replace(self, next);
+        let key = previous.config.order_key();
+        let at = spares.partition_point(|machine| machine.config.order_key() < key);
+        spares.insert(at, previous);
     }
 
     /// How many page-table leaves, of every pmap, point at frames that are
