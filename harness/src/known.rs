@@ -116,6 +116,30 @@ fn stopped_creating_an_entry(c: &Outcome) -> bool {
     matches!(c, Outcome::Fatal(message) if ENTRY_PANICS.contains(&message.as_str()))
 }
 
+/// The assertion `vm_map_try_merge` makes on every request it sees: only
+/// the map's own static entries (never a caller's enter) may ask not to be
+/// merged. The C reaches it once it has placed the mapping.
+const NOMERGE_ASSERTION: &str = "!(request->flags & VM_MAP_NOMERGE)";
+
+/// Whether the C stopped after placing a mapping: while creating its entry,
+/// or at the merge's assertion on a request that asked not to be merged.
+fn stopped_after_placing(c: &Outcome) -> bool {
+    stopped_creating_an_entry(c) || *c == Outcome::Precondition(NOMERGE_ASSERTION.into())
+}
+
+/// The panic of `vm_map_fault` when `pmap_enter` fails.
+const PMAP_ENTER_PANIC: &str = "vm_map: unable to create physical mapping";
+
+/// Whether a fault got past its access check and began to map the page:
+/// it succeeded, the pager found no memory for the page, or `pmap_enter`
+/// failed (a panic).
+fn fault_acted(c: &Outcome) -> bool {
+    let out_of_memory = vm_rs::Error::NoMem.code();
+    matches!(c, Outcome::Ok(None))
+        || *c == Outcome::Error(out_of_memory)
+        || *c == Outcome::Fatal(PMAP_ENTER_PANIC.into())
+}
+
 /// Every registered divergence.
 pub static REGISTRY: &[KnownDivergence] = &[
     KnownDivergence {
@@ -151,7 +175,7 @@ pub static REGISTRY: &[KnownDivergence] = &[
             // answered otherwise and kept every promise. An unaligned hint
             // is the hint's bug instead.
             let hint_is_aligned = enter.start % align == 0;
-            let stopped = hint_is_aligned && stopped_creating_an_entry(c);
+            let stopped = hint_is_aligned && stopped_after_placing(c);
             let wrapped_end = *c == Outcome::Precondition("entry->start < entry->end".into())
                 && evidence.rule() == Some(Rule::ValidRequestAccepted);
             outside || wrapped_end || stopped
@@ -232,8 +256,12 @@ pub static REGISTRY: &[KnownDivergence] = &[
                             && entry.end >= start.wrapping_add(enter.size)
                     })
                 });
-            let stopped_creating = stopped_creating_an_entry(c);
-            unaligned_hint && (returned || linked_then_stopped || stopped_creating)
+            // Or the C took the hint and stopped after placing it (the
+            // entry could not be created, or the request asked not to be
+            // merged): only the fixed mode asks, where the fixed port
+            // searched instead and kept every promise.
+            let stopped_after = stopped_after_placing(c);
+            unaligned_hint && (returned || linked_then_stopped || stopped_after)
         },
     },
     KnownDivergence {
@@ -274,9 +302,14 @@ pub static REGISTRY: &[KnownDivergence] = &[
         fixed_behaviour: "refuses the fault (Precondition::FaultAccessValid, also for bits \
             above execute), right after the C's kernel-map assertion",
         shows: |op, c, evidence| {
-            matches!(op, Some(ResolvedOp::Fault { access: 0, .. }))
-                && *c == Outcome::Ok(None)
-                && evidence.accepted_one_of(&[Invalid::FaultAccessInvalid])
+            let access_none = matches!(op, Some(ResolvedOp::Fault { access: 0, .. }));
+            let accepted =
+                *c == Outcome::Ok(None) && evidence.accepted_one_of(&[Invalid::FaultAccessInvalid]);
+            // Or the C began to map the page and ran out of memory (the
+            // pager's error, or pmap_enter's panic): only the fixed mode
+            // asks, where the fixed port refused at the access check.
+            let began = *c != Outcome::Ok(None) && fault_acted(c);
+            access_none && (accepted || began)
         },
     },
     KnownDivergence {
