@@ -7,8 +7,10 @@
 //! left in WORK_DIR: libFuzzer's logs (`NAME.log`, their `stat::` lines from
 //! `-print_final_stats=1`), bench-overhead's output (`overhead.log`, and
 //! `overhead-corpus.log` when corpus/fuzz exists), `/usr/bin/time -v`'s
-//! (`overhead.time`), the saved corpus's replays (`replay-*.cpu`: user
-//! CPU seconds; `replay-inputs`, `replay-runs`) and the scaling runs
+//! (`overhead.time`), the saved corpus's replays (`replay-*-roundR-*.cpu`:
+//! user CPU seconds; `replay-inputs`, `replay-runs`, `replay-rounds`),
+//! callgrind's counts of the same replays (`callgrind-*.log`, when
+//! valgrind is installed) and the scaling runs
 //! (`fork-JOBS.log`, libFuzzer's fork mode; `afl-INSTANCES/*/fuzzer_stats`,
 //! AFL++). A figure it cannot find prints as `?` and misses its
 //! target. Exit status: 0; 1 with `--check` when a figure misses its target;
@@ -130,44 +132,124 @@ fn continued_share(work: &Path, run: &str) -> Option<f64> {
 }
 
 /// Programs a second when the tuned ASan build replays the saved corpus
-/// with `oracles` (`all` or `differential`): the extra replays' programs
-/// over the user CPU seconds they added to one replay (start-up and
-/// loading left out).
-fn replay_rate(work: &Path, oracles: &str) -> Option<f64> {
+/// with `oracles` (`all` or `differential`) in round `round`: the extra
+/// replays' programs over the user CPU seconds they added to one replay
+/// (start-up and loading left out).
+fn replay_rate(work: &Path, oracles: &str, round: u32) -> Option<f64> {
     let number = |name: &str| -> Option<f64> { read(&work.join(name)).trim().parse().ok() };
     let (inputs, runs) = (number("replay-inputs")?, number("replay-runs")?);
-    let once = number(&format!("replay-{oracles}-1.cpu"))?;
-    let many = number(&format!("replay-{oracles}-{runs}.cpu"))?;
+    let once = number(&format!("replay-{oracles}-round{round}-1.cpu"))?;
+    let many = number(&format!("replay-{oracles}-round{round}-{runs}.cpu"))?;
     let seconds = many - once;
-    (seconds > 0.0).then(|| (inputs * (runs - 1.0) / seconds).round())
+    (seconds > 0.0).then(|| inputs * (runs - 1.0) / seconds)
+}
+
+/// The median of `values` (the mean of the middle two for an even count),
+/// or `None` when there are none.
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    match values.len() {
+        0 => None,
+        length if length % 2 == 1 => Some(values[middle]),
+        _ => Some((values[middle - 1] + values[middle]) / 2.0),
+    }
+}
+
+/// The replay rounds' rates with and without the model, each round's
+/// cost (its rate without over its rate with), and their medians.
+struct ReplayRounds {
+    /// The median rate with the model, in programs a second.
+    with_model: Option<f64>,
+    /// The median rate without the model, in programs a second.
+    without_model: Option<f64>,
+    /// The median of the rounds' costs.
+    cost: Option<f64>,
+    /// The lowest and the highest round's cost.
+    cost_range: Option<(f64, f64)>,
+}
+
+fn replay_rounds(work: &Path) -> ReplayRounds {
+    let rounds: u32 = read(&work.join("replay-rounds"))
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    let pairs: Vec<(f64, f64)> = (1..=rounds)
+        .filter_map(|round| {
+            let with = replay_rate(work, "all", round)?;
+            let without = replay_rate(work, "differential", round)?;
+            (with > 0.0).then_some((with, without))
+        })
+        .collect();
+    let costs: Vec<f64> = pairs.iter().map(|(with, without)| without / with).collect();
+    let lowest = costs.iter().copied().reduce(f64::min);
+    let highest = costs.iter().copied().reduce(f64::max);
+    ReplayRounds {
+        with_model: median(pairs.iter().map(|pair| pair.0).collect()).map(f64::round),
+        without_model: median(pairs.iter().map(|pair| pair.1).collect()).map(f64::round),
+        cost: median(costs),
+        cost_range: lowest.zip(highest),
+    }
+}
+
+/// The instructions callgrind counted for `vm-diff replay` with `oracles`
+/// (its `I refs:` line), if it ran.
+fn callgrind_instructions(work: &Path, oracles: &str) -> Option<f64> {
+    let text = read(&work.join(format!("callgrind-{oracles}.log")));
+    let line = text.lines().find(|line| line.contains("I   refs:"))?;
+    line.split_whitespace()
+        .last()?
+        .replace(',', "")
+        .parse()
+        .ok()
 }
 
 /// The rows of the model's cost on a fixed workload: the saved corpus
-/// replayed with and without the model.
+/// replayed with and without the model, the median over the rounds, the
+/// rounds' spread, and callgrind's instruction ratio.
 fn replay_rows(work: &Path) -> Vec<Row> {
-    let (with, without) = (replay_rate(work, "all"), replay_rate(work, "differential"));
-    let cost = match (without, with) {
-        (Some(without), Some(with)) if with > 0.0 => Some(without / with),
+    let rounds = replay_rounds(work);
+    let instructions = |oracles| callgrind_instructions(work, oracles);
+    let instruction_cost = match (instructions("all"), instructions("differential")) {
+        (Some(with), Some(without)) if without > 0.0 => Some(with / without),
         _ => None,
     };
     vec![
         Row {
             label: "ASan replay, with the model",
-            value: with,
+            value: rounds.with_model,
             unit: "prog/s",
             target: Target::None,
         },
         Row {
             label: "ASan replay, no model",
-            value: without,
+            value: rounds.without_model,
             unit: "prog/s",
             target: Target::None,
         },
         Row {
-            label: "model cost, ASan replay",
-            value: cost,
+            label: "model cost, ASan replay (median)",
+            value: rounds.cost,
             unit: "x",
             target: Target::AtMost(1.15),
+        },
+        Row {
+            label: "  lowest round",
+            value: rounds.cost_range.map(|range| range.0),
+            unit: "x",
+            target: Target::None,
+        },
+        Row {
+            label: "  highest round",
+            value: rounds.cost_range.map(|range| range.1),
+            unit: "x",
+            target: Target::None,
+        },
+        Row {
+            label: "model cost, instructions",
+            value: instruction_cost,
+            unit: "x",
+            target: Target::None,
         },
     ]
 }
@@ -419,4 +501,76 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_even_and_no_values() {
+        let cases: [(&[f64], Option<f64>); 4] = [
+            (&[], None),
+            (&[3.0], Some(3.0)),
+            (&[5.0, 1.0, 3.0], Some(3.0)),
+            (&[4.0, 1.0, 3.0, 2.0], Some(2.5)),
+        ];
+        for (values, expected) in cases {
+            assert_eq!(median(values.to_vec()), expected, "{values:?}");
+        }
+    }
+
+    /// Writes `files` into a fresh directory under the system's temporary
+    /// directory, named after the test, and returns it.
+    fn work_with(test: &str, files: &[(&str, &str)]) -> PathBuf {
+        let work =
+            std::env::temp_dir().join(format!("bench-summary-{test}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&work);
+        fs::create_dir_all(&work).unwrap();
+        for (name, text) in files {
+            fs::write(work.join(name), text).unwrap();
+        }
+        work
+    }
+
+    #[test]
+    fn replay_rounds_take_the_median_round_and_leave_start_up_out() {
+        // Two inputs replayed 1 and 11 times: 20 extra programs a round.
+        // Round costs: (20/1)/(20/2) = 2, (20/1)/(20/1.5) = 1.5, 1.0.
+        let work = work_with(
+            "rounds",
+            &[
+                ("replay-inputs", "2\n"),
+                ("replay-runs", "11\n"),
+                ("replay-rounds", "3\n"),
+                ("replay-all-round1-1.cpu", "0.5\n"),
+                ("replay-all-round1-11.cpu", "2.5\n"),
+                ("replay-differential-round1-1.cpu", "0.5\n"),
+                ("replay-differential-round1-11.cpu", "1.5\n"),
+                ("replay-all-round2-1.cpu", "0.5\n"),
+                ("replay-all-round2-11.cpu", "2.0\n"),
+                ("replay-differential-round2-1.cpu", "0.5\n"),
+                ("replay-differential-round2-11.cpu", "1.5\n"),
+                ("replay-all-round3-1.cpu", "0.5\n"),
+                ("replay-all-round3-11.cpu", "1.5\n"),
+                ("replay-differential-round3-1.cpu", "0.5\n"),
+                ("replay-differential-round3-11.cpu", "1.5\n"),
+            ],
+        );
+        let rounds = replay_rounds(&work);
+        assert_eq!(rounds.cost, Some(1.5));
+        assert_eq!(rounds.cost_range, Some((1.0, 2.0)));
+        assert_eq!(rounds.with_model, Some(13.0));
+        assert_eq!(rounds.without_model, Some(20.0));
+        fs::remove_dir_all(&work).unwrap();
+    }
+
+    #[test]
+    fn callgrind_count_is_read_without_its_commas() {
+        let log = "==1== Collected : 1767023159\n==1==\n==1== I   refs:      1,767,023,159\n";
+        let work = work_with("callgrind", &[("callgrind-all.log", log)]);
+        assert_eq!(callgrind_instructions(&work, "all"), Some(1_767_023_159.0));
+        assert_eq!(callgrind_instructions(&work, "differential"), None);
+        fs::remove_dir_all(&work).unwrap();
+    }
 }
