@@ -42,6 +42,15 @@ struct Row {
 }
 
 impl Row {
+    fn new(label: &'static str, value: Option<f64>, unit: &'static str, target: Target) -> Row {
+        Row {
+            label,
+            value,
+            unit,
+            target,
+        }
+    }
+
     /// Whether the figure misses its target (a missing figure does).
     fn misses(&self) -> bool {
         match (self.target, self.value) {
@@ -79,6 +88,15 @@ impl Row {
             "  {:<34} {value:>10} {:<6} ({target}: {verdict})",
             self.label, self.unit
         );
+    }
+}
+
+/// `numerator / denominator` when both figures exist and the denominator
+/// is positive.
+fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> Option<f64> {
+    match (numerator, denominator) {
+        (Some(numerator), Some(denominator)) if denominator > 0.0 => Some(numerator / denominator),
+        _ => None,
     }
 }
 
@@ -207,94 +225,35 @@ fn callgrind_instructions(work: &Path, oracles: &str) -> Option<f64> {
 /// The rows of the model's cost on a fixed workload: the saved corpus
 /// replayed with and without the model, the median over the rounds, the
 /// rounds' spread, and callgrind's instruction ratio.
+#[rustfmt::skip] // A table: one row a line.
 fn replay_rows(work: &Path) -> Vec<Row> {
     let rounds = replay_rounds(work);
     let instructions = |oracles| callgrind_instructions(work, oracles);
-    let instruction_cost = match (instructions("all"), instructions("differential")) {
-        (Some(with), Some(without)) if without > 0.0 => Some(with / without),
-        _ => None,
-    };
+    let instruction_cost = ratio(instructions("all"), instructions("differential"));
     vec![
-        Row {
-            label: "ASan replay, with the model",
-            value: rounds.with_model,
-            unit: "prog/s",
-            target: Target::None,
-        },
-        Row {
-            label: "ASan replay, no model",
-            value: rounds.without_model,
-            unit: "prog/s",
-            target: Target::None,
-        },
-        Row {
-            label: "model cost, ASan replay (median)",
-            value: rounds.cost,
-            unit: "x",
-            target: Target::AtMost(1.15),
-        },
-        Row {
-            label: "  lowest round",
-            value: rounds.cost_range.map(|range| range.0),
-            unit: "x",
-            target: Target::None,
-        },
-        Row {
-            label: "  highest round",
-            value: rounds.cost_range.map(|range| range.1),
-            unit: "x",
-            target: Target::None,
-        },
-        Row {
-            label: "model cost, instructions",
-            value: instruction_cost,
-            unit: "x",
-            target: Target::None,
-        },
+        Row::new("ASan replay, with the model", rounds.with_model, "prog/s", Target::None),
+        Row::new("ASan replay, no model", rounds.without_model, "prog/s", Target::None),
+        Row::new("model cost, ASan replay (median)", rounds.cost, "x", Target::AtMost(1.15)),
+        Row::new("  lowest round", rounds.cost_range.map(|range| range.0), "x", Target::None),
+        Row::new("  highest round", rounds.cost_range.map(|range| range.1), "x", Target::None),
+        Row::new("model cost, instructions", instruction_cost, "x", Target::None),
     ]
 }
 
 /// The rows of each mode alone and of the model's cost in fuzzing.
+#[rustfmt::skip] // A table: one row a line.
 fn mode_rows(work: &Path) -> Vec<Row> {
     let exec = |run: &str| libfuzzer_stat(work, run, "average_exec_per_sec");
     // Without the model every input runs bug for bug: compare like with like.
-    let cost = match (exec("asan-tuned-no-model"), exec("asan-tuned-bug-for-bug")) {
-        (Some(without), Some(with)) if with > 0.0 => Some(without / with),
-        _ => None,
-    };
+    let cost = ratio(exec("asan-tuned-no-model"), exec("asan-tuned-bug-for-bug"));
     vec![
-        Row {
-            label: "ASan tuned, no model",
-            value: exec("asan-tuned-no-model"),
-            unit: "exec/s",
-            target: Target::None,
-        },
+        Row::new("ASan tuned, no model", exec("asan-tuned-no-model"), "exec/s", Target::None),
         // For information: besides the model's own work, this ratio moves
         // with what libFuzzer does with the coverage the model adds.
-        Row {
-            label: "model cost, ASan tuned fuzzing",
-            value: cost,
-            unit: "x",
-            target: Target::None,
-        },
-        Row {
-            label: "ASan tuned, bug-for-bug mode",
-            value: exec("asan-tuned-bug-for-bug"),
-            unit: "exec/s",
-            target: Target::None,
-        },
-        Row {
-            label: "ASan tuned, fixed mode",
-            value: exec("asan-tuned-fixed"),
-            unit: "exec/s",
-            target: Target::None,
-        },
-        Row {
-            label: "fixed mode: past a bug of the C",
-            value: continued_share(work, "asan-tuned-fixed"),
-            unit: "%",
-            target: Target::None,
-        },
+        Row::new("model cost, ASan tuned fuzzing", cost, "x", Target::None),
+        Row::new("ASan tuned, bug-for-bug mode", exec("asan-tuned-bug-for-bug"), "exec/s", Target::None),
+        Row::new("ASan tuned, fixed mode", exec("asan-tuned-fixed"), "exec/s", Target::None),
+        Row::new("fixed mode: past a bug of the C", continued_share(work, "asan-tuned-fixed"), "%", Target::None),
     ]
 }
 
@@ -348,18 +307,9 @@ fn afl_rate(work: &Path, instances: u32) -> Option<f64> {
 /// The rows of the scaling runs: each engine with 1 and 2 jobs, and the
 /// ratio (2 over 1: 2.0 would be perfect scaling).
 fn scaling_rows(work: &Path) -> Vec<Row> {
-    let ratio = |two: Option<f64>, one: Option<f64>| match (two, one) {
-        (Some(two), Some(one)) if one > 0.0 => Some(two / one),
-        _ => None,
-    };
     let (fork_1, fork_2) = (fork_rate(work, 1), fork_rate(work, 2));
     let (afl_1, afl_2) = (afl_rate(work, 1), afl_rate(work, 2));
-    let row = |label, value, unit| Row {
-        label,
-        value,
-        unit,
-        target: Target::None,
-    };
+    let row = |label, value, unit| Row::new(label, value, unit, Target::None);
     vec![
         row("libFuzzer fork mode, 1 job", fork_1, "exec/s"),
         row("libFuzzer fork mode, 2 jobs", fork_2, "exec/s"),
@@ -375,6 +325,48 @@ fn scaling_rows(work: &Path) -> Vec<Row> {
     ]
 }
 
+/// The rows of libFuzzer's speed and memory, and decoding's cost.
+#[rustfmt::skip] // A table: one row a line.
+fn throughput_rows(work: &Path) -> Vec<Row> {
+    let exec = |run| libfuzzer_stat(work, run, "average_exec_per_sec");
+    let rss = |run| libfuzzer_stat(work, run, "peak_rss_mb");
+    let overhead = read(&work.join("overhead.log"));
+    let time = read(&work.join("overhead.time"));
+    let overhead_rss_kib = figure_after(&time, "Maximum resident set size (kbytes):");
+    let overhead_rss_mib = overhead_rss_kib.map(|kib| (kib / 1024.0).floor());
+    vec![
+        Row::new("ASan, default flags, saved corpus", exec("asan"), "exec/s", Target::AtLeast(2000.0)),
+        Row::new("ASan tuned, saved corpus", exec("asan-tuned"), "exec/s", Target::AtLeast(2000.0)),
+        Row::new("no ASan, saved corpus", exec("no-asan"), "exec/s", Target::AtLeast(10000.0)),
+        Row::new("ASan tuned, typical programs", exec("asan-tuned-typical"), "exec/s", Target::AtLeast(2000.0)),
+        Row::new("no ASan, typical programs", exec("no-asan-typical"), "exec/s", Target::AtLeast(10000.0)),
+        Row::new("peak RSS, libFuzzer, ASan", rss("asan"), "MiB", Target::Below(512.0)),
+        Row::new("peak RSS, libFuzzer, ASan tuned", rss("asan-tuned"), "MiB", Target::Below(512.0)),
+        Row::new("peak RSS, libFuzzer, no ASan", rss("no-asan"), "MiB", Target::Below(512.0)),
+        Row::new("peak RSS, bench-overhead", overhead_rss_mib, "MiB", Target::Below(512.0)),
+        Row::new("decoding, per operation", decoding_ns(&overhead), "ns", Target::Below(2000.0)),
+    ]
+}
+
+/// The rows of the harness's cost over the two sides alone, on random
+/// programs and on corpus/fuzz when it was measured. The model's cost here
+/// is the harness alone, without the sanitizer the fuzzer runs with: the
+/// harshest ratio, for information (the target is on the ASan replay).
+#[rustfmt::skip] // A table: one row a line.
+fn overhead_rows(work: &Path) -> Vec<Row> {
+    let pair = |text: &str, overhead_label, model_label| [
+        Row::new(overhead_label, figure_after(text, "overhead ratio"), "", Target::None),
+        Row::new(model_label, figure_after(text, "model cost"), "x", Target::None),
+    ];
+    let random = read(&work.join("overhead.log"));
+    let mut rows = Vec::from(pair(&random, "overhead (a)/(b), random programs", "model cost (a)/(a'), random"));
+    let corpus = read(&work.join("overhead-corpus.log"));
+    if !corpus.is_empty() {
+        rows.extend(pair(&corpus, "overhead (a)/(b), corpus/fuzz", "model cost (a)/(a'), corpus/fuzz"));
+    }
+    rows
+}
+
 fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let (work, check) = match arguments.as_slice() {
@@ -385,108 +377,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let exec = |run| libfuzzer_stat(&work, run, "average_exec_per_sec");
-    let rss = |run| libfuzzer_stat(&work, run, "peak_rss_mb");
-    let overhead = read(&work.join("overhead.log"));
-    let overhead_rss_kib = figure_after(
-        &read(&work.join("overhead.time")),
-        "Maximum resident set size (kbytes):",
-    );
-    let mut rows = vec![
-        Row {
-            label: "ASan, default flags, saved corpus",
-            value: exec("asan"),
-            unit: "exec/s",
-            target: Target::AtLeast(2000.0),
-        },
-        Row {
-            label: "ASan tuned, saved corpus",
-            value: exec("asan-tuned"),
-            unit: "exec/s",
-            target: Target::AtLeast(2000.0),
-        },
-        Row {
-            label: "no ASan, saved corpus",
-            value: exec("no-asan"),
-            unit: "exec/s",
-            target: Target::AtLeast(10000.0),
-        },
-        Row {
-            label: "ASan tuned, typical programs",
-            value: exec("asan-tuned-typical"),
-            unit: "exec/s",
-            target: Target::AtLeast(2000.0),
-        },
-        Row {
-            label: "no ASan, typical programs",
-            value: exec("no-asan-typical"),
-            unit: "exec/s",
-            target: Target::AtLeast(10000.0),
-        },
-        Row {
-            label: "peak RSS, libFuzzer, ASan",
-            value: rss("asan"),
-            unit: "MiB",
-            target: Target::Below(512.0),
-        },
-        Row {
-            label: "peak RSS, libFuzzer, ASan tuned",
-            value: rss("asan-tuned"),
-            unit: "MiB",
-            target: Target::Below(512.0),
-        },
-        Row {
-            label: "peak RSS, libFuzzer, no ASan",
-            value: rss("no-asan"),
-            unit: "MiB",
-            target: Target::Below(512.0),
-        },
-        Row {
-            label: "peak RSS, bench-overhead",
-            value: overhead_rss_kib.map(|kib| (kib / 1024.0).floor()),
-            unit: "MiB",
-            target: Target::Below(512.0),
-        },
-        Row {
-            label: "decoding, per operation",
-            value: decoding_ns(&overhead),
-            unit: "ns",
-            target: Target::Below(2000.0),
-        },
-        Row {
-            label: "overhead (a)/(b), random programs",
-            value: figure_after(&overhead, "overhead ratio"),
-            unit: "",
-            target: Target::None,
-        },
-        Row {
-            label: "model cost (a)/(a'), random",
-            value: figure_after(&overhead, "model cost"),
-            unit: "x",
-            // The harness alone, without the sanitizer the fuzzer runs
-            // with: the harshest ratio, for information (the target is on
-            // the ASan replay below).
-            target: Target::None,
-        },
-    ];
-    let corpus = read(&work.join("overhead-corpus.log"));
-    if !corpus.is_empty() {
-        rows.push(Row {
-            label: "overhead (a)/(b), corpus/fuzz",
-            value: figure_after(&corpus, "overhead ratio"),
-            unit: "",
-            target: Target::None,
-        });
-        rows.push(Row {
-            label: "model cost (a)/(a'), corpus/fuzz",
-            value: figure_after(&corpus, "model cost"),
-            unit: "x",
-            // The harness alone, without the sanitizer the fuzzer runs
-            // with: the harshest ratio, for information (the target is on
-            // the ASan replay below).
-            target: Target::None,
-        });
-    }
+    let mut rows = throughput_rows(&work);
+    rows.extend(overhead_rows(&work));
     rows.extend(mode_rows(&work));
     rows.extend(replay_rows(&work));
     rows.extend(scaling_rows(&work));
