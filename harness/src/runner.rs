@@ -240,6 +240,25 @@ struct Step<'a> {
     rust_trace_start: usize,
 }
 
+/// What the model reads of one side at a step: its machine, its maps as
+/// last read (with their versions), its trace from the step's start and its
+/// outcome (`step`), and whether its entry lists are known to be in order.
+fn side_step<'a, S: Side>(
+    side: &'a S,
+    reads: &'a MapReads,
+    (trace_start, outcome): (usize, &'a Outcome),
+    lists_in_order: bool,
+) -> SideStep<'a> {
+    SideStep {
+        machine: side.machine(),
+        maps: reads.maps(),
+        reads: Some(reads),
+        lists_in_order,
+        events: &side.machine().trace()[trace_start..],
+        outcome,
+    }
+}
+
 impl<C: Side, R: Side> Runner<C, R> {
     /// A runner over two sides.
     pub fn new(c: C, rust: R) -> Self {
@@ -621,22 +640,10 @@ impl<C: Side, R: Side> Runner<C, R> {
         if !self.oracles.specification {
             return None;
         }
-        let c = SideStep {
-            machine: self.c.machine(),
-            maps: self.c_reads.maps(),
-            reads: Some(&self.c_reads),
-            lists_in_order: sides_agree,
-            events: &self.c.machine().trace()[step.c_trace_start..],
-            outcome: &step.c_outcome,
-        };
-        let rust = SideStep {
-            machine: self.rust.machine(),
-            maps: self.rust_reads.maps(),
-            reads: Some(&self.rust_reads),
-            lists_in_order: sides_agree,
-            events: &self.rust.machine().trace()[step.rust_trace_start..],
-            outcome: &step.rust_outcome,
-        };
+        let c_trace = (step.c_trace_start, &step.c_outcome);
+        let c = side_step(&self.c, &self.c_reads, c_trace, sides_agree);
+        let rust_trace = (step.rust_trace_start, &step.rust_outcome);
+        let rust = side_step(&self.rust, &self.rust_reads, rust_trace, sides_agree);
         match &step.op {
             None => self.spec.setup(&self.config, &c, &rust, sides_agree),
             Some(op) => self

@@ -183,15 +183,18 @@ fn parse_addr(reader: &mut ValueReader) -> ParseResult<AddrSel> {
     match reader.word() {
         "none" => Ok(AddrSel::Zero),
         "raw" => Ok(AddrSel::Raw(reader.parenthesised_number()?)),
-        "near" => reader.parenthesised(|reader| {
-            let name_start = reader.position;
-            let name = reader.word();
-            let anchor = parse_anchor_named(name, name_start, reader)?;
-            reader.expect(",")?;
-            Ok(AddrSel::Near(anchor, parse_delta(reader)?))
-        }),
+        "near" => reader.parenthesised(parse_near),
         name => Ok(AddrSel::At(parse_anchor_named(name, word_start, reader)?)),
     }
+}
+
+/// The inside of `near(ANCHOR, DELTA)`.
+fn parse_near(reader: &mut ValueReader) -> ParseResult<AddrSel> {
+    let name_start = reader.position;
+    let name = reader.word();
+    let anchor = parse_anchor_named(name, name_start, reader)?;
+    reader.expect(",")?;
+    Ok(AddrSel::Near(anchor, parse_delta(reader)?))
 }
 
 fn parse_size(reader: &mut ValueReader) -> ParseResult<SizeSel> {
@@ -214,21 +217,24 @@ fn parse_size(reader: &mut ValueReader) -> ParseResult<SizeSel> {
 fn parse_align(reader: &mut ValueReader) -> ParseResult<AlignSel> {
     let word_start = reader.position;
     match reader.word() {
+        "pages" => reader.parenthesised(parse_align_pages),
         "none" => Ok(AlignSel::None),
         "raw" => Ok(AlignSel::Raw(reader.parenthesised_number()?)),
-        "pages" => reader.parenthesised(|reader| {
-            let value_start = reader.position;
-            let pages = reader.number()?;
-            if !pages.is_power_of_two() || pages.trailing_zeros() > u32::from(MAX_ALIGN_SHIFT) {
-                return reader.error_at(
-                    value_start,
-                    format!("an alignment in pages is a power of two up to 2^{MAX_ALIGN_SHIFT}"),
-                );
-            }
-            Ok(AlignSel::PageShift(pages.trailing_zeros() as u8))
-        }),
         name => reader.error_at(word_start, format!("unknown alignment `{name}`")),
     }
+}
+
+/// The inside of `pages(N)` as an alignment: a power of two, as a shift.
+fn parse_align_pages(reader: &mut ValueReader) -> ParseResult<AlignSel> {
+    let value_start = reader.position;
+    let pages = reader.number()?;
+    if !pages.is_power_of_two() || pages.trailing_zeros() > u32::from(MAX_ALIGN_SHIFT) {
+        return reader.error_at(
+            value_start,
+            format!("an alignment in pages is a power of two up to 2^{MAX_ALIGN_SHIFT}"),
+        );
+    }
+    Ok(AlignSel::PageShift(pages.trailing_zeros() as u8))
 }
 
 fn parse_offset(reader: &mut ValueReader) -> ParseResult<ValueSel> {
