@@ -113,7 +113,7 @@ impl MapReads {
             let map = &self.maps[index];
             match self.change_since(index, held) {
                 Some(change) if !change.bounds => {
-                    Some(window_since_held(&self.before[index], map, change))
+                    Some(window_since_held(&self.before[index], map, change, deep))
                 }
                 _ => Some(MapWindow::whole(map)),
             }
@@ -224,6 +224,10 @@ pub struct Change {
     pub entries_before: Option<(usize, usize)>,
     /// Whether the entry list may differ.
     pub list: bool,
+    /// Like `entries`, for the entry list: the list's positions now
+    /// between its longest common beginning and end with the list then;
+    /// `None` when the list is the same.
+    pub list_positions: Option<(usize, usize)>,
     /// The pages of the entries that differ, then and now (each rounded
     /// out to whole pages, so that a malformed entry is still inside).
     pub pages: Option<(u64, u64)>,
@@ -246,14 +250,17 @@ fn difference(before: &MapState, now: &MapState) -> Option<Change> {
             (start.min(other_start), end.max(other_end))
         });
     let entries_differ = !differing_old.is_empty() || !differing_new.is_empty();
-    // When the entries differ, the map does whatever its list holds, so
-    // the list is not compared (the invariants compare it with the entries).
-    let list_differs = entries_differ || before.list != now.list;
+    let list_positions = differing_positions(&before.list, &now.list);
+    // When the entries differ, the list may differ from them even where it
+    // did not change itself: `list` says so to the invariants' whole-list
+    // check, while the windowed checks use both windows.
+    let list_differs = entries_differ || list_positions.is_some();
     let change = Change {
         from: Version::default(),
         entries: entries_differ.then_some((common_start, new.len() - common_end)),
         entries_before: entries_differ.then_some((common_start, old.len() - common_end)),
         list: list_differs,
+        list_positions,
         pages,
         bounds: (before.start, before.end) != (now.start, now.end),
     };
@@ -266,19 +273,73 @@ fn difference(before: &MapState, now: &MapState) -> Option<Change> {
     (!same).then_some(change)
 }
 
+/// The positions of `new` between its longest common beginning and end
+/// with `old`, or `None` when the two are the same.
+fn differing_positions(old: &[EntryState], new: &[EntryState]) -> Option<(usize, usize)> {
+    let (common_start, common_end) = common_ends(old, new);
+    let same = common_start == old.len() && old.len() == new.len();
+    (!same).then_some((common_start, new.len() - common_end))
+}
+
+/// Where two sequences of one length `length` may differ, given that they
+/// were equal before and that each now differs from what it was only in
+/// its `windows` (positions now, as [`Change::entries`] and
+/// [`Change::list_positions`] give them; `None`: unchanged). Outside the
+/// range returned each position of both holds what it held before, when
+/// they were equal, so comparing the range alone compares them whole.
+pub fn differing_range(
+    length: usize,
+    windows: &[Option<(usize, usize)>],
+) -> std::ops::Range<usize> {
+    let common_start = windows
+        .iter()
+        .map(|window| window.map_or(length, |(start, _)| start))
+        .min()
+        .unwrap_or(length)
+        .min(length);
+    let common_end = windows
+        .iter()
+        .map(|window| window.map_or(length, |(_, end)| length.saturating_sub(end)))
+        .min()
+        .unwrap_or(length);
+    common_start..length.saturating_sub(common_end).max(common_start)
+}
+
 /// The lengths of the longest common beginning and of the longest common
 /// end (not overlapping it) of `old` and `new`.
 fn common_ends(old: &[EntryState], new: &[EntryState]) -> (usize, usize) {
-    let common_start = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-    let shorter = old.len().min(new.len()) - common_start;
-    let common_end = old
+    let shorter = old.len().min(new.len());
+    let common_start = old[..shorter]
+        .iter()
+        .zip(&new[..shorter])
+        .position(|(a, b)| !same_entry(a, b))
+        .unwrap_or(shorter);
+    let rest = shorter - common_start;
+    let common_end = old[old.len() - rest..]
         .iter()
         .rev()
-        .zip(new.iter().rev())
-        .take(shorter)
-        .take_while(|(a, b)| a == b)
-        .count();
+        .zip(new[new.len() - rest..].iter().rev())
+        .position(|(a, b)| !same_entry(a, b))
+        .unwrap_or(rest);
     (common_start, common_end)
+}
+
+/// `a == b`, in fewer instructions than the derived comparison (which
+/// stops at the first differing field): every read of a map compares its
+/// entries with the last read's. The pattern names every field, so that
+/// a field added to `EntryState` must be added here.
+#[inline]
+fn same_entry(a: &EntryState, b: &EntryState) -> bool {
+    let EntryState {
+        start,
+        end,
+        object,
+        offset,
+        flags,
+    } = *a;
+    let words =
+        (start ^ b.start) | (end ^ b.end) | (offset ^ b.offset) | u64::from(flags ^ b.flags);
+    words == 0 && object == b.object
 }
 
 /// The pages `[start, end)` touches, at least one: rounded out to page
@@ -292,16 +353,30 @@ pub fn pages_of(start: u64, end: u64) -> (u64, u64) {
 /// What of `now` may break an invariant, given that `before` kept them all
 /// and `change` leads from it to `now`: the entries that differ, the bytes
 /// the others cover, and where the list may differ from the entries.
-fn window_since_held(before: &MapState, now: &MapState, change: Change) -> MapWindow {
+/// With `deep` (the runner's deep checks) the list is compared with the
+/// entries whole whenever either changed, so that a slip in the windows
+/// is still caught there.
+fn window_since_held(before: &MapState, now: &MapState, change: Change, deep: bool) -> MapWindow {
     let (first, end) = change.entries.unwrap_or((0, 0));
     let (first_before, end_before) = change.entries_before.unwrap_or((0, 0));
     // `before` kept the size invariant: its size is what its entries cover.
     let covered_before: u64 = invariants::covered_bytes(&before.entries[first_before..end_before]);
-    // `before`'s list was its entries: when neither changed, so is `now`'s.
+    // `before`'s list was its entries: when neither changed, so is `now`'s;
+    // otherwise the two can differ (at equal lengths) only where one of
+    // them changed (`differing_range`).
+    let length = now.entries.len();
+    let list_may_differ_in = match (change.list, deep) {
+        (false, _) => None,
+        (true, true) => Some(0..length),
+        (true, false) => Some(differing_range(
+            length,
+            &[change.entries, change.list_positions],
+        )),
+    };
     MapWindow {
         entries: first..end,
         covered_bytes_outside: Some(before.size.wrapping_sub(covered_before)),
-        list_may_differ: change.list,
+        list_may_differ_in,
     }
     .clamped(now)
 }
