@@ -226,13 +226,18 @@ impl CReference {
     /// Like [`CReference::map_state`], reusing `state`'s vectors; false
     /// (and `state` untouched) for an unknown handle.
     pub fn map_state_into(&self, map: MapHandle, state: &mut MapState) -> bool {
-        let Some(map) = self.map_pointer(map) else {
-            return false;
-        };
+        self.map_state_and_list_into(map, state).is_some()
+    }
+
+    /// Like [`CReference::map_state_into`]; `None` for an unknown handle,
+    /// else whether the read found the list to be the entries themselves
+    /// (the same C entries in the same order, so that `state.list ==
+    /// state.entries`).
+    pub fn map_state_and_list_into(&self, map: MapHandle, state: &mut MapState) -> Option<bool> {
+        let map = self.map_pointer(map)?;
         // SAFETY: map_pointer returns live maps of the instance, and holding
         // &self (with the instance lock) means no operation runs.
-        unsafe { snapshot::read_map(map, state) };
-        true
+        Some(unsafe { snapshot::read_map(map, state) })
     }
 
     /// The pmap of `map`, or `None` for an unknown handle or a null pmap

@@ -10,7 +10,9 @@
 
 use core::mem::offset_of;
 
-use bindings::{list, rbtree_node, vm_map, vm_map_entry, RBTREE_RIGHT, VM_MAP_KENTRY_SIZE};
+use bindings::{
+    list, rbtree_node, vm_map, vm_map_entry, RBTREE_LEFT, RBTREE_RIGHT, VM_MAP_KENTRY_SIZE,
+};
 use sim::{ObjectId, PmapId};
 use vm_rs::{EntryState, EntryStorage, KentryState, MapState};
 
@@ -19,12 +21,15 @@ use crate::host_memory;
 /// No walk visits more nodes than this.
 const MAX_WALK_NODES: usize = 1 << 20;
 
-/// Fills `state` from the C map at `map`, reusing its vectors.
+/// Fills `state` from the C map at `map`, reusing its vectors, and says
+/// whether its list is its entries themselves: the list and the tree
+/// walks met the same entries in the same order and ended together, so
+/// that `state.list == state.entries`.
 ///
 /// # Safety
 /// `map` must point to a `struct vm_map` of the C instance, and no C
 /// operation may run during the call.
-pub(crate) unsafe fn read_map(map: *const vm_map, state: &mut MapState) {
+pub(crate) unsafe fn read_map(map: *const vm_map, state: &mut MapState) -> bool {
     // SAFETY: the caller guarantees map is a live C map, not being changed.
     let map = unsafe { &*map };
     state.start = map.start;
@@ -40,10 +45,7 @@ pub(crate) unsafe fn read_map(map: *const vm_map, state: &mut MapState) {
     state.entries.clear();
     // SAFETY: the list and tree nodes belong to the map's entries, which are
     // live C entries while no operation runs.
-    unsafe {
-        walk_list(map, bound, &mut state.list);
-        walk_tree(map, bound, &mut state.entries);
-    }
+    unsafe { walk_list_and_tree(map, bound, state) }
 }
 
 /// The pmap of the C map at `map`, `None` if its pointer is null.
@@ -73,37 +75,100 @@ unsafe fn entry_state(entry: *const vm_map_entry) -> EntryState {
     }
 }
 
+/// Walks the entry list into `state.list` and the tree in order into
+/// `state.entries`, each stopping where it would alone (the list at its
+/// head, a null link or `bound` entries, the tree at its end or `bound`
+/// entries). While both walks are at the same entry it is read once, and
+/// the list gets a copy. Returns whether they were at the same entry all
+/// the way and ended together (then `state.list == state.entries`).
+///
 /// # Safety
 /// As for [`read_map`].
-unsafe fn walk_list(map: &vm_map, bound: usize, entries: &mut Vec<EntryState>) {
+unsafe fn walk_list_and_tree(map: &vm_map, bound: usize, state: &mut MapState) -> bool {
     let head: *const list = &map.entry_list;
-    let mut node = map.entry_list.next.cast_const();
-    while node != head && !node.is_null() && entries.len() < bound {
+    let mut list_node = map.entry_list.next.cast_const();
+    // SAFETY: the C tree functions only read the tree's nodes.
+    let mut tree_node: *const rbtree_node = unsafe { bindings::rbtree_first(&map.entry_tree) };
+    let list_goes_on =
+        |node: *const list, read: usize| node != head && !node.is_null() && read < bound;
+    let tree_goes_on = |node: *const rbtree_node, read: usize| !node.is_null() && read < bound;
+    while list_goes_on(list_node, state.entries.len())
+        && tree_goes_on(tree_node, state.entries.len())
+    {
         // SAFETY: a list node other than the head is the list_node member
-        // of a live entry.
+        // of a live entry, and a tree node the tree_node member of one.
         unsafe {
-            let entry = node
+            let listed = list_node
                 .byte_sub(offset_of!(vm_map_entry, list_node))
                 .cast::<vm_map_entry>();
-            entries.push(entry_state(entry));
-            node = (*node).next;
-        }
-    }
-}
-
-/// # Safety
-/// As for [`read_map`].
-unsafe fn walk_tree(map: &vm_map, bound: usize, entries: &mut Vec<EntryState>) {
-    // SAFETY: the C tree functions only read the tree's nodes.
-    let mut node: *mut rbtree_node = unsafe { bindings::rbtree_first(&map.entry_tree) };
-    while !node.is_null() && entries.len() < bound {
-        // SAFETY: a tree node is the tree_node member of a live entry.
-        unsafe {
-            let entry = node
+            let treed = tree_node
                 .byte_sub(offset_of!(vm_map_entry, tree_node))
                 .cast::<vm_map_entry>();
-            entries.push(entry_state(entry));
-            node = bindings::rbtree_walk(node, RBTREE_RIGHT as i32);
+            if listed != treed {
+                break;
+            }
+            state.entries.push(entry_state(treed));
+            list_node = (*list_node).next;
+            tree_node = next_in_order(tree_node);
+        }
+    }
+    state.list.extend_from_slice(&state.entries);
+    let list_is_entries =
+        !list_goes_on(list_node, state.list.len()) && !tree_goes_on(tree_node, state.entries.len());
+    // Where the walks part, each goes on alone.
+    while list_goes_on(list_node, state.list.len()) {
+        // SAFETY: as above.
+        unsafe {
+            let entry = list_node.byte_sub(offset_of!(vm_map_entry, list_node));
+            state.list.push(entry_state(entry.cast::<vm_map_entry>()));
+            list_node = (*list_node).next;
+        }
+    }
+    while tree_goes_on(tree_node, state.entries.len()) {
+        // SAFETY: as above.
+        unsafe {
+            let entry = tree_node.byte_sub(offset_of!(vm_map_entry, tree_node));
+            state
+                .entries
+                .push(entry_state(entry.cast::<vm_map_entry>()));
+            tree_node = next_in_order(tree_node);
+        }
+    }
+    list_is_entries
+}
+
+/// `rbtree_parent`'s mask: the low bit of a node's parent word is its
+/// colour (`kern/rbtree.c`).
+const RBTREE_COLOR_MASK: u64 = 1;
+
+/// The node after `node` in order: `rbtree_walk(node, RBTREE_RIGHT)` of
+/// `kern/rbtree.c`, step for step (the same nodes for any tree, well
+/// formed or not), written here so that a read does not cross into C
+/// once a node.
+///
+/// # Safety
+/// `node` must be a node of a live C tree that no operation is changing.
+unsafe fn next_in_order(node: *const rbtree_node) -> *const rbtree_node {
+    const LEFT: usize = RBTREE_LEFT as usize;
+    const RIGHT: usize = RBTREE_RIGHT as usize;
+    // SAFETY: the caller's guarantee; children and parents of a live
+    // tree's node are its nodes or null.
+    unsafe {
+        let mut node = node;
+        let right = (*node).children[RIGHT].cast_const();
+        if !right.is_null() {
+            let mut outermost = right;
+            while !(*outermost).children[LEFT].is_null() {
+                outermost = (*outermost).children[LEFT];
+            }
+            return outermost;
+        }
+        loop {
+            let parent = ((*node).parent & !RBTREE_COLOR_MASK) as *const rbtree_node;
+            if parent.is_null() || (*parent).children[LEFT].cast_const() == node {
+                return parent;
+            }
+            node = parent;
         }
     }
 }

@@ -63,6 +63,10 @@ pub struct MapReads {
     /// For each map, the version of the contents that last kept the
     /// invariants.
     invariants_held: Vec<Version>,
+    /// For each map in `maps`, whether its read found the list to be the
+    /// entries themselves ([`Side::fill_map_seeing_list`]), so that
+    /// `list == entries` without a comparison.
+    lists_are_entries: Vec<bool>,
 }
 
 impl MapReads {
@@ -111,12 +115,19 @@ impl MapReads {
                 return None;
             }
             let map = &self.maps[index];
-            match self.change_since(index, held) {
+            let mut window = match self.change_since(index, held) {
                 Some(change) if !change.bounds => {
-                    Some(window_since_held(&self.before[index], map, change, deep))
+                    window_since_held(&self.before[index], map, change, deep)
                 }
-                _ => Some(MapWindow::whole(map)),
+                _ => MapWindow::whole(map),
+            };
+            // A list read as the entries themselves is the entries: the
+            // list-order invariant holds without a comparison (except in
+            // the deep checks, which compare anyway).
+            if self.lists_are_entries[index] && !deep {
+                window.list_may_differ_in = None;
             }
+            Some(window)
         })
         .or_else(|| deep.then(|| invariants::check_deep(side)).flatten());
         if broken.is_none() {
@@ -145,26 +156,36 @@ impl MapReads {
         self.before.resize_with(count, MapState::default);
         self.versions.resize(count, Version::default());
         self.changes.resize(count, Change::default());
+        self.lists_are_entries.resize(count, false);
         for index in 0..count {
             if !in_scope(index, scope, known_maps) || (index == 0 && !kernel && scope.is_some()) {
                 continue;
             }
-            side.fill_map(MapRef(index as u32), &mut self.read);
+            let list_is_entries = side.fill_map_seeing_list(MapRef(index as u32), &mut self.read);
             let map = &mut self.maps[index];
-            let change = match (fresh || index >= known_maps, difference(map, &self.read)) {
-                // The same contents: `before` goes on holding those of the
-                // version before this one, which `changes` starts from.
-                (false, None) => continue,
-                (true, _) => Change::default(),
-                (false, Some(window)) => Change {
-                    from: self.versions[index],
-                    ..window
-                },
+            let change = if fresh || index >= known_maps {
+                Change::default()
+            } else {
+                let lists = (self.lists_are_entries[index], list_is_entries);
+                match difference(map, &self.read, lists) {
+                    // The same contents: `before` goes on holding those of
+                    // the version before this one, which `changes` starts
+                    // from; both reads say what the one list is.
+                    None => {
+                        self.lists_are_entries[index] |= list_is_entries;
+                        continue;
+                    }
+                    Some(window) => Change {
+                        from: self.versions[index],
+                        ..window
+                    },
+                }
             };
             // The buffers go round: the read becomes the map, the map what
             // it was before, and the oldest buffer the next read's.
             core::mem::swap(map, &mut self.read);
             core::mem::swap(&mut self.read, &mut self.before[index]);
+            self.lists_are_entries[index] = list_is_entries;
             self.versions[index] = versions.next();
             self.changes[index] = change;
         }
@@ -236,8 +257,15 @@ pub struct Change {
 }
 
 /// How `now` differs from `before` (`from` left unknown), or `None` when
-/// they are the same.
-fn difference(before: &MapState, now: &MapState) -> Option<Change> {
+/// they are the same. `lists_are_entries` says, for `before` and `now`,
+/// whether their reads found the list to be the entries themselves: when
+/// both did, the list changed exactly where the entries did, and is not
+/// compared.
+fn difference(
+    before: &MapState,
+    now: &MapState,
+    lists_are_entries: (bool, bool),
+) -> Option<Change> {
     let (old, new) = (before.entries.as_slice(), now.entries.as_slice());
     let (common_start, common_end) = common_ends(old, new);
     let differing_old = &old[common_start..old.len() - common_end];
@@ -250,14 +278,18 @@ fn difference(before: &MapState, now: &MapState) -> Option<Change> {
             (start.min(other_start), end.max(other_end))
         });
     let entries_differ = !differing_old.is_empty() || !differing_new.is_empty();
-    let list_positions = differing_positions(&before.list, &now.list);
+    let entries_window = entries_differ.then_some((common_start, new.len() - common_end));
+    let list_positions = match lists_are_entries {
+        (true, true) => entries_window,
+        _ => differing_positions(&before.list, &now.list),
+    };
     // When the entries differ, the list may differ from them even where it
     // did not change itself: `list` says so to the invariants' whole-list
     // check, while the windowed checks use both windows.
     let list_differs = entries_differ || list_positions.is_some();
     let change = Change {
         from: Version::default(),
-        entries: entries_differ.then_some((common_start, new.len() - common_end)),
+        entries: entries_window,
         entries_before: entries_differ.then_some((common_start, old.len() - common_end)),
         list: list_differs,
         list_positions,

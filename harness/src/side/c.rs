@@ -114,6 +114,13 @@ impl Side for CSide {
         self.reference().map_state_into(MapHandle(map.0), out)
     }
 
+    fn fill_map_seeing_list(&self, map: MapRef, out: &mut MapState) -> bool {
+        out.clear();
+        self.reference()
+            .map_state_and_list_into(MapHandle(map.0), out)
+            .unwrap_or(false)
+    }
+
     fn kentry(&self) -> KentryState {
         self.reference().kentry_state().unwrap_or_default()
     }
