@@ -162,6 +162,8 @@ impl MapReads {
                 continue;
             }
             let list_is_entries = side.fill_map_seeing_list(MapRef(index as u32), &mut self.read);
+            // The sides' promise, checked wherever the tests replay programs.
+            debug_assert!(!list_is_entries || self.read.list == self.read.entries);
             let map = &mut self.maps[index];
             let change = if fresh || index >= known_maps {
                 Change::default()
@@ -335,6 +337,66 @@ pub fn differing_range(
         .min()
         .unwrap_or(length);
     common_start..length.saturating_sub(common_end).max(common_start)
+}
+
+/// Whether both sides' map `index` is the same, given that it was the same
+/// at the versions `agreed` (C, port): `None` when that cannot be told from
+/// the changes since (a side changed it more than once since, or `agreed`
+/// is unknown), and the maps are to be compared whole.
+///
+/// Sound because each side's [`Change`] since `agreed`
+/// names every position of its entries and of its list that may differ
+/// from what it held then: where neither side's changed, both hold what
+/// they held when they were equal. The scalars and lengths are compared
+/// outright, the entries and the list over the positions either side
+/// changed ([`differing_range`]). A difference found here is a real one,
+/// and the whole comparison (`oracle::compare_maps`) then reports it as
+/// it always did; the runner's deep checks compare whole.
+pub fn same_since_agreed(
+    (c_reads, rust_reads): (&MapReads, &MapReads),
+    index: usize,
+    (c_agreed, rust_agreed): (Version, Version),
+) -> Option<bool> {
+    let c_change = c_reads.change_since(index, c_agreed)?;
+    let rust_change = rust_reads.change_since(index, rust_agreed)?;
+    let (c, rust) = (&c_reads.maps()[index], &rust_reads.maps()[index]);
+    if scalars(c) != scalars(rust) || c.list.len() != rust.list.len() {
+        return Some(false);
+    }
+    let entries = differing_range(c.entries.len(), &[c_change.entries, rust_change.entries]);
+    let list = differing_range(
+        c.list.len(),
+        &[c_change.list_positions, rust_change.list_positions],
+    );
+    Some(
+        c.entries[entries.clone()] == rust.entries[entries]
+            && c.list[list.clone()] == rust.list[list],
+    )
+}
+
+/// Everything of a map but its entries and its list, with their lengths
+/// (a field added to `MapState` must be added here: the pattern names
+/// them all).
+fn scalars(map: &MapState) -> (u64, u64, u64, u32, u64, u64, usize) {
+    let MapState {
+        start,
+        end,
+        size,
+        nr_entries,
+        find_cache,
+        find_cache_threshold,
+        entries,
+        list: _,
+    } = map;
+    (
+        *start,
+        *end,
+        *size,
+        *nr_entries,
+        *find_cache,
+        *find_cache_threshold,
+        entries.len(),
+    )
 }
 
 /// The lengths of the longest common beginning and of the longest common

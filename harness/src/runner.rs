@@ -9,7 +9,7 @@
 
 use crate::invariants;
 use crate::known::{self, CEvidence, KnownDivergence};
-use crate::map_reads::{differing_range, MapReads, Reread, Version, Versions};
+use crate::map_reads::{same_since_agreed, MapReads, Reread, Version, Versions};
 use crate::mismatch::{Mismatch, SideName};
 use crate::observe::Outcome;
 use crate::oracle;
@@ -799,66 +799,6 @@ impl<C: Side, R: Side> Runner<C, R> {
             objects,
         }
     }
-}
-
-/// Whether both sides' map `index` is the same, given that it was the same
-/// at the versions `agreed` (C, port): `None` when that cannot be told from
-/// the changes since (a side changed it more than once since, or `agreed`
-/// is unknown), and the maps are to be compared whole.
-///
-/// Sound because each side's [`crate::map_reads::Change`] since `agreed`
-/// names every position of its entries and of its list that may differ
-/// from what it held then: where neither side's changed, both hold what
-/// they held when they were equal. The scalars and lengths are compared
-/// outright, the entries and the list over the positions either side
-/// changed ([`differing_range`]). A difference found here is a real one,
-/// and the whole comparison ([`oracle::compare_maps`]) then reports it as
-/// it always did; the deep checks compare whole.
-fn same_since_agreed(
-    (c_reads, rust_reads): (&MapReads, &MapReads),
-    index: usize,
-    (c_agreed, rust_agreed): (Version, Version),
-) -> Option<bool> {
-    let c_change = c_reads.change_since(index, c_agreed)?;
-    let rust_change = rust_reads.change_since(index, rust_agreed)?;
-    let (c, rust) = (&c_reads.maps()[index], &rust_reads.maps()[index]);
-    if scalars(c) != scalars(rust) || c.list.len() != rust.list.len() {
-        return Some(false);
-    }
-    let entries = differing_range(c.entries.len(), &[c_change.entries, rust_change.entries]);
-    let list = differing_range(
-        c.list.len(),
-        &[c_change.list_positions, rust_change.list_positions],
-    );
-    Some(
-        c.entries[entries.clone()] == rust.entries[entries]
-            && c.list[list.clone()] == rust.list[list],
-    )
-}
-
-/// Everything of a map but its entries and its list, with their lengths
-/// (a field added to `MapState` must be added here: the pattern names
-/// them all).
-fn scalars(map: &MapState) -> (u64, u64, u64, u32, u64, u64, usize) {
-    let MapState {
-        start,
-        end,
-        size,
-        nr_entries,
-        find_cache,
-        find_cache_threshold,
-        entries,
-        list: _,
-    } = map;
-    (
-        *start,
-        *end,
-        *size,
-        *nr_entries,
-        *find_cache,
-        *find_cache_threshold,
-        entries.len(),
-    )
 }
 
 /// What a step means for the run.
