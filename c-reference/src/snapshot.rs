@@ -240,12 +240,11 @@ unsafe fn read_kernel_entry_storage(map: *const vm_map, storage: &mut Vec<EntryS
         .saturating_add(1)
         .min(MAX_WALK_NODES);
     // SAFETY: the C tree functions only read the tree's nodes.
-    let mut node: *mut rbtree_node = unsafe { bindings::rbtree_first(&map.entry_tree) };
+    let mut node: *const rbtree_node = unsafe { bindings::rbtree_first(&map.entry_tree) };
     while !node.is_null() && storage.len() < bound {
         // SAFETY: a tree node is the tree_node member of a live entry.
-        let entry = unsafe { node.byte_sub(offset_of!(vm_map_entry, tree_node)) }
-            .cast::<vm_map_entry>()
-            .cast_const();
+        let entry =
+            unsafe { node.byte_sub(offset_of!(vm_map_entry, tree_node)) }.cast::<vm_map_entry>();
         storage.push(if entry == kentry_entry {
             EntryStorage::KentryStatic
         } else if entry == boot_entry {
@@ -254,6 +253,6 @@ unsafe fn read_kernel_entry_storage(map: *const vm_map, storage: &mut Vec<EntryS
             EntryStorage::CacheObject(entry as u64)
         });
         // SAFETY: as above.
-        node = unsafe { bindings::rbtree_walk(node, RBTREE_RIGHT as i32) };
+        node = unsafe { next_in_order(node) };
     }
 }
