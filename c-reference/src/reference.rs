@@ -271,6 +271,19 @@ impl CReference {
         unsafe { bindings::cref_set_list_step_budget(budget.unwrap_or(0)) }
     }
 
+    /// How many kentry slab descriptors are marked allocated (what
+    /// [`CReference::kentry_state`] lists as allocated, without building
+    /// the rest of it); `None` when it would be `None`.
+    pub fn kentry_allocated_count(&self) -> Option<usize> {
+        // SAFETY: a plain read of entry-layer state; no operation runs.
+        if unsafe { bindings::cref_is_set_up() } == 0 {
+            return None;
+        }
+        // SAFETY: the set-up completed, and holding &self (with the
+        // instance lock) means no operation runs.
+        unsafe { snapshot::read_kentry_allocated_count() }
+    }
+
     /// Like [`CReference::kentry_state`], reusing `state`'s vector.
     pub fn kentry_state_into(&self, state: &mut KentryState) -> bool {
         // SAFETY: a plain read of entry-layer state; no operation runs.

@@ -14,7 +14,7 @@ use bindings::{
     list, rbtree_node, vm_map, vm_map_entry, RBTREE_LEFT, RBTREE_RIGHT, VM_MAP_KENTRY_SIZE,
 };
 use sim::{ObjectId, PmapId};
-use vm_rs::{EntryState, EntryStorage, KentryState, MapState};
+use vm_rs::{EntryState, EntryStorage, KentrySlot, KentryState, MapState};
 
 use crate::host_memory;
 
@@ -180,6 +180,50 @@ unsafe fn next_in_order(node: *const rbtree_node) -> *const rbtree_node {
 /// The C instance must have completed its set-up, and no C operation may run
 /// during the call.
 pub(crate) unsafe fn read_kentry_state(state: &mut KentryState) -> bool {
+    // SAFETY: the caller's guarantees are this function's.
+    let Some(table) = (unsafe { kentry_table() }) else {
+        return false;
+    };
+    state.fill_from_descriptors(table.va, table.slab_size, table.head, table.descriptors);
+    // SAFETY: the set-up completed, so handle 0 is the live kernel map.
+    unsafe { read_kernel_entry_storage(bindings::cref_map(0), &mut state.entry_storage) };
+    true
+}
+
+/// How many descriptors of the kentry table hold the allocated marker (what
+/// [`read_kentry_state`] would list as allocated, without decoding the
+/// rest of the table); `None` when the table's location makes no sense.
+///
+/// # Safety
+/// As for [`read_kentry_state`].
+pub(crate) unsafe fn read_kentry_allocated_count() -> Option<usize> {
+    // SAFETY: the caller's guarantees are this function's.
+    let table = unsafe { kentry_table() }?;
+    let slot_count = table.descriptors.len();
+    let allocated =
+        |raw: &&u64| KentrySlot::decode(**raw, table.va, slot_count) == KentrySlot::Allocated;
+    Some(table.descriptors.iter().filter(allocated).count())
+}
+
+/// The seed's kentry slab table as it lies in memory.
+struct KentryTable {
+    /// Where it starts.
+    va: u64,
+    /// The kentry slabs' size.
+    slab_size: u64,
+    /// The free list's head, raw.
+    head: u64,
+    /// Its descriptors, raw, in slab order.
+    descriptors: &'static [u64],
+}
+
+/// The kentry table of a set-up instance; `None` when its location makes
+/// no sense.
+///
+/// # Safety
+/// As for [`read_kentry_state`]; the descriptors may be read only while no
+/// C operation runs.
+unsafe fn kentry_table() -> Option<KentryTable> {
     // SAFETY: after set-up, the kentry entry and slab size are the seed's
     // initialised statics; the free head is a plain value.
     let (area_start, slab_size, head) = unsafe {
@@ -190,7 +234,7 @@ pub(crate) unsafe fn read_kentry_state(state: &mut KentryState) -> bool {
         )
     };
     if slab_size == 0 {
-        return false;
+        return None;
     }
     let area_bytes = u64::from(VM_MAP_KENTRY_SIZE);
     let slots = area_bytes / slab_size;
@@ -201,18 +245,20 @@ pub(crate) unsafe fn read_kentry_state(state: &mut KentryState) -> bool {
     if !host_memory::contains(table_va, slots * descriptor_bytes)
         || table_va % descriptor_bytes != 0
     {
-        return false;
+        return None;
     }
     // SAFETY: the table lies inside the host reservation, which is mapped
     // read/write for the whole process, and is aligned for u64 (both
     // checked above); the C instance is behind its lock and does not run
-    // while we read.
+    // while the caller reads.
     let descriptors =
         unsafe { core::slice::from_raw_parts(table_va as *const u64, slots as usize) };
-    state.fill_from_descriptors(table_va, slab_size, head, descriptors);
-    // SAFETY: the set-up completed, so handle 0 is the live kernel map.
-    unsafe { read_kernel_entry_storage(bindings::cref_map(0), &mut state.entry_storage) };
-    true
+    Some(KentryTable {
+        va: table_va,
+        slab_size,
+        head,
+        descriptors,
+    })
 }
 
 /// Where each entry of the kernel map at `map` lives, in address order: the
