@@ -226,13 +226,18 @@ impl CReference {
     /// Like [`CReference::map_state`], reusing `state`'s vectors; false
     /// (and `state` untouched) for an unknown handle.
     pub fn map_state_into(&self, map: MapHandle, state: &mut MapState) -> bool {
-        let Some(map) = self.map_pointer(map) else {
-            return false;
-        };
+        self.map_state_and_list_into(map, state).is_some()
+    }
+
+    /// Like [`CReference::map_state_into`]; `None` for an unknown handle,
+    /// else whether the read found the list to be the entries themselves
+    /// (the same C entries in the same order, so that `state.list ==
+    /// state.entries`).
+    pub fn map_state_and_list_into(&self, map: MapHandle, state: &mut MapState) -> Option<bool> {
+        let map = self.map_pointer(map)?;
         // SAFETY: map_pointer returns live maps of the instance, and holding
         // &self (with the instance lock) means no operation runs.
-        unsafe { snapshot::read_map(map, state) };
-        true
+        Some(unsafe { snapshot::read_map(map, state) })
     }
 
     /// The pmap of `map`, or `None` for an unknown handle or a null pmap
@@ -264,6 +269,19 @@ impl CReference {
     pub fn set_list_step_budget(&mut self, budget: Option<u64>) {
         // SAFETY: a plain write of entry-layer state; no operation runs.
         unsafe { bindings::cref_set_list_step_budget(budget.unwrap_or(0)) }
+    }
+
+    /// How many kentry slab descriptors are marked allocated (what
+    /// [`CReference::kentry_state`] lists as allocated, without building
+    /// the rest of it); `None` when it would be `None`.
+    pub fn kentry_allocated_count(&self) -> Option<usize> {
+        // SAFETY: a plain read of entry-layer state; no operation runs.
+        if unsafe { bindings::cref_is_set_up() } == 0 {
+            return None;
+        }
+        // SAFETY: the set-up completed, and holding &self (with the
+        // instance lock) means no operation runs.
+        unsafe { snapshot::read_kentry_allocated_count() }
     }
 
     /// Like [`CReference::kentry_state`], reusing `state`'s vector.

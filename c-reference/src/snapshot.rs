@@ -10,21 +10,26 @@
 
 use core::mem::offset_of;
 
-use bindings::{list, rbtree_node, vm_map, vm_map_entry, RBTREE_RIGHT, VM_MAP_KENTRY_SIZE};
+use bindings::{
+    list, rbtree_node, vm_map, vm_map_entry, RBTREE_LEFT, RBTREE_RIGHT, VM_MAP_KENTRY_SIZE,
+};
 use sim::{ObjectId, PmapId};
-use vm_rs::{EntryState, EntryStorage, KentryState, MapState};
+use vm_rs::{EntryState, EntryStorage, KentrySlot, KentryState, MapState};
 
 use crate::host_memory;
 
 /// No walk visits more nodes than this.
 const MAX_WALK_NODES: usize = 1 << 20;
 
-/// Fills `state` from the C map at `map`, reusing its vectors.
+/// Fills `state` from the C map at `map`, reusing its vectors, and says
+/// whether its list is its entries themselves: the list and the tree
+/// walks met the same entries in the same order and ended together, so
+/// that `state.list == state.entries`.
 ///
 /// # Safety
 /// `map` must point to a `struct vm_map` of the C instance, and no C
 /// operation may run during the call.
-pub(crate) unsafe fn read_map(map: *const vm_map, state: &mut MapState) {
+pub(crate) unsafe fn read_map(map: *const vm_map, state: &mut MapState) -> bool {
     // SAFETY: the caller guarantees map is a live C map, not being changed.
     let map = unsafe { &*map };
     state.start = map.start;
@@ -40,10 +45,7 @@ pub(crate) unsafe fn read_map(map: *const vm_map, state: &mut MapState) {
     state.entries.clear();
     // SAFETY: the list and tree nodes belong to the map's entries, which are
     // live C entries while no operation runs.
-    unsafe {
-        walk_list(map, bound, &mut state.list);
-        walk_tree(map, bound, &mut state.entries);
-    }
+    unsafe { walk_list_and_tree(map, bound, state) }
 }
 
 /// The pmap of the C map at `map`, `None` if its pointer is null.
@@ -73,37 +75,100 @@ unsafe fn entry_state(entry: *const vm_map_entry) -> EntryState {
     }
 }
 
+/// Walks the entry list into `state.list` and the tree in order into
+/// `state.entries`, each stopping where it would alone (the list at its
+/// head, a null link or `bound` entries, the tree at its end or `bound`
+/// entries). While both walks are at the same entry it is read once, and
+/// the list gets a copy. Returns whether they were at the same entry all
+/// the way and ended together (then `state.list == state.entries`).
+///
 /// # Safety
 /// As for [`read_map`].
-unsafe fn walk_list(map: &vm_map, bound: usize, entries: &mut Vec<EntryState>) {
+unsafe fn walk_list_and_tree(map: &vm_map, bound: usize, state: &mut MapState) -> bool {
     let head: *const list = &map.entry_list;
-    let mut node = map.entry_list.next.cast_const();
-    while node != head && !node.is_null() && entries.len() < bound {
+    let mut list_node = map.entry_list.next.cast_const();
+    // SAFETY: the C tree functions only read the tree's nodes.
+    let mut tree_node: *const rbtree_node = unsafe { bindings::rbtree_first(&map.entry_tree) };
+    let list_goes_on =
+        |node: *const list, read: usize| node != head && !node.is_null() && read < bound;
+    let tree_goes_on = |node: *const rbtree_node, read: usize| !node.is_null() && read < bound;
+    while list_goes_on(list_node, state.entries.len())
+        && tree_goes_on(tree_node, state.entries.len())
+    {
         // SAFETY: a list node other than the head is the list_node member
-        // of a live entry.
+        // of a live entry, and a tree node the tree_node member of one.
         unsafe {
-            let entry = node
+            let listed = list_node
                 .byte_sub(offset_of!(vm_map_entry, list_node))
                 .cast::<vm_map_entry>();
-            entries.push(entry_state(entry));
-            node = (*node).next;
-        }
-    }
-}
-
-/// # Safety
-/// As for [`read_map`].
-unsafe fn walk_tree(map: &vm_map, bound: usize, entries: &mut Vec<EntryState>) {
-    // SAFETY: the C tree functions only read the tree's nodes.
-    let mut node: *mut rbtree_node = unsafe { bindings::rbtree_first(&map.entry_tree) };
-    while !node.is_null() && entries.len() < bound {
-        // SAFETY: a tree node is the tree_node member of a live entry.
-        unsafe {
-            let entry = node
+            let treed = tree_node
                 .byte_sub(offset_of!(vm_map_entry, tree_node))
                 .cast::<vm_map_entry>();
-            entries.push(entry_state(entry));
-            node = bindings::rbtree_walk(node, RBTREE_RIGHT as i32);
+            if listed != treed {
+                break;
+            }
+            state.entries.push(entry_state(treed));
+            list_node = (*list_node).next;
+            tree_node = next_in_order(tree_node);
+        }
+    }
+    state.list.extend_from_slice(&state.entries);
+    let list_is_entries =
+        !list_goes_on(list_node, state.list.len()) && !tree_goes_on(tree_node, state.entries.len());
+    // Where the walks part, each goes on alone.
+    while list_goes_on(list_node, state.list.len()) {
+        // SAFETY: as above.
+        unsafe {
+            let entry = list_node.byte_sub(offset_of!(vm_map_entry, list_node));
+            state.list.push(entry_state(entry.cast::<vm_map_entry>()));
+            list_node = (*list_node).next;
+        }
+    }
+    while tree_goes_on(tree_node, state.entries.len()) {
+        // SAFETY: as above.
+        unsafe {
+            let entry = tree_node.byte_sub(offset_of!(vm_map_entry, tree_node));
+            state
+                .entries
+                .push(entry_state(entry.cast::<vm_map_entry>()));
+            tree_node = next_in_order(tree_node);
+        }
+    }
+    list_is_entries
+}
+
+/// `rbtree_parent`'s mask: the low bit of a node's parent word is its
+/// colour (`kern/rbtree.c`).
+const RBTREE_COLOR_MASK: u64 = 1;
+
+/// The node after `node` in order: `rbtree_walk(node, RBTREE_RIGHT)` of
+/// `kern/rbtree.c`, step for step (the same nodes for any tree, well
+/// formed or not), written here so that a read does not cross into C
+/// once a node.
+///
+/// # Safety
+/// `node` must be a node of a live C tree that no operation is changing.
+unsafe fn next_in_order(node: *const rbtree_node) -> *const rbtree_node {
+    const LEFT: usize = RBTREE_LEFT as usize;
+    const RIGHT: usize = RBTREE_RIGHT as usize;
+    // SAFETY: the caller's guarantee; children and parents of a live
+    // tree's node are its nodes or null.
+    unsafe {
+        let mut node = node;
+        let right = (*node).children[RIGHT].cast_const();
+        if !right.is_null() {
+            let mut outermost = right;
+            while !(*outermost).children[LEFT].is_null() {
+                outermost = (*outermost).children[LEFT];
+            }
+            return outermost;
+        }
+        loop {
+            let parent = ((*node).parent & !RBTREE_COLOR_MASK) as *const rbtree_node;
+            if parent.is_null() || (*parent).children[LEFT].cast_const() == node {
+                return parent;
+            }
+            node = parent;
         }
     }
 }
@@ -115,6 +180,50 @@ unsafe fn walk_tree(map: &vm_map, bound: usize, entries: &mut Vec<EntryState>) {
 /// The C instance must have completed its set-up, and no C operation may run
 /// during the call.
 pub(crate) unsafe fn read_kentry_state(state: &mut KentryState) -> bool {
+    // SAFETY: the caller's guarantees are this function's.
+    let Some(table) = (unsafe { kentry_table() }) else {
+        return false;
+    };
+    state.fill_from_descriptors(table.va, table.slab_size, table.head, table.descriptors);
+    // SAFETY: the set-up completed, so handle 0 is the live kernel map.
+    unsafe { read_kernel_entry_storage(bindings::cref_map(0), &mut state.entry_storage) };
+    true
+}
+
+/// How many descriptors of the kentry table hold the allocated marker (what
+/// [`read_kentry_state`] would list as allocated, without decoding the
+/// rest of the table); `None` when the table's location makes no sense.
+///
+/// # Safety
+/// As for [`read_kentry_state`].
+pub(crate) unsafe fn read_kentry_allocated_count() -> Option<usize> {
+    // SAFETY: the caller's guarantees are this function's.
+    let table = unsafe { kentry_table() }?;
+    let slot_count = table.descriptors.len();
+    let allocated =
+        |raw: &&u64| KentrySlot::decode(**raw, table.va, slot_count) == KentrySlot::Allocated;
+    Some(table.descriptors.iter().filter(allocated).count())
+}
+
+/// The seed's kentry slab table as it lies in memory.
+struct KentryTable {
+    /// Where it starts.
+    va: u64,
+    /// The kentry slabs' size.
+    slab_size: u64,
+    /// The free list's head, raw.
+    head: u64,
+    /// Its descriptors, raw, in slab order.
+    descriptors: &'static [u64],
+}
+
+/// The kentry table of a set-up instance; `None` when its location makes
+/// no sense.
+///
+/// # Safety
+/// As for [`read_kentry_state`]; the descriptors may be read only while no
+/// C operation runs.
+unsafe fn kentry_table() -> Option<KentryTable> {
     // SAFETY: after set-up, the kentry entry and slab size are the seed's
     // initialised statics; the free head is a plain value.
     let (area_start, slab_size, head) = unsafe {
@@ -125,7 +234,7 @@ pub(crate) unsafe fn read_kentry_state(state: &mut KentryState) -> bool {
         )
     };
     if slab_size == 0 {
-        return false;
+        return None;
     }
     let area_bytes = u64::from(VM_MAP_KENTRY_SIZE);
     let slots = area_bytes / slab_size;
@@ -136,18 +245,20 @@ pub(crate) unsafe fn read_kentry_state(state: &mut KentryState) -> bool {
     if !host_memory::contains(table_va, slots * descriptor_bytes)
         || table_va % descriptor_bytes != 0
     {
-        return false;
+        return None;
     }
     // SAFETY: the table lies inside the host reservation, which is mapped
     // read/write for the whole process, and is aligned for u64 (both
     // checked above); the C instance is behind its lock and does not run
-    // while we read.
+    // while the caller reads.
     let descriptors =
         unsafe { core::slice::from_raw_parts(table_va as *const u64, slots as usize) };
-    state.fill_from_descriptors(table_va, slab_size, head, descriptors);
-    // SAFETY: the set-up completed, so handle 0 is the live kernel map.
-    unsafe { read_kernel_entry_storage(bindings::cref_map(0), &mut state.entry_storage) };
-    true
+    Some(KentryTable {
+        va: table_va,
+        slab_size,
+        head,
+        descriptors,
+    })
 }
 
 /// Where each entry of the kernel map at `map` lives, in address order: the
@@ -175,12 +286,11 @@ unsafe fn read_kernel_entry_storage(map: *const vm_map, storage: &mut Vec<EntryS
         .saturating_add(1)
         .min(MAX_WALK_NODES);
     // SAFETY: the C tree functions only read the tree's nodes.
-    let mut node: *mut rbtree_node = unsafe { bindings::rbtree_first(&map.entry_tree) };
+    let mut node: *const rbtree_node = unsafe { bindings::rbtree_first(&map.entry_tree) };
     while !node.is_null() && storage.len() < bound {
         // SAFETY: a tree node is the tree_node member of a live entry.
-        let entry = unsafe { node.byte_sub(offset_of!(vm_map_entry, tree_node)) }
-            .cast::<vm_map_entry>()
-            .cast_const();
+        let entry =
+            unsafe { node.byte_sub(offset_of!(vm_map_entry, tree_node)) }.cast::<vm_map_entry>();
         storage.push(if entry == kentry_entry {
             EntryStorage::KentryStatic
         } else if entry == boot_entry {
@@ -189,6 +299,6 @@ unsafe fn read_kernel_entry_storage(map: *const vm_map, storage: &mut Vec<EntryS
             EntryStorage::CacheObject(entry as u64)
         });
         // SAFETY: as above.
-        node = unsafe { bindings::rbtree_walk(node, RBTREE_RIGHT as i32) };
+        node = unsafe { next_in_order(node) };
     }
 }

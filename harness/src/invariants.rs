@@ -117,9 +117,10 @@ pub struct MapWindow {
     /// The bytes the entries outside `entries` cover, when known (else
     /// every entry is summed).
     pub covered_bytes_outside: Option<u64>,
-    /// Whether the list may differ from the entries (it does not when
-    /// neither changed since a read whose list was its entries).
-    pub list_may_differ: bool,
+    /// Where the list may differ from the entries, besides in length:
+    /// `None` nowhere (neither changed since a read whose list was its
+    /// entries), else the positions to compare (cut to the entries').
+    pub list_may_differ_in: Option<Range<usize>>,
 }
 
 impl MapWindow {
@@ -128,7 +129,7 @@ impl MapWindow {
         MapWindow {
             entries: 0..map.entries.len(),
             covered_bytes_outside: None,
-            list_may_differ: true,
+            list_may_differ_in: Some(0..map.entries.len()),
         }
     }
 
@@ -209,7 +210,10 @@ fn check_map(map: &MapState, window: MapWindow) -> Option<(Invariant, String)> {
             ),
         ));
     }
-    if window.list_may_differ && map.list != map.entries {
+    if window
+        .list_may_differ_in
+        .is_some_and(|positions| list_differs_in(map, positions))
+    {
         let index = map
             .list
             .iter()
@@ -222,6 +226,14 @@ fn check_map(map: &MapState, window: MapWindow) -> Option<(Invariant, String)> {
         ));
     }
     None
+}
+
+/// Whether `map`'s list differs from its entries in length or at one of
+/// `positions`.
+fn list_differs_in(map: &MapState, positions: Range<usize>) -> bool {
+    let length = map.entries.len();
+    let positions = positions.start.min(length)..positions.end.min(length);
+    map.list.len() != length || map.list[positions.clone()] != map.entries[positions]
 }
 
 fn check_kentry(side: &dyn Side) -> Option<(Invariant, String)> {

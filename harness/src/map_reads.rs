@@ -63,6 +63,10 @@ pub struct MapReads {
     /// For each map, the version of the contents that last kept the
     /// invariants.
     invariants_held: Vec<Version>,
+    /// For each map in `maps`, whether its read found the list to be the
+    /// entries themselves ([`Side::fill_map_seeing_list`]), so that
+    /// `list == entries` without a comparison.
+    lists_are_entries: Vec<bool>,
 }
 
 impl MapReads {
@@ -111,12 +115,19 @@ impl MapReads {
                 return None;
             }
             let map = &self.maps[index];
-            match self.change_since(index, held) {
+            let mut window = match self.change_since(index, held) {
                 Some(change) if !change.bounds => {
-                    Some(window_since_held(&self.before[index], map, change))
+                    window_since_held(&self.before[index], map, change, deep)
                 }
-                _ => Some(MapWindow::whole(map)),
+                _ => MapWindow::whole(map),
+            };
+            // A list read as the entries themselves is the entries: the
+            // list-order invariant holds without a comparison (except in
+            // the deep checks, which compare anyway).
+            if self.lists_are_entries[index] && !deep {
+                window.list_may_differ_in = None;
             }
+            Some(window)
         })
         .or_else(|| deep.then(|| invariants::check_deep(side)).flatten());
         if broken.is_none() {
@@ -145,26 +156,38 @@ impl MapReads {
         self.before.resize_with(count, MapState::default);
         self.versions.resize(count, Version::default());
         self.changes.resize(count, Change::default());
+        self.lists_are_entries.resize(count, false);
         for index in 0..count {
             if !in_scope(index, scope, known_maps) || (index == 0 && !kernel && scope.is_some()) {
                 continue;
             }
-            side.fill_map(MapRef(index as u32), &mut self.read);
+            let list_is_entries = side.fill_map_seeing_list(MapRef(index as u32), &mut self.read);
+            // The sides' promise, checked wherever the tests replay programs.
+            debug_assert!(!list_is_entries || self.read.list == self.read.entries);
             let map = &mut self.maps[index];
-            let change = match (fresh || index >= known_maps, difference(map, &self.read)) {
-                // The same contents: `before` goes on holding those of the
-                // version before this one, which `changes` starts from.
-                (false, None) => continue,
-                (true, _) => Change::default(),
-                (false, Some(window)) => Change {
-                    from: self.versions[index],
-                    ..window
-                },
+            let change = if fresh || index >= known_maps {
+                Change::default()
+            } else {
+                let lists = (self.lists_are_entries[index], list_is_entries);
+                match difference(map, &self.read, lists) {
+                    // The same contents: `before` goes on holding those of
+                    // the version before this one, which `changes` starts
+                    // from; both reads say what the one list is.
+                    None => {
+                        self.lists_are_entries[index] |= list_is_entries;
+                        continue;
+                    }
+                    Some(window) => Change {
+                        from: self.versions[index],
+                        ..window
+                    },
+                }
             };
             // The buffers go round: the read becomes the map, the map what
             // it was before, and the oldest buffer the next read's.
             core::mem::swap(map, &mut self.read);
             core::mem::swap(&mut self.read, &mut self.before[index]);
+            self.lists_are_entries[index] = list_is_entries;
             self.versions[index] = versions.next();
             self.changes[index] = change;
         }
@@ -224,6 +247,10 @@ pub struct Change {
     pub entries_before: Option<(usize, usize)>,
     /// Whether the entry list may differ.
     pub list: bool,
+    /// Like `entries`, for the entry list: the list's positions now
+    /// between its longest common beginning and end with the list then;
+    /// `None` when the list is the same.
+    pub list_positions: Option<(usize, usize)>,
     /// The pages of the entries that differ, then and now (each rounded
     /// out to whole pages, so that a malformed entry is still inside).
     pub pages: Option<(u64, u64)>,
@@ -232,8 +259,15 @@ pub struct Change {
 }
 
 /// How `now` differs from `before` (`from` left unknown), or `None` when
-/// they are the same.
-fn difference(before: &MapState, now: &MapState) -> Option<Change> {
+/// they are the same. `lists_are_entries` says, for `before` and `now`,
+/// whether their reads found the list to be the entries themselves: when
+/// both did, the list changed exactly where the entries did, and is not
+/// compared.
+fn difference(
+    before: &MapState,
+    now: &MapState,
+    lists_are_entries: (bool, bool),
+) -> Option<Change> {
     let (old, new) = (before.entries.as_slice(), now.entries.as_slice());
     let (common_start, common_end) = common_ends(old, new);
     let differing_old = &old[common_start..old.len() - common_end];
@@ -246,14 +280,21 @@ fn difference(before: &MapState, now: &MapState) -> Option<Change> {
             (start.min(other_start), end.max(other_end))
         });
     let entries_differ = !differing_old.is_empty() || !differing_new.is_empty();
-    // When the entries differ, the map does whatever its list holds, so
-    // the list is not compared (the invariants compare it with the entries).
-    let list_differs = entries_differ || before.list != now.list;
+    let entries_window = entries_differ.then_some((common_start, new.len() - common_end));
+    let list_positions = match lists_are_entries {
+        (true, true) => entries_window,
+        _ => differing_positions(&before.list, &now.list),
+    };
+    // When the entries differ, the list may differ from them even where it
+    // did not change itself: `list` says so to the invariants' whole-list
+    // check, while the windowed checks use both windows.
+    let list_differs = entries_differ || list_positions.is_some();
     let change = Change {
         from: Version::default(),
-        entries: entries_differ.then_some((common_start, new.len() - common_end)),
+        entries: entries_window,
         entries_before: entries_differ.then_some((common_start, old.len() - common_end)),
         list: list_differs,
+        list_positions,
         pages,
         bounds: (before.start, before.end) != (now.start, now.end),
     };
@@ -266,19 +307,133 @@ fn difference(before: &MapState, now: &MapState) -> Option<Change> {
     (!same).then_some(change)
 }
 
+/// The positions of `new` between its longest common beginning and end
+/// with `old`, or `None` when the two are the same.
+fn differing_positions(old: &[EntryState], new: &[EntryState]) -> Option<(usize, usize)> {
+    let (common_start, common_end) = common_ends(old, new);
+    let same = common_start == old.len() && old.len() == new.len();
+    (!same).then_some((common_start, new.len() - common_end))
+}
+
+/// Where two sequences of one length `length` may differ, given that they
+/// were equal before and that each now differs from what it was only in
+/// its `windows` (positions now, as [`Change::entries`] and
+/// [`Change::list_positions`] give them; `None`: unchanged). Outside the
+/// range returned each position of both holds what it held before, when
+/// they were equal, so comparing the range alone compares them whole.
+pub fn differing_range(
+    length: usize,
+    windows: &[Option<(usize, usize)>],
+) -> std::ops::Range<usize> {
+    let common_start = windows
+        .iter()
+        .map(|window| window.map_or(length, |(start, _)| start))
+        .min()
+        .unwrap_or(length)
+        .min(length);
+    let common_end = windows
+        .iter()
+        .map(|window| window.map_or(length, |(_, end)| length.saturating_sub(end)))
+        .min()
+        .unwrap_or(length);
+    common_start..length.saturating_sub(common_end).max(common_start)
+}
+
+/// Whether both sides' map `index` is the same, given that it was the same
+/// at the versions `agreed` (C, port): `None` when that cannot be told from
+/// the changes since (a side changed it more than once since, or `agreed`
+/// is unknown), and the maps are to be compared whole.
+///
+/// Sound because each side's [`Change`] since `agreed`
+/// names every position of its entries and of its list that may differ
+/// from what it held then: where neither side's changed, both hold what
+/// they held when they were equal. The scalars and lengths are compared
+/// outright, the entries and the list over the positions either side
+/// changed ([`differing_range`]). A difference found here is a real one,
+/// and the whole comparison (`oracle::compare_maps`) then reports it as
+/// it always did; the runner's deep checks compare whole.
+pub fn same_since_agreed(
+    (c_reads, rust_reads): (&MapReads, &MapReads),
+    index: usize,
+    (c_agreed, rust_agreed): (Version, Version),
+) -> Option<bool> {
+    let c_change = c_reads.change_since(index, c_agreed)?;
+    let rust_change = rust_reads.change_since(index, rust_agreed)?;
+    let (c, rust) = (&c_reads.maps()[index], &rust_reads.maps()[index]);
+    if scalars(c) != scalars(rust) || c.list.len() != rust.list.len() {
+        return Some(false);
+    }
+    let entries = differing_range(c.entries.len(), &[c_change.entries, rust_change.entries]);
+    let list = differing_range(
+        c.list.len(),
+        &[c_change.list_positions, rust_change.list_positions],
+    );
+    Some(
+        c.entries[entries.clone()] == rust.entries[entries]
+            && c.list[list.clone()] == rust.list[list],
+    )
+}
+
+/// Everything of a map but its entries and its list, with their lengths
+/// (a field added to `MapState` must be added here: the pattern names
+/// them all).
+fn scalars(map: &MapState) -> (u64, u64, u64, u32, u64, u64, usize) {
+    let MapState {
+        start,
+        end,
+        size,
+        nr_entries,
+        find_cache,
+        find_cache_threshold,
+        entries,
+        list: _,
+    } = map;
+    (
+        *start,
+        *end,
+        *size,
+        *nr_entries,
+        *find_cache,
+        *find_cache_threshold,
+        entries.len(),
+    )
+}
+
 /// The lengths of the longest common beginning and of the longest common
 /// end (not overlapping it) of `old` and `new`.
 fn common_ends(old: &[EntryState], new: &[EntryState]) -> (usize, usize) {
-    let common_start = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-    let shorter = old.len().min(new.len()) - common_start;
-    let common_end = old
+    let shorter = old.len().min(new.len());
+    let common_start = old[..shorter]
+        .iter()
+        .zip(&new[..shorter])
+        .position(|(a, b)| !same_entry(a, b))
+        .unwrap_or(shorter);
+    let rest = shorter - common_start;
+    let common_end = old[old.len() - rest..]
         .iter()
         .rev()
-        .zip(new.iter().rev())
-        .take(shorter)
-        .take_while(|(a, b)| a == b)
-        .count();
+        .zip(new[new.len() - rest..].iter().rev())
+        .position(|(a, b)| !same_entry(a, b))
+        .unwrap_or(rest);
     (common_start, common_end)
+}
+
+/// `a == b`, in fewer instructions than the derived comparison (which
+/// stops at the first differing field): every read of a map compares its
+/// entries with the last read's. The pattern names every field, so that
+/// a field added to `EntryState` must be added here.
+#[inline]
+fn same_entry(a: &EntryState, b: &EntryState) -> bool {
+    let EntryState {
+        start,
+        end,
+        object,
+        offset,
+        flags,
+    } = *a;
+    let words =
+        (start ^ b.start) | (end ^ b.end) | (offset ^ b.offset) | u64::from(flags ^ b.flags);
+    words == 0 && object == b.object
 }
 
 /// The pages `[start, end)` touches, at least one: rounded out to page
@@ -292,16 +447,30 @@ pub fn pages_of(start: u64, end: u64) -> (u64, u64) {
 /// What of `now` may break an invariant, given that `before` kept them all
 /// and `change` leads from it to `now`: the entries that differ, the bytes
 /// the others cover, and where the list may differ from the entries.
-fn window_since_held(before: &MapState, now: &MapState, change: Change) -> MapWindow {
+/// With `deep` (the runner's deep checks) the list is compared with the
+/// entries whole whenever either changed, so that a slip in the windows
+/// is still caught there.
+fn window_since_held(before: &MapState, now: &MapState, change: Change, deep: bool) -> MapWindow {
     let (first, end) = change.entries.unwrap_or((0, 0));
     let (first_before, end_before) = change.entries_before.unwrap_or((0, 0));
     // `before` kept the size invariant: its size is what its entries cover.
     let covered_before: u64 = invariants::covered_bytes(&before.entries[first_before..end_before]);
-    // `before`'s list was its entries: when neither changed, so is `now`'s.
+    // `before`'s list was its entries: when neither changed, so is `now`'s;
+    // otherwise the two can differ (at equal lengths) only where one of
+    // them changed (`differing_range`).
+    let length = now.entries.len();
+    let list_may_differ_in = match (change.list, deep) {
+        (false, _) => None,
+        (true, true) => Some(0..length),
+        (true, false) => Some(differing_range(
+            length,
+            &[change.entries, change.list_positions],
+        )),
+    };
     MapWindow {
         entries: first..end,
         covered_bytes_outside: Some(before.size.wrapping_sub(covered_before)),
-        list_may_differ: change.list,
+        list_may_differ_in,
     }
     .clamped(now)
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use harness::corpus::{self, Expectation};
 use harness::invariants::{self, Invariant};
 use harness::known;
-use harness::map_reads::{MapReads, Reread, Versions};
+use harness::map_reads::{self, MapReads, Reread, Versions};
 use harness::mismatch::{Mismatch, SideName};
 use harness::observe::Outcome;
 use harness::oracle;
@@ -319,6 +319,9 @@ struct FakeSide {
     machine: Machine,
     kentry: KentryState,
     maps: Vec<MapState>,
+    /// Whether its reads say when a list is the entries, as both real
+    /// sides' do (`Side::fill_map_seeing_list`).
+    sees_lists: bool,
 }
 
 impl FakeSide {
@@ -327,6 +330,15 @@ impl FakeSide {
             machine: Machine::new(MachineConfig::normal()),
             kentry: KentryState::default(),
             maps: Vec::new(),
+            sees_lists: false,
+        }
+    }
+
+    /// A side whose reads say when a list is the entries.
+    fn seeing_lists() -> FakeSide {
+        FakeSide {
+            sees_lists: true,
+            ..FakeSide::new()
         }
     }
 }
@@ -351,6 +363,10 @@ impl Side for FakeSide {
         };
         out.clone_from(state);
         true
+    }
+    fn fill_map_seeing_list(&self, map: MapRef, out: &mut MapState) -> bool {
+        self.fill_map(map, out);
+        self.sees_lists && out.list == out.entries
     }
     fn kentry(&self) -> KentryState {
         self.kentry.clone()
@@ -459,12 +475,20 @@ fn longer_valid_map() -> MapState {
 #[test]
 fn invariants_checked_where_a_map_changed_find_every_break() {
     for valid in [valid_map(), longer_valid_map()] {
-        invariants_checked_where_changed_find_every_break_of(valid);
+        invariants_checked_where_changed_find_every_break_of(valid, FakeSide::new());
     }
 }
 
-fn invariants_checked_where_changed_find_every_break_of(valid: MapState) {
-    let mut side = FakeSide::new();
+/// The same, with reads that say when a list is the entries (the list is
+/// then not compared with them).
+#[test]
+fn invariants_checked_where_a_map_changed_find_every_break_with_lists_seen() {
+    for valid in [valid_map(), longer_valid_map()] {
+        invariants_checked_where_changed_find_every_break_of(valid, FakeSide::seeing_lists());
+    }
+}
+
+fn invariants_checked_where_changed_find_every_break_of(valid: MapState, mut side: FakeSide) {
     let mut reads = MapReads::default();
     let mut versions = Versions::default();
     side.maps = vec![MapState::default(), valid.clone()];
@@ -492,6 +516,74 @@ fn invariants_checked_where_changed_find_every_break_of(valid: MapState) {
         reads.refresh(&side, Reread::map_and_kernel(MapRef(1)), &mut versions);
         assert_eq!(reads.check_invariants(&side, false), None, "{what}, undone");
     }
+}
+
+/// The runner compares two sides' maps that agreed before only where
+/// either changed since (`map_reads::same_since_agreed`): after any one
+/// field changes on one side, that finds the difference the whole
+/// comparison finds, and after the same change on the other side too, it
+/// finds them equal again. Also after an entry inserted in the middle.
+#[test]
+fn maps_compared_where_they_changed_find_every_difference() {
+    let insert_in_the_middle: (&str, MapChange) = ("inserted entry", |map| {
+        let start = MAP_START + 6 * PAGE_SIZE;
+        map.entries.insert(2, entry(start, start + PAGE_SIZE));
+        map.list.clone_from(&map.entries);
+    });
+    let changes = FIELD_CHANGES.iter().chain([&insert_in_the_middle]);
+    for (what, change) in changes {
+        for valid in [valid_map(), longer_valid_map()] {
+            for make_side in [FakeSide::new, FakeSide::seeing_lists] {
+                maps_compared_where_changed_find(what, *change, &valid, make_side);
+            }
+        }
+    }
+}
+
+fn maps_compared_where_changed_find(
+    what: &str,
+    change: MapChange,
+    valid: &MapState,
+    make_side: fn() -> FakeSide,
+) {
+    let (mut c, mut rust) = (make_side(), make_side());
+    let (mut c_reads, mut rust_reads) = (MapReads::default(), MapReads::default());
+    let mut versions = Versions::default();
+    c.maps = vec![MapState::default(), valid.clone()];
+    rust.maps = c.maps.clone();
+    c_reads.refresh(&c, Reread::EVERY_MAP_AFRESH, &mut versions);
+    rust_reads.refresh(&rust, Reread::EVERY_MAP_AFRESH, &mut versions);
+    let agreed = (c_reads.version(1), rust_reads.version(1));
+    change(&mut rust.maps[1]);
+    refresh_map_1((&c, &rust), (&mut c_reads, &mut rust_reads), &mut versions);
+    let whole = oracle::compare_maps(MapRef(1), &c_reads.maps()[1], &rust_reads.maps()[1]);
+    assert!(whole.is_some(), "{what}");
+    let reads = (&c_reads, &rust_reads);
+    assert_eq!(
+        map_reads::same_since_agreed(reads, 1, agreed),
+        Some(false),
+        "{what}"
+    );
+    change(&mut c.maps[1]);
+    refresh_map_1((&c, &rust), (&mut c_reads, &mut rust_reads), &mut versions);
+    let whole = oracle::compare_maps(MapRef(1), &c_reads.maps()[1], &rust_reads.maps()[1]);
+    assert_eq!(whole, None, "{what}, on both");
+    let reads = (&c_reads, &rust_reads);
+    assert_eq!(
+        map_reads::same_since_agreed(reads, 1, agreed),
+        Some(true),
+        "{what}, on both"
+    );
+}
+
+/// Both sides' reads of map 1 (and the kernel map) again.
+fn refresh_map_1(
+    (c, rust): (&FakeSide, &FakeSide),
+    (c_reads, rust_reads): (&mut MapReads, &mut MapReads),
+    versions: &mut Versions,
+) {
+    c_reads.refresh(c, Reread::map_and_kernel(MapRef(1)), versions);
+    rust_reads.refresh(rust, Reread::map_and_kernel(MapRef(1)), versions);
 }
 
 #[test]

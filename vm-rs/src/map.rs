@@ -235,7 +235,10 @@ impl Vm {
     }
 
     /// Fills `out` with the state of map `map` (its vectors are reused).
-    pub(crate) fn fill_map_state(&self, map: usize, out: &mut MapState) {
+    /// Fills `out` with map `map`'s state and says whether its list is its
+    /// entries themselves (the same entries in the same order, so that
+    /// `out.list == out.entries`).
+    pub(crate) fn fill_map_state(&self, map: usize, out: &mut MapState) -> bool {
         let target = &self.maps[map];
         out.start = target.start;
         out.end = target.end;
@@ -251,7 +254,21 @@ impl Vm {
                 .map(|&(_, slot)| self.arena[slot].state()),
         );
         out.list.clear();
+        // While the list follows the tree slot for slot, its entries are
+        // those just read: copied, not read again.
         let mut cursor = target.first;
+        let mut position = 0;
+        while let Some(slot) = cursor {
+            match target.tree.get(position) {
+                Some(&(_, treed)) if treed == slot => {
+                    position += 1;
+                    cursor = self.arena[slot].next;
+                }
+                _ => break,
+            }
+        }
+        out.list.extend_from_slice(&out.entries[..position]);
+        let list_is_entries = cursor.is_none() && position == target.tree.len();
         // The list is finite and acyclic; the bound only guards the getter.
         while let Some(slot) = cursor {
             if out.list.len() > target.tree.len() {
@@ -260,6 +277,7 @@ impl Vm {
             out.list.push(self.arena[slot].state());
             cursor = self.arena[slot].next;
         }
+        list_is_entries
     }
 
     /// The internals of map `map`.

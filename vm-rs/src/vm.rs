@@ -214,13 +214,16 @@ impl Vm {
     /// Like [`Vm::map_state`], reusing `out`'s vectors; `false` if there is
     /// no such map (then `out` is left as it was).
     pub fn map_state_into(&self, map: MapId, out: &mut MapState) -> bool {
-        match self.map_index(map) {
-            Some(index) => {
-                self.fill_map_state(index, out);
-                true
-            }
-            None => false,
-        }
+        self.map_state_and_list_into(map, out).is_some()
+    }
+
+    /// Like [`Vm::map_state_into`]; `None` if there is no such map, else
+    /// whether the map's list is its entries themselves (the same entries
+    /// in the same order, so that `out.list == out.entries`), which the
+    /// harness then need not compare.
+    pub fn map_state_and_list_into(&self, map: MapId, out: &mut MapState) -> Option<bool> {
+        let index = self.map_index(map)?;
+        Some(self.fill_map_state(index, out))
     }
 
     /// What the port keeps about a map besides its state (its pmap, where

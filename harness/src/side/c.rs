@@ -9,15 +9,12 @@ use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
 use c_reference::{CReference, MapHandle, Refusal};
 use sim::{FaultPlan, Machine, MachineConfig};
-use std::cell::RefCell;
 use vm_rs::{KentryState, MapState};
 
 /// The C instance, created on first set-up and reset afterwards.
 #[derive(Default)]
 pub struct CSide {
     reference: Option<CReference>,
-    /// A reused buffer for the kentry table (read through `&self`).
-    kentry_state: RefCell<KentryState>,
 }
 
 impl CSide {
@@ -57,9 +54,6 @@ fn outcome_of(outcome: c_reference::Outcome<Option<u64>>) -> Outcome {
 
 impl Side for CSide {
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
-        // A fresh buffer per program: its growth then follows from the
-        // program alone (AFL++ stability, see `harness::fuzz`).
-        self.kentry_state = RefCell::default();
         let outcome = match self.reference.as_mut() {
             Some(reference) => reference.reset(config, plan),
             None => {
@@ -114,6 +108,13 @@ impl Side for CSide {
         self.reference().map_state_into(MapHandle(map.0), out)
     }
 
+    fn fill_map_seeing_list(&self, map: MapRef, out: &mut MapState) -> bool {
+        out.clear();
+        self.reference()
+            .map_state_and_list_into(MapHandle(map.0), out)
+            .unwrap_or(false)
+    }
+
     fn kentry(&self) -> KentryState {
         self.reference().kentry_state().unwrap_or_default()
     }
@@ -127,10 +128,6 @@ impl Side for CSide {
     }
 
     fn kentry_allocated_count(&self) -> usize {
-        let mut state = self.kentry_state.borrow_mut();
-        if !self.reference().kentry_state_into(&mut state) {
-            return 0;
-        }
-        state.allocated().count()
+        self.reference().kentry_allocated_count().unwrap_or(0)
     }
 }

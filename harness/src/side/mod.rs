@@ -65,6 +65,15 @@ pub trait Side {
     }
     /// Fills `out` with the map's state; false when the map does not exist.
     fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool;
+    /// Like [`Side::fill_map`] (an unknown map leaves `out` cleared), and
+    /// says whether the read found the map's list to be its entries
+    /// themselves (the same entries in the same order, so that `out.list
+    /// == out.entries`); false when it does not know. Both sides see it
+    /// as they read, for free, and override this.
+    fn fill_map_seeing_list(&self, map: MapRef, out: &mut MapState) -> bool {
+        self.fill_map(map, out);
+        false
+    }
     /// The kentry allocator's table.
     fn kentry(&self) -> KentryState;
     /// Chooses the port's switches for the next set-up (a program's mode).

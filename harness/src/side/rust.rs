@@ -144,6 +144,14 @@ impl Side for RustSide {
             .is_some_and(|vm| vm.map_state_into(MapId(map.0), out))
     }
 
+    fn fill_map_seeing_list(&self, map: MapRef, out: &mut MapState) -> bool {
+        out.clear();
+        self.vm
+            .as_ref()
+            .and_then(|vm| vm.map_state_and_list_into(MapId(map.0), out))
+            .unwrap_or(false)
+    }
+
     fn kentry(&self) -> KentryState {
         self.vm.as_ref().map(Vm::kentry_state).unwrap_or_default()
     }

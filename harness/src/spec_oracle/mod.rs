@@ -28,7 +28,7 @@ use sim::{Event, Machine, MachineConfig, PmapId, TableEntry};
 use spec::{
     Answer, Attributes, Broken, KernelLayout, Leaf, MapIndex, Mapping, Model, Request, Rule,
 };
-use vm_rs::MapState;
+use vm_rs::{EntryState, MapState};
 
 /// `VM_MAP_KENTRY_SIZE` plus the slab table at its end: 2048 slabs of one
 /// page (the kentry cache's slab size for an 80-byte entry) need 2048
@@ -336,7 +336,7 @@ impl SideModel {
             if start < end {
                 self.mappings.clear();
                 self.mappings.extend(
-                    map.entries
+                    entries_near(map, (start, end), side.lists_in_order)
                         .iter()
                         .filter(|entry| entry.start < end && entry.end > start)
                         .map(translate::mapping_of),
@@ -462,6 +462,23 @@ impl PassedMap {
             Some((start, end)) => Changed::Pages(start, end),
         }
     }
+}
+
+/// The entries of `map` among which are all those that overlap `[start,
+/// end)`: with `in_order` (oracle 5 found the entries nonempty, disjoint
+/// and in address order at this step, so that both their starts and their
+/// ends increase) the run between the first entry that ends after `start`
+/// and the first that starts at `end` or later, found by binary search;
+/// otherwise all of them. The caller filters them as before, so the
+/// result is the same either way.
+fn entries_near(map: &MapState, (start, end): (u64, u64), in_order: bool) -> &[EntryState] {
+    let entries = map.entries.as_slice();
+    if !in_order {
+        return entries;
+    }
+    let first = entries.partition_point(|entry| entry.end <= start);
+    let past = first + entries[first..].partition_point(|entry| entry.start < end);
+    &entries[first..past]
 }
 
 /// Sorts `(map, start, end)` ranges and merges those of one map that
