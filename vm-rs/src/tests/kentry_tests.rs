@@ -235,6 +235,44 @@ fn a_slab_of_two_pages_maps_and_frees_both() {
     assert_eq!(vm.kentry_state().allocated().count(), 0);
 }
 
+#[test]
+fn the_kentry_entrys_start_outlives_its_remove() {
+    // The C's vm_map_kentry_entry is a static: a remove over the whole
+    // kentry area frees it into the kentry cache (the bug
+    // remove-takes-kernel-memory) but the struct and its start stay, and
+    // vm_map_kentry_alloc keeps placing slabs from there. The entries made
+    // afterwards live elsewhere.
+    let mut env = FakeEnv::new();
+    env.capacity = Some(1);
+    let (mut vm, mut env) = boot_with(env);
+    vm.remove(&mut env, MapId::KERNEL, KENTRY_START, KENTRY_END)
+        .unwrap();
+    let elsewhere = KENTRY_END + 0x10_0000;
+    for (index, flags) in [(0, 0x20077), (2, 0x20073)] {
+        let start = elsewhere + index * 0x1000;
+        let result = vm.enter(
+            &mut env,
+            MapId::KERNEL,
+            None,
+            0,
+            start,
+            0x1000,
+            0,
+            MapFlags::from_raw(flags),
+        );
+        assert_eq!(result, Ok(start));
+    }
+    let grown: Vec<u64> = env
+        .events
+        .iter()
+        .filter_map(|event| match *event {
+            Event::Grow(0, slab) => Some(slab),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(grown, [KENTRY_START, KENTRY_START + 0x1000]);
+}
+
 /// A slab a reap hands over.
 fn reaped(va: u64, size_bytes: usize) -> EmptySlab {
     EmptySlab {
