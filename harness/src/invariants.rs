@@ -36,11 +36,16 @@ pub enum Invariant {
     KentryDescriptors,
     /// No page-table leaf maps a free frame.
     LeafFrameAllocated,
+    /// A side that gave a terminal outcome answers every later operation
+    /// with `Outcome::Dead`. The runner checks it across steps (a function
+    /// of the outcomes, not of the state), [`check`] never reports it.
+    DeadStaysDead,
 }
 
 impl Invariant {
-    /// Every invariant, in the order they are checked.
-    pub const ALL: [Invariant; 10] = [
+    /// Every invariant, in the order they are checked (the runner checks
+    /// the last, [`Invariant::DeadStaysDead`], before the others).
+    pub const ALL: [Invariant; 11] = [
         Invariant::EntryNonempty,
         Invariant::EntryInsideMap,
         Invariant::EntryPageAligned,
@@ -51,6 +56,7 @@ impl Invariant {
         Invariant::MachineUse,
         Invariant::KentryDescriptors,
         Invariant::LeafFrameAllocated,
+        Invariant::DeadStaysDead,
     ];
 
     /// The stable name (`list-order`).
@@ -66,6 +72,7 @@ impl Invariant {
             Invariant::MachineUse => "machine-use",
             Invariant::KentryDescriptors => "kentry-descriptors",
             Invariant::LeafFrameAllocated => "leaf-frame-allocated",
+            Invariant::DeadStaysDead => "dead-stays-dead",
         }
     }
 

@@ -7,7 +7,7 @@
 //! compared and passes, or a [`Divergence`] to report. The runner itself
 //! never panics; the fuzz target panics on a [`Verdict::Divergence`].
 
-use crate::invariants;
+use crate::invariants::{self, Invariant};
 use crate::known::{self, CEvidence, KnownDivergence};
 use crate::map_reads::{same_since_agreed, MapReads, Reread, Version, Versions};
 use crate::mismatch::{Mismatch, SideName};
@@ -199,6 +199,8 @@ pub struct Runner<C: Side, R: Side> {
     /// In fixed mode, once the C showed a registered bug: the entry and its
     /// operation; the C is then retired for the rest of the program.
     retired: Option<(&'static KnownDivergence, Option<usize>)>,
+    /// Which sides gave a terminal outcome earlier in the program.
+    deaths: Deaths,
     /// Whether the specification walks whole page tables after every
     /// operation (set while a finding is re-run step by step).
     whole_tables: bool,
@@ -240,6 +242,39 @@ struct Step<'a> {
     rust_trace_start: usize,
 }
 
+/// Which sides gave a terminal outcome (a panic, a failed assertion, a
+/// refusal, a hang) at an earlier step of the program. A dead instance runs
+/// nothing, so from then on such a side must answer every operation it is
+/// asked with [`Outcome::Dead`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Deaths {
+    /// The C's outcome was terminal.
+    c: bool,
+    /// The port's outcome was terminal.
+    rust: bool,
+}
+
+impl Deaths {
+    /// These deaths and those of `step`, for the steps after it.
+    fn after(self, step: &Step<'_>) -> Deaths {
+        Deaths {
+            c: self.c || step.c_outcome.is_terminal(),
+            rust: self.rust || step.rust_outcome.is_terminal(),
+        }
+    }
+}
+
+/// The finding when `side`, dead since an earlier step, answered `outcome`
+/// instead of [`Outcome::Dead`]: an invariant of that side alone
+/// (`invariant:<side>:dead-stays-dead`).
+fn revived(side: SideName, outcome: &Outcome) -> Option<Mismatch> {
+    (*outcome != Outcome::Dead).then(|| Mismatch::Invariant {
+        side,
+        name: Invariant::DeadStaysDead,
+        detail: format!("answered `{outcome}` after a terminal outcome at an earlier step"),
+    })
+}
+
 /// What the model reads of one side at a step: its machine, its maps as
 /// last read (with their versions), its trace from the step's start and its
 /// outcome (`step`), and whether its entry lists are known to be in order.
@@ -278,6 +313,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             config: MachineConfig::normal(),
             oracles: Oracles::ALL,
             retired: None,
+            deaths: Deaths::default(),
             whole_tables: false,
             stats: RunStats::default(),
             log: None,
@@ -366,6 +402,7 @@ impl<C: Side, R: Side> Runner<C, R> {
         self.config = config.clone();
         self.whole_tables = deep_every_step;
         self.retired = None;
+        self.deaths = Deaths::default();
         let plan = FaultPlan {
             failing_phys_allocs: program.fault_plan.failing_phys_allocs.as_slice().to_vec(),
             failing_cache_allocs: program.fault_plan.failing_cache_allocs.as_slice().to_vec(),
@@ -386,9 +423,11 @@ impl<C: Side, R: Side> Runner<C, R> {
         };
         let setup_failed = step.c_outcome.is_terminal() && step.rust_outcome.is_terminal();
         let deep = deep_every_step || program.ops.is_empty();
+        let deaths = self.deaths.after(&step);
         if let Judgement::Verdict(verdict) = self.judge(step, deep) {
             return verdict;
         }
+        self.deaths = deaths;
         if setup_failed {
             return Verdict::Equivalent;
         }
@@ -400,7 +439,10 @@ impl<C: Side, R: Side> Runner<C, R> {
                 None => step.c_outcome.is_terminal() && step.rust_outcome.is_terminal(),
             };
             let deep = deep_every_step || step_number + 1 == step_count;
-            match self.judge(step, deep) {
+            let deaths = self.deaths.after(&step);
+            let judgement = self.judge(step, deep);
+            self.deaths = deaths;
+            match judgement {
                 Judgement::Pass => {}
                 Judgement::Retire(divergence) => {
                     self.retired = Some((divergence, Some(index)));
@@ -570,8 +612,12 @@ impl<C: Side, R: Side> Runner<C, R> {
         self.refresh_kentry(step, deep);
         let differential = match (self.oracles.differential, self.retired) {
             (false, _) => None,
-            (true, None) => self.differential_mismatch(step, scope, deep),
-            (true, Some(_)) => self.port_invariants(step, deep),
+            (true, None) => self
+                .revived_side(step)
+                .or_else(|| self.differential_mismatch(step, scope, deep)),
+            (true, Some(_)) => self
+                .revived_side(step)
+                .or_else(|| self.port_invariants(step, deep)),
         };
         // The differential oracles compared everything a model reads only
         // while both sides run and the C is not retired.
@@ -579,6 +625,28 @@ impl<C: Side, R: Side> Runner<C, R> {
             self.oracles.differential && self.retired.is_none() && differential.is_none();
         let spec = self.spec_finding(step, scope, sides_agree).map(Box::new);
         (differential, spec)
+    }
+
+    /// Oracle 5 across steps: a side that gave a terminal outcome at an
+    /// earlier step and answered this one with anything but
+    /// [`Outcome::Dead`] (the C only while it is asked, before it is
+    /// retired; a skipped operation asks neither side). In fixed mode the port that refused what the C accepted is
+    /// asked again once the C is retired; this is what judges its answer.
+    fn revived_side(&self, step: &Step<'_>) -> Option<Mismatch> {
+        // A skipped operation runs on neither side, dead or alive.
+        if let Some(ResolvedOp::Skip { .. }) = step.op {
+            return None;
+        }
+        let c_asked = self.retired.is_none();
+        let c = (self.deaths.c && c_asked)
+            .then(|| revived(SideName::C, &step.c_outcome))
+            .flatten();
+        c.or_else(|| {
+            self.deaths
+                .rust
+                .then(|| revived(SideName::Rust, &step.rust_outcome))
+                .flatten()
+        })
     }
 
     /// Once the C is retired: the port's own invariants (oracle 5 on the

@@ -6,7 +6,8 @@
 //! alone, under the rule the bug breaks. Then the same against the C, in
 //! fixed mode: the C is retired at its bug with the fixed port, and a
 //! re-broken fix is a finding. Also checks that the registry and the port's
-//! switches name each other one to one.
+//! switches name each other one to one, and that a port still alive after
+//! its terminal refusal (asked again once the C is retired) is a finding.
 //!
 //! The reference side of each run is a fixed port too, so that operands
 //! resolve against a correct state and any finding is the mutant's doing.
@@ -14,11 +15,12 @@
 use harness::corpus;
 use harness::known::{self, REGISTRY};
 use harness::mismatch::Mismatch;
-use harness::program::Program;
+use harness::observe::Outcome;
+use harness::program::{MapRef, Program, ResolvedOp};
 use harness::runner::{Oracles, Runner, Verdict};
-use harness::side::{c::CSide, rust::RustSide};
-use sim::MachineConfig;
-use vm_rs::CBugs;
+use harness::side::{c::CSide, rust::RustSide, Side};
+use sim::{FaultPlan, Machine, MachineConfig};
+use vm_rs::{CBugs, KentryState, MapState};
 
 /// Each registered bug, the rule of the specification its mutant breaks,
 /// and the operation (0-based) of its regression program where the model
@@ -202,4 +204,113 @@ fn a_finding_after_the_c_was_retired_says_so_and_judges_the_port_alone() {
         "{report}"
     );
     assert!(report.contains("C    -> retired"), "{report}");
+}
+
+/// The fixed port, except that it does not stay dead: after a terminal
+/// outcome it sets up again and replays the operations before it, so that
+/// it answers the next operations from the state the terminal one left (a
+/// refusal changes nothing). It is what a port whose dead flag were never
+/// read would look like from outside.
+struct Revenant {
+    port: RustSide,
+    /// The last set-up's configuration and fault plan.
+    setup: Option<(MachineConfig, FaultPlan)>,
+    /// The operations since set-up that did not kill the port.
+    survived: Vec<ResolvedOp>,
+}
+
+impl Revenant {
+    fn new() -> Revenant {
+        Revenant {
+            port: RustSide::with_bugs(&MachineConfig::normal(), CBugs::FIXED),
+            setup: None,
+            survived: Vec::new(),
+        }
+    }
+
+    /// Sets the port up again and replays the operations that did not
+    /// kill it.
+    fn come_back(&mut self) {
+        let (config, plan) = self.setup.clone().expect("set up before any operation");
+        self.port.setup(&config, plan);
+        for op in &self.survived {
+            self.port.apply(op);
+        }
+    }
+}
+
+impl Side for Revenant {
+    fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
+        self.setup = Some((config.clone(), plan.clone()));
+        self.survived.clear();
+        self.port.setup(config, plan)
+    }
+
+    fn apply(&mut self, op: &ResolvedOp) -> Outcome {
+        let outcome = self.port.apply(op);
+        if outcome.is_terminal() {
+            self.come_back();
+        } else {
+            self.survived.push(*op);
+        }
+        outcome
+    }
+
+    fn machine(&self) -> &Machine {
+        self.port.machine()
+    }
+
+    fn map_count(&self) -> u32 {
+        self.port.map_count()
+    }
+
+    fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool {
+        self.port.fill_map(map, out)
+    }
+
+    fn kentry(&self) -> KentryState {
+        self.port.kentry()
+    }
+}
+
+#[test]
+fn a_port_alive_after_its_terminal_refusal_is_a_finding() {
+    // The fixed port refuses the kernel-map remove (a precondition of its
+    // own) where the C takes the memory; the C is retired there, and the
+    // port, which must be dead after its refusal, is asked the next
+    // operation. The revenant answers it as a live port.
+    let program = fixed_regression("remove-takes-kernel-memory");
+    let mut runner = Runner::new(CSide::new(), Revenant::new());
+    let Verdict::Divergence(divergence) = runner.run(&program) else {
+        panic!("a port that came back to life after its refusal was not a finding");
+    };
+    assert_eq!(
+        divergence.mismatch.signature().to_string(),
+        "invariant:Rust:dead-stays-dead"
+    );
+    assert_eq!(divergence.op_index, Some(2));
+    assert_eq!(divergence.rust_outcome, Outcome::Ok(None));
+}
+
+#[test]
+fn after_its_refusal_the_fixed_port_answers_every_operation_dead() {
+    // A remove of the kernel map's boot space is the kernel's own range:
+    // the fixed port refuses it and is dead from then on, for the
+    // machine's own operations (an object's creation) as for the map's.
+    let config = MachineConfig::normal();
+    let mut port = RustSide::with_bugs(&config, CBugs::FIXED);
+    assert_eq!(port.setup(&config, FaultPlan::default()), Outcome::Ok(None));
+    let boot_space = ResolvedOp::Remove {
+        map: MapRef::KERNEL,
+        start: sim::KERNEL_START,
+        end: sim::KERNEL_START + sim::PAGE_SIZE,
+    };
+    assert!(matches!(port.apply(&boot_space), Outcome::Precondition(_)));
+    for op in [
+        ResolvedOp::CreateObject,
+        ResolvedOp::CreateMap,
+        ResolvedOp::Reap,
+    ] {
+        assert_eq!(port.apply(&op), Outcome::Dead, "{op:?}");
+    }
 }

@@ -60,6 +60,10 @@ impl RustSide {
         let env = &mut self.machine;
         match *op {
             ResolvedOp::CreateMap => vm.create_map(env).map(|_| None),
+            // The object is the machine's, but a dead instance runs
+            // nothing, as the C's entry layer refuses everything after a
+            // panic.
+            ResolvedOp::CreateObject if vm.is_dead() => Err(Failure::Dead),
             ResolvedOp::CreateObject => {
                 env.object_create();
                 Ok(None)

@@ -323,6 +323,15 @@ const FIXED_REFUSALS: &[(&str, Operation, Result<(), Failure>)] = &[
         Err(Failure::Precondition(Precondition::RequestAdviceDefined)),
     ),
     (
+        "the largest inheritance and advice X15 defines (copy, don't need)",
+        |vm, env, map| {
+            let flags = MapFlags::from_raw(0x4273);
+            vm.enter(env, map, OBJECT, 0, 0, 0x1000, 0, flags)
+                .map(|_| ())
+        },
+        Ok(()),
+    ),
+    (
         "an access above execute fails the C's own protection check",
         |vm, env, map| {
             enter(vm, env, map, OBJECT, 0x10000, 0x1000, true)?;
@@ -419,4 +428,43 @@ fn the_allocators_free_forgets_the_range() {
     let entered = vm.enter(&mut env, MapId::KERNEL, None, 0, freed.0, size, 0, flags);
     assert_eq!(entered, Ok(freed.0));
     assert_eq!(vm.remove(&mut env, MapId::KERNEL, freed.0, freed.1), Ok(()));
+}
+
+/// A fixed port's non-fixed enter of one page into a user map holding one
+/// page at 0: the hint, the alignment, and the start it must choose. The
+/// search tries a free hint first (vm_map_find_avail through
+/// vm_map_find_fixed) when it is a multiple of the alignment, and
+/// otherwise takes the first aligned room from the map's start.
+const FIXED_SEARCHES: [(&str, u64, u64, u64); 4] = [
+    ("a free hint, no alignment", 0x5000, 0, 0x5000),
+    ("a free hint on the alignment", 0x20000, 0x10000, 0x20000),
+    ("a free hint off the alignment", 0x5000, 0x10000, 0x10000),
+    ("no hint: rounded up past the entry", 0, 0x10000, 0x10000),
+];
+
+#[test]
+fn the_fixed_ports_search_takes_an_aligned_hint_or_the_first_aligned_room() {
+    for (name, hint, align, expected) in FIXED_SEARCHES {
+        let (mut vm, mut env, map) = boot_user_with(CBugs::FIXED);
+        enter(&mut vm, &mut env, map, OBJECT, 0, 0x1000, true).unwrap();
+        let result = vm.enter(&mut env, map, OBJECT, 0, hint, 0x1000, align, rw());
+        assert_eq!(result, Ok(expected), "{name}");
+    }
+}
+
+#[test]
+fn a_kernel_remove_just_below_the_boot_space_is_the_callers() {
+    // Half-open ranges that only touch do not meet: a boot space starting
+    // above the kernel map's start leaves room below it, which a caller may
+    // map and remove.
+    let mut env = FakeEnv::new();
+    let boot_start = KERNEL_START + 0x10000;
+    env.boot = (boot_start, boot_start + BOOT_SIZE);
+    let (mut vm, mut env) = boot_with_bugs(env, CBugs::FIXED);
+    let flags = MapFlags::from_raw(KERNEL_FLAGS).with_fixed();
+    let below = (KERNEL_START, boot_start);
+    let size = below.1 - below.0;
+    let entered = vm.enter(&mut env, MapId::KERNEL, None, 0, below.0, size, 0, flags);
+    assert_eq!(entered, Ok(below.0));
+    assert_eq!(vm.remove(&mut env, MapId::KERNEL, below.0, below.1), Ok(()));
 }

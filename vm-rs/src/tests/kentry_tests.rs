@@ -186,6 +186,93 @@ fn a_moved_kentry_start_frees_a_descriptor_outside_the_table() {
     assert!(vm.is_dead());
 }
 
+#[test]
+fn a_slab_of_two_pages_maps_and_frees_both() {
+    // vm_map_kentry_alloc enters every page of the slab, at va + i *
+    // PAGE_SIZE, read/write; vm_map_kentry_free looks each one up and
+    // frees it, then removes the whole slab's range.
+    let mut env = FakeEnv::new();
+    env.slab_size = 0x2000;
+    let (mut vm, mut env) = boot_with(env);
+    let kentry_end = TABLE_VA + 0x2000;
+    let result = vm.enter(
+        &mut env,
+        MapId::KERNEL,
+        None,
+        0,
+        0,
+        0x1000,
+        0,
+        MapFlags::from_raw(0x77),
+    );
+    assert_eq!(result, Ok(kentry_end));
+    let entered: Vec<(u64, u32)> = env
+        .take_events()
+        .iter()
+        .filter_map(|event| match *event {
+            Event::Kenter(va, _, prot) => Some((va, prot)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(entered, [(KENTRY_START, 3), (KENTRY_START + 0x1000, 3)]);
+    vm.remove(&mut env, MapId::KERNEL, kentry_end, kentry_end + 0x1000)
+        .unwrap();
+    env.take_events();
+    vm.reap(&mut env).unwrap();
+    let freed: Vec<&Event> = env
+        .events
+        .iter()
+        .filter(|event| matches!(event, Event::Extract(_) | Event::Kremove(..)))
+        .collect();
+    assert_eq!(
+        freed,
+        [
+            &Event::Extract(KENTRY_START),
+            &Event::Extract(KENTRY_START + 0x1000),
+            &Event::Kremove(KENTRY_START, KENTRY_START + 0x2000),
+        ]
+    );
+    assert_eq!(vm.kentry_state().allocated().count(), 0);
+}
+
+#[test]
+fn the_kentry_entrys_start_outlives_its_remove() {
+    // The C's vm_map_kentry_entry is a static: a remove over the whole
+    // kentry area frees it into the kentry cache (the bug
+    // remove-takes-kernel-memory) but the struct and its start stay, and
+    // vm_map_kentry_alloc keeps placing slabs from there. The entries made
+    // afterwards live elsewhere.
+    let mut env = FakeEnv::new();
+    env.capacity = Some(1);
+    let (mut vm, mut env) = boot_with(env);
+    vm.remove(&mut env, MapId::KERNEL, KENTRY_START, KENTRY_END)
+        .unwrap();
+    let elsewhere = KENTRY_END + 0x10_0000;
+    for (index, flags) in [(0, 0x20077), (2, 0x20073)] {
+        let start = elsewhere + index * 0x1000;
+        let result = vm.enter(
+            &mut env,
+            MapId::KERNEL,
+            None,
+            0,
+            start,
+            0x1000,
+            0,
+            MapFlags::from_raw(flags),
+        );
+        assert_eq!(result, Ok(start));
+    }
+    let grown: Vec<u64> = env
+        .events
+        .iter()
+        .filter_map(|event| match *event {
+            Event::Grow(0, slab) => Some(slab),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(grown, [KENTRY_START, KENTRY_START + 0x1000]);
+}
+
 /// A slab a reap hands over.
 fn reaped(va: u64, size_bytes: usize) -> EmptySlab {
     EmptySlab {
@@ -199,7 +286,8 @@ fn reaped(va: u64, size_bytes: usize) -> EmptySlab {
 #[test]
 fn kentry_frees_check_their_slab_in_the_seeds_order() {
     let unmapped = KENTRY_START + 5 * 0x1000;
-    let cases: [(&str, EmptySlab, bool, bool, Precondition); 6] = [
+    let last_slab = TABLE_VA - 0x1000;
+    let cases: [(&str, EmptySlab, bool, bool, Precondition); 7] = [
         (
             "below the area",
             reaped(KENTRY_START - 0x1000, 4096),
@@ -213,6 +301,13 @@ fn kentry_frees_check_their_slab_in_the_seeds_order() {
             false,
             false,
             Precondition::KentryFreeVaBelowEnd,
+        ),
+        (
+            "the last slab, which ends where the area does",
+            reaped(last_slab, 4096),
+            false,
+            false,
+            Precondition::KentryFreePageMapped,
         ),
         (
             "another size",

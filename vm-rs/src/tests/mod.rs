@@ -13,14 +13,22 @@ use crate::{
 };
 use fake_env::{FakeEnv, BOOT_SIZE, KERNEL_START};
 
+mod error_tests;
 mod fake_env;
 mod fatal_tests;
 mod fixed_tests;
 mod flags_tests;
 mod info_tests;
+mod kentry_compare_tests;
+mod kentry_free_list_tests;
+mod kentry_link_tests;
+mod kentry_refill_tests;
 mod kentry_tests;
+mod loop_budget_tests;
+mod map_state_tests;
 mod map_tests;
 mod precondition_tests;
+mod protection_tests;
 mod remove_tests;
 mod search_tests;
 mod setup_tests;

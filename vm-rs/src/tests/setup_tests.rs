@@ -202,13 +202,16 @@ fn create_map_reports_nomem_when_the_default_back_end_cannot_populate() {
 
 #[test]
 fn operations_on_a_missing_map_fail_without_killing() {
+    // After set-up only the kernel map (0) exists: 1 is one past the last.
     let (mut vm, mut env) = boot();
-    let missing = MapId(5);
-    assert_eq!(
-        vm.remove(&mut env, missing, 0, 4096),
-        Err(Failure::NoSuchMap(missing))
-    );
-    assert_eq!(vm.map_state(missing), None);
-    assert!(env.events.is_empty());
-    assert!(!vm.is_dead());
+    for missing in [MapId(1), MapId(5), MapId(u32::MAX)] {
+        assert_eq!(
+            vm.remove(&mut env, missing, 0, 4096),
+            Err(Failure::NoSuchMap(missing))
+        );
+        assert_eq!(vm.map_state(missing), None);
+        assert_eq!(vm.map_internals(missing), None);
+        assert!(env.events.is_empty());
+        assert!(!vm.is_dead());
+    }
 }
