@@ -234,10 +234,9 @@ impl Vm {
         self.maps[map].find_cache_threshold = VM_MAP_NO_FIND_CACHE;
     }
 
-    /// Fills `out` with the state of map `map` (its vectors are reused).
-    /// Fills `out` with map `map`'s state and says whether its list is its
-    /// entries themselves (the same entries in the same order, so that
-    /// `out.list == out.entries`).
+    /// Fills `out` with map `map`'s state (its vectors are reused) and
+    /// says whether its list is its entries themselves (the same entries
+    /// in the same order, so that `out.list == out.entries`).
     pub(crate) fn fill_map_state(&self, map: usize, out: &mut MapState) -> bool {
         let target = &self.maps[map];
         out.start = target.start;
@@ -280,7 +279,6 @@ impl Vm {
         list_is_entries
     }
 
-    /// The internals of map `map`.
     /// Where each entry of `map` lives, in address order.
     pub(crate) fn entry_storage(&self, map: usize) -> impl Iterator<Item = EntryStorage> + '_ {
         self.maps[map]

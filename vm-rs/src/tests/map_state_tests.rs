@@ -104,4 +104,23 @@ fn an_entry_the_tree_refused_is_still_on_the_list() {
         ]
     );
     assert_eq!(vm.map_state(map).unwrap().nr_entries, 3);
+    // That list is not the entries: the read must say so, or the harness
+    // would skip comparing it.
+    let mut state = MapState::default();
+    assert_eq!(vm.map_state_and_list_into(map, &mut state), Some(false));
+    assert_ne!(state.list, state.entries);
+}
+
+#[test]
+fn a_map_whose_list_follows_its_tree_says_its_list_is_its_entries() {
+    // The claim lets the harness skip comparing the list; it must be made
+    // for every map in order, or the shortcut never applies.
+    let (mut vm, mut env, map) = boot_user();
+    for start in [0x1000, 0x3000, 0x5000] {
+        enter(&mut vm, &mut env, map, OBJECT, start, 0x1000, true).unwrap();
+    }
+    let mut state = MapState::default();
+    assert_eq!(vm.map_state_and_list_into(map, &mut state), Some(true));
+    assert_eq!(state.entries.len(), 3);
+    assert_eq!(state.list, state.entries);
 }
