@@ -13,7 +13,7 @@ use sim::{
     FaultPlan, Machine, MachineConfig, ObjectId, PmapId, KERNEL_START, MAX_KERNEL_SIZE_BYTES,
 };
 use vm_rs::env::Environment;
-use vm_rs::{KentryState, MapState};
+use vm_rs::{KentryState, MapRewrite, MapState, ReadDifference};
 
 use crate::host_memory;
 use crate::outcome::{self, Outcome};
@@ -238,6 +238,17 @@ impl CReference {
         // SAFETY: map_pointer returns live maps of the instance, and holding
         // &self (with the instance lock) means no operation runs.
         Some(unsafe { snapshot::read_map(map, state) })
+    }
+
+    /// Reads `map` through `rewrite`, over its last read, writing only
+    /// from where the two first differ ([`vm_rs::MapRewrite`]). An unknown
+    /// handle reads as the default state.
+    pub fn map_state_rewrite(&self, map: MapHandle, rewrite: MapRewrite<'_>) -> ReadDifference {
+        match self.map_pointer(map) {
+            // SAFETY: as in map_state_and_list_into.
+            Some(map) => unsafe { snapshot::rewrite_map(map, rewrite) },
+            None => rewrite.replay(&MapState::default(), false),
+        }
     }
 
     /// The pmap of `map`, or `None` for an unknown handle or a null pmap

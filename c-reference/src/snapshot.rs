@@ -14,7 +14,9 @@ use bindings::{
     list, rbtree_node, vm_map, vm_map_entry, RBTREE_LEFT, RBTREE_RIGHT, VM_MAP_KENTRY_SIZE,
 };
 use sim::{ObjectId, PmapId};
-use vm_rs::{EntryState, EntryStorage, KentrySlot, KentryState, MapState};
+use vm_rs::{
+    EntryState, EntryStorage, KentrySlot, KentryState, MapRewrite, MapState, ReadDifference,
+};
 
 use crate::host_memory;
 
@@ -30,22 +32,38 @@ const MAX_WALK_NODES: usize = 1 << 20;
 /// `map` must point to a `struct vm_map` of the C instance, and no C
 /// operation may run during the call.
 pub(crate) unsafe fn read_map(map: *const vm_map, state: &mut MapState) -> bool {
+    state.clear();
+    let mut nothing_displaced = MapState::default();
+    let rewrite = MapRewrite::new(state, &mut nothing_displaced, false);
+    // SAFETY: the caller's guarantee.
+    unsafe { rewrite_map(map, rewrite) }.list_is_entries
+}
+
+/// Reads the C map at `map` through `rewrite`, over the map's last read,
+/// writing only from where the two first differ ([`MapRewrite`]).
+///
+/// # Safety
+/// As for [`read_map`].
+pub(crate) unsafe fn rewrite_map(
+    map: *const vm_map,
+    mut rewrite: MapRewrite<'_>,
+) -> ReadDifference {
     // SAFETY: the caller guarantees map is a live C map, not being changed.
     let map = unsafe { &*map };
-    state.start = map.start;
-    state.end = map.end;
-    state.size = map.size as u64;
-    state.nr_entries = map.nr_entries;
-    state.find_cache = map.find_cache;
-    state.find_cache_threshold = map.find_cache_threshold as u64;
+    let scalars = rewrite.scalars_mut();
+    scalars.start = map.start;
+    scalars.end = map.end;
+    scalars.size = map.size as u64;
+    scalars.nr_entries = map.nr_entries;
+    scalars.find_cache = map.find_cache;
+    scalars.find_cache_threshold = map.find_cache_threshold as u64;
     let bound = (map.nr_entries as usize)
         .saturating_add(1)
         .min(MAX_WALK_NODES);
-    state.list.clear();
-    state.entries.clear();
     // SAFETY: the list and tree nodes belong to the map's entries, which are
     // live C entries while no operation runs.
-    unsafe { walk_list_and_tree(map, bound, state) }
+    let list_is_entries = unsafe { walk_list_and_tree(map, bound, &mut rewrite) };
+    rewrite.finish(list_is_entries)
 }
 
 /// The pmap of the C map at `map`, `None` if its pointer is null.
@@ -75,16 +93,16 @@ unsafe fn entry_state(entry: *const vm_map_entry) -> EntryState {
     }
 }
 
-/// Walks the entry list into `state.list` and the tree in order into
-/// `state.entries`, each stopping where it would alone (the list at its
-/// head, a null link or `bound` entries, the tree at its end or `bound`
-/// entries). While both walks are at the same entry it is read once, and
-/// the list gets a copy. Returns whether they were at the same entry all
-/// the way and ended together (then `state.list == state.entries`).
+/// Walks the entry list and the tree in order into `rewrite`, each
+/// stopping where it would alone (the list at its head, a null link or
+/// `bound` entries, the tree at its end or `bound` entries). While both
+/// walks are at the same entry it is read once. Returns whether they were
+/// at the same entry all the way and ended together (then the read's
+/// `list == entries`).
 ///
 /// # Safety
 /// As for [`read_map`].
-unsafe fn walk_list_and_tree(map: &vm_map, bound: usize, state: &mut MapState) -> bool {
+unsafe fn walk_list_and_tree(map: &vm_map, bound: usize, rewrite: &mut MapRewrite<'_>) -> bool {
     let head: *const list = &map.entry_list;
     let mut list_node = map.entry_list.next.cast_const();
     // SAFETY: the C tree functions only read the tree's nodes.
@@ -92,8 +110,8 @@ unsafe fn walk_list_and_tree(map: &vm_map, bound: usize, state: &mut MapState) -
     let list_goes_on =
         |node: *const list, read: usize| node != head && !node.is_null() && read < bound;
     let tree_goes_on = |node: *const rbtree_node, read: usize| !node.is_null() && read < bound;
-    while list_goes_on(list_node, state.entries.len())
-        && tree_goes_on(tree_node, state.entries.len())
+    while list_goes_on(list_node, rewrite.list_read())
+        && tree_goes_on(tree_node, rewrite.entries_read())
     {
         // SAFETY: a list node other than the head is the list_node member
         // of a live entry, and a tree node the tree_node member of one.
@@ -107,30 +125,27 @@ unsafe fn walk_list_and_tree(map: &vm_map, bound: usize, state: &mut MapState) -
             if listed != treed {
                 break;
             }
-            state.entries.push(entry_state(treed));
+            rewrite.both(entry_state(treed));
             list_node = (*list_node).next;
             tree_node = next_in_order(tree_node);
         }
     }
-    state.list.extend_from_slice(&state.entries);
-    let list_is_entries =
-        !list_goes_on(list_node, state.list.len()) && !tree_goes_on(tree_node, state.entries.len());
+    let list_is_entries = !list_goes_on(list_node, rewrite.list_read())
+        && !tree_goes_on(tree_node, rewrite.entries_read());
     // Where the walks part, each goes on alone.
-    while list_goes_on(list_node, state.list.len()) {
+    while list_goes_on(list_node, rewrite.list_read()) {
         // SAFETY: as above.
         unsafe {
             let entry = list_node.byte_sub(offset_of!(vm_map_entry, list_node));
-            state.list.push(entry_state(entry.cast::<vm_map_entry>()));
+            rewrite.list_only(entry_state(entry.cast::<vm_map_entry>()));
             list_node = (*list_node).next;
         }
     }
-    while tree_goes_on(tree_node, state.entries.len()) {
+    while tree_goes_on(tree_node, rewrite.entries_read()) {
         // SAFETY: as above.
         unsafe {
             let entry = tree_node.byte_sub(offset_of!(vm_map_entry, tree_node));
-            state
-                .entries
-                .push(entry_state(entry.cast::<vm_map_entry>()));
+            rewrite.tree_only(entry_state(entry.cast::<vm_map_entry>()));
             tree_node = next_in_order(tree_node);
         }
     }

@@ -14,7 +14,7 @@ use crate::invariants::{self, Invariant, MapWindow};
 use crate::program::MapRef;
 use crate::side::Side;
 use sim::PAGE_SIZE;
-use vm_rs::{EntryState, MapState};
+use vm_rs::{EntryState, MapRewrite, MapState, ReadDifference};
 
 /// A version of one map's contents: two reads with the same version read
 /// the same contents. Versions are unique across maps and sides (one
@@ -49,12 +49,15 @@ impl Versions {
 pub struct MapReads {
     /// Each map as last read.
     maps: Vec<MapState>,
-    /// Each map as it was at its version before the current one (the
-    /// contents `changes` starts from).
+    /// What the read that gave each map's current version displaced
+    /// ([`vm_rs::MapRewrite`]): the scalars of the version before it, and
+    /// its entries and list from where they first differ (the contents
+    /// `changes` starts from).
     before: Vec<MapState>,
-    /// The buffer each read fills (the three buffers of a map that changed
-    /// go round, so that no read allocates once they have grown).
-    read: MapState,
+    /// What each read displaces, until the read turns out to differ (the
+    /// buffer and a map's `before` then go round, so that no read
+    /// allocates once they have grown).
+    displaced: MapState,
     /// The version of each map's contents in `maps`.
     versions: Vec<Version>,
     /// For each map, how its last read differs from the contents of the
@@ -64,7 +67,7 @@ pub struct MapReads {
     /// invariants.
     invariants_held: Vec<Version>,
     /// For each map in `maps`, whether its read found the list to be the
-    /// entries themselves ([`Side::fill_map_seeing_list`]), so that
+    /// entries themselves ([`Side::rewrite_map`]), so that
     /// `list == entries` without a comparison.
     lists_are_entries: Vec<bool>,
 }
@@ -161,36 +164,62 @@ impl MapReads {
             if !in_scope(index, scope, known_maps) || (index == 0 && !kernel && scope.is_some()) {
                 continue;
             }
-            let list_is_entries = side.fill_map_seeing_list(MapRef(index as u32), &mut self.read);
-            // The sides' promise, checked wherever the tests replay programs.
-            debug_assert!(!list_is_entries || self.read.list == self.read.entries);
-            let map = &mut self.maps[index];
-            let change = if fresh || index >= known_maps {
+            let map_ref = MapRef(index as u32);
+            // The promise a read is given, checked wherever tests replay.
+            debug_assert!(
+                !self.lists_are_entries[index] || self.maps[index].list == self.maps[index].entries
+            );
+            let rewrite = MapRewrite::new(
+                &mut self.maps[index],
+                &mut self.displaced,
+                self.lists_are_entries[index],
+            );
+            let read = side.rewrite_map(map_ref, rewrite);
+            debug_assert_read(side, map_ref, &self.maps[index], read.list_is_entries);
+            let new_contents = fresh || index >= known_maps;
+            if !read.differs {
+                // The same contents: `before` goes on holding what the
+                // version before this one was, which `changes` starts from;
+                // both reads say what the one list is.
+                if new_contents {
+                    self.lists_are_entries[index] = read.list_is_entries;
+                    self.versions[index] = versions.next();
+                    self.changes[index] = Change::default();
+                } else {
+                    self.lists_are_entries[index] |= read.list_is_entries;
+                }
+                continue;
+            }
+            let change = if new_contents {
                 Change::default()
             } else {
-                let lists = (self.lists_are_entries[index], list_is_entries);
-                match difference(map, &self.read, lists) {
-                    // The same contents: `before` goes on holding those of
-                    // the version before this one, which `changes` starts
-                    // from; both reads say what the one list is.
-                    None => {
-                        self.lists_are_entries[index] |= list_is_entries;
-                        continue;
-                    }
-                    Some(window) => Change {
-                        from: self.versions[index],
-                        ..window
-                    },
+                let lists = (self.lists_are_entries[index], read.list_is_entries);
+                Change {
+                    from: self.versions[index],
+                    ..difference(&self.displaced, &self.maps[index], read, lists)
                 }
             };
-            // The buffers go round: the read becomes the map, the map what
-            // it was before, and the oldest buffer the next read's.
-            core::mem::swap(map, &mut self.read);
-            core::mem::swap(&mut self.read, &mut self.before[index]);
-            self.lists_are_entries[index] = list_is_entries;
+            core::mem::swap(&mut self.displaced, &mut self.before[index]);
+            self.lists_are_entries[index] = read.list_is_entries;
             self.versions[index] = versions.next();
             self.changes[index] = change;
         }
+    }
+}
+
+/// The sides' promises about a read, checked wherever the tests replay
+/// programs: `state` is what a whole read of the map gives, and its list
+/// is its entries when the read said so.
+fn debug_assert_read(side: &dyn Side, map: MapRef, state: &MapState, list_is_entries: bool) {
+    if cfg!(debug_assertions) {
+        let mut whole = MapState::default();
+        side.fill_map(map, &mut whole);
+        assert_eq!(
+            &whole, state,
+            "a re-read of map {} differs from a whole read",
+            map.0
+        );
+        assert!(!list_is_entries || state.list == state.entries);
     }
 }
 
@@ -258,61 +287,83 @@ pub struct Change {
     pub bounds: bool,
 }
 
-/// How `now` differs from `before` (`from` left unknown), or `None` when
-/// they are the same. `lists_are_entries` says, for `before` and `now`,
-/// whether their reads found the list to be the entries themselves: when
-/// both did, the list changed exactly where the entries did, and is not
+/// How `now` differs from the read it was written over (`from` left
+/// unknown), given what that read displaced (`displaced`: its scalars, and
+/// its entries and list from where they first differ) and where (`read`;
+/// something differs). `lists_are_entries` says, for the two reads,
+/// whether they found the list to be the entries themselves: when both
+/// did, the list changed exactly where the entries did, and is not
 /// compared.
 fn difference(
-    before: &MapState,
+    displaced: &MapState,
     now: &MapState,
+    read: ReadDifference,
     lists_are_entries: (bool, bool),
-) -> Option<Change> {
-    let (old, new) = (before.entries.as_slice(), now.entries.as_slice());
-    let (common_start, common_end) = common_ends(old, new);
-    let differing_old = &old[common_start..old.len() - common_end];
-    let differing_new = &new[common_start..new.len() - common_end];
-    let pages = differing_old
-        .iter()
-        .chain(differing_new)
-        .map(|entry| pages_of(entry.start, entry.end))
-        .reduce(|(start, end), (other_start, other_end)| {
-            (start.min(other_start), end.max(other_end))
-        });
-    let entries_differ = !differing_old.is_empty() || !differing_new.is_empty();
-    let entries_window = entries_differ.then_some((common_start, new.len() - common_end));
+) -> Change {
+    let entries = read
+        .entries_from
+        .map(|common_start| Window::between(&displaced.entries, &now.entries, common_start));
+    let pages = entries.and_then(|window| {
+        window
+            .then(&displaced.entries)
+            .iter()
+            .chain(&now.entries[window.now.0..window.now.1])
+            .map(|entry| pages_of(entry.start, entry.end))
+            .reduce(|(first, last), (other_first, other_last)| {
+                (first.min(other_first), last.max(other_last))
+            })
+    });
+    let entries_window = entries.map(|window| window.now);
     let list_positions = match lists_are_entries {
         (true, true) => entries_window,
-        _ => differing_positions(&before.list, &now.list),
+        _ => read
+            .list_from
+            .map(|common_start| Window::between(&displaced.list, &now.list, common_start).now),
     };
     // When the entries differ, the list may differ from them even where it
     // did not change itself: `list` says so to the invariants' whole-list
     // check, while the windowed checks use both windows.
-    let list_differs = entries_differ || list_positions.is_some();
-    let change = Change {
+    Change {
         from: Version::default(),
         entries: entries_window,
-        entries_before: entries_differ.then_some((common_start, old.len() - common_end)),
-        list: list_differs,
+        entries_before: entries.map(|window| window.then),
+        list: entries_window.is_some() || list_positions.is_some(),
         list_positions,
         pages,
-        bounds: (before.start, before.end) != (now.start, now.end),
-    };
-    let same = !entries_differ
-        && !list_differs
-        && !change.bounds
-        && (before.size, before.nr_entries) == (now.size, now.nr_entries)
-        && (before.find_cache, before.find_cache_threshold)
-            == (now.find_cache, now.find_cache_threshold);
-    (!same).then_some(change)
+        bounds: (displaced.start, displaced.end) != (now.start, now.end),
+    }
 }
 
-/// The positions of `new` between its longest common beginning and end
-/// with `old`, or `None` when the two are the same.
-fn differing_positions(old: &[EntryState], new: &[EntryState]) -> Option<(usize, usize)> {
-    let (common_start, common_end) = common_ends(old, new);
-    let same = common_start == old.len() && old.len() == new.len();
-    (!same).then_some((common_start, new.len() - common_end))
+/// Where a sequence (entries or list) differs between two reads: the
+/// positions between the longest common beginning and end, now and then.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    now: (usize, usize),
+    then: (usize, usize),
+}
+
+impl Window {
+    /// The window of `now` against the last read, given what the read
+    /// displaced of it (`displaced`: the last read from `common_start` on,
+    /// the length of their common beginning).
+    fn between(displaced: &[EntryState], now: &[EntryState], common_start: usize) -> Window {
+        let common_end = displaced
+            .iter()
+            .rev()
+            .zip(now[common_start..].iter().rev())
+            .position(|(a, b)| !a.same_as(b))
+            .unwrap_or_else(|| displaced.len().min(now.len() - common_start));
+        Window {
+            now: (common_start, now.len() - common_end),
+            then: (common_start, common_start + displaced.len() - common_end),
+        }
+    }
+
+    /// The entries of the window then, in `displaced` (which starts at the
+    /// window's start).
+    fn then<'a>(&self, displaced: &'a [EntryState]) -> &'a [EntryState] {
+        &displaced[..self.then.1 - self.then.0]
+    }
 }
 
 /// Where two sequences of one length `length` may differ, given that they
@@ -360,7 +411,10 @@ pub fn same_since_agreed(
     let c_change = c_reads.change_since(index, c_agreed)?;
     let rust_change = rust_reads.change_since(index, rust_agreed)?;
     let (c, rust) = (&c_reads.maps()[index], &rust_reads.maps()[index]);
-    if scalars(c) != scalars(rust) || c.list.len() != rust.list.len() {
+    if !c.same_scalars(rust)
+        || c.entries.len() != rust.entries.len()
+        || c.list.len() != rust.list.len()
+    {
         return Some(false);
     }
     let entries = differing_range(c.entries.len(), &[c_change.entries, rust_change.entries]);
@@ -374,68 +428,6 @@ pub fn same_since_agreed(
     )
 }
 
-/// Everything of a map but its entries and its list, with their lengths
-/// (a field added to `MapState` must be added here: the pattern names
-/// them all).
-fn scalars(map: &MapState) -> (u64, u64, u64, u32, u64, u64, usize) {
-    let MapState {
-        start,
-        end,
-        size,
-        nr_entries,
-        find_cache,
-        find_cache_threshold,
-        entries,
-        list: _,
-    } = map;
-    (
-        *start,
-        *end,
-        *size,
-        *nr_entries,
-        *find_cache,
-        *find_cache_threshold,
-        entries.len(),
-    )
-}
-
-/// The lengths of the longest common beginning and of the longest common
-/// end (not overlapping it) of `old` and `new`.
-fn common_ends(old: &[EntryState], new: &[EntryState]) -> (usize, usize) {
-    let shorter = old.len().min(new.len());
-    let common_start = old[..shorter]
-        .iter()
-        .zip(&new[..shorter])
-        .position(|(a, b)| !same_entry(a, b))
-        .unwrap_or(shorter);
-    let rest = shorter - common_start;
-    let common_end = old[old.len() - rest..]
-        .iter()
-        .rev()
-        .zip(new[new.len() - rest..].iter().rev())
-        .position(|(a, b)| !same_entry(a, b))
-        .unwrap_or(rest);
-    (common_start, common_end)
-}
-
-/// `a == b`, in fewer instructions than the derived comparison (which
-/// stops at the first differing field): every read of a map compares its
-/// entries with the last read's. The pattern names every field, so that
-/// a field added to `EntryState` must be added here.
-#[inline]
-fn same_entry(a: &EntryState, b: &EntryState) -> bool {
-    let EntryState {
-        start,
-        end,
-        object,
-        offset,
-        flags,
-    } = *a;
-    let words =
-        (start ^ b.start) | (end ^ b.end) | (offset ^ b.offset) | u64::from(flags ^ b.flags);
-    words == 0 && object == b.object
-}
-
 /// The pages `[start, end)` touches, at least one: rounded out to page
 /// boundaries, an empty or reversed range counting as its first page.
 pub fn pages_of(start: u64, end: u64) -> (u64, u64) {
@@ -444,8 +436,9 @@ pub fn pages_of(start: u64, end: u64) -> (u64, u64) {
     (first, last.max(first.saturating_add(PAGE_SIZE)))
 }
 
-/// What of `now` may break an invariant, given that `before` kept them all
-/// and `change` leads from it to `now`: the entries that differ, the bytes
+/// What of `now` may break an invariant, given that the version before it
+/// kept them all and `change` leads from it to `now` (`before`: what the
+/// read of `now` displaced of it, [`MapReads::before`]): the entries that differ, the bytes
 /// the others cover, and where the list may differ from the entries.
 /// With `deep` (the runner's deep checks) the list is compared with the
 /// entries whole whenever either changed, so that a slip in the windows
@@ -454,7 +447,9 @@ fn window_since_held(before: &MapState, now: &MapState, change: Change, deep: bo
     let (first, end) = change.entries.unwrap_or((0, 0));
     let (first_before, end_before) = change.entries_before.unwrap_or((0, 0));
     // `before` kept the size invariant: its size is what its entries cover.
-    let covered_before: u64 = invariants::covered_bytes(&before.entries[first_before..end_before]);
+    // It holds its entries from the first that differs on.
+    let covered_before: u64 =
+        invariants::covered_bytes(&before.entries[..end_before - first_before]);
     // `before`'s list was its entries: when neither changed, so is `now`'s;
     // otherwise the two can differ (at equal lengths) only where one of
     // them changed (`differing_range`).

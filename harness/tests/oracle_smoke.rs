@@ -18,10 +18,12 @@ use harness::observe::Outcome;
 use harness::oracle;
 use harness::program::{MapRef, PortMode, Program, ResolvedOp};
 use harness::runner::{Runner, Verdict};
-use harness::side::{rust::RustSide, Side};
+use harness::side::{self, rust::RustSide, Side};
 use sim::{Event, FaultPlan, Machine, MachineConfig, PhysAddr, KERNEL_START, PAGE_SIZE};
 use vm_rs::env::{Environment, ObjectId};
-use vm_rs::{EntryState, KentryLink, KentrySlot, KentryState, MapState};
+use vm_rs::{
+    EntryState, KentryLink, KentrySlot, KentryState, MapRewrite, MapState, ReadDifference,
+};
 
 // ---------------------------------------------------------------- outcomes
 
@@ -320,7 +322,7 @@ struct FakeSide {
     kentry: KentryState,
     maps: Vec<MapState>,
     /// Whether its reads say when a list is the entries, as both real
-    /// sides' do (`Side::fill_map_seeing_list`).
+    /// sides' do (`Side::rewrite_map`).
     sees_lists: bool,
 }
 
@@ -364,9 +366,8 @@ impl Side for FakeSide {
         out.clone_from(state);
         true
     }
-    fn fill_map_seeing_list(&self, map: MapRef, out: &mut MapState) -> bool {
-        self.fill_map(map, out);
-        self.sees_lists && out.list == out.entries
+    fn rewrite_map(&self, map: MapRef, rewrite: MapRewrite<'_>) -> ReadDifference {
+        side::rewrite_with_whole_read(self, map, rewrite, self.sees_lists)
     }
     fn kentry(&self) -> KentryState {
         self.kentry.clone()

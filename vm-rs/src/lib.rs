@@ -39,6 +39,7 @@ pub mod map_flags;
 mod precondition;
 pub mod protection;
 mod remove;
+pub mod rewrite;
 mod search;
 pub mod state;
 mod vm;
@@ -57,6 +58,7 @@ pub use map::MapInternals;
 pub use map_flags::MapFlags;
 pub use precondition::{Precondition, FIXED_PORT_PRECONDITIONS, FIXED_PORT_PREFIX, PRECONDITIONS};
 pub use protection::Protection;
+pub use rewrite::{MapRewrite, ReadDifference};
 pub use state::{EntryState, KentryLink, KentrySlot, KentryState, MapState};
 pub use vm::{Caches, MapId, Vm};
 

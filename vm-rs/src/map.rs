@@ -18,6 +18,7 @@ use crate::arith::page_aligned;
 use crate::entry::{EntryStorage, SlotId};
 use crate::env::PmapId;
 use crate::precondition::Precondition;
+use crate::rewrite::{MapRewrite, ReadDifference};
 use crate::state::MapState;
 use crate::vm::Vm;
 use crate::PAGE_SIZE;
@@ -238,45 +239,51 @@ impl Vm {
     /// says whether its list is its entries themselves (the same entries
     /// in the same order, so that `out.list == out.entries`).
     pub(crate) fn fill_map_state(&self, map: usize, out: &mut MapState) -> bool {
+        out.clear();
+        let mut nothing_displaced = MapState::default();
+        let rewrite = MapRewrite::new(out, &mut nothing_displaced, false);
+        self.rewrite_map_state(map, rewrite).list_is_entries
+    }
+
+    /// Reads map `map` through `rewrite` (over the map's last read): the
+    /// list and the tree walked side by side, each entry they meet at the
+    /// same place read once.
+    pub(crate) fn rewrite_map_state(
+        &self,
+        map: usize,
+        mut rewrite: MapRewrite<'_>,
+    ) -> ReadDifference {
         let target = &self.maps[map];
-        out.start = target.start;
-        out.end = target.end;
-        out.size = target.size;
-        out.nr_entries = target.nr_entries;
-        out.find_cache = target.find_cache;
-        out.find_cache_threshold = target.find_cache_threshold;
-        out.entries.clear();
-        out.entries.extend(
-            target
-                .tree
-                .iter()
-                .map(|&(_, slot)| self.arena[slot].state()),
-        );
-        out.list.clear();
-        // While the list follows the tree slot for slot, its entries are
-        // those just read: copied, not read again.
+        let scalars = rewrite.scalars_mut();
+        scalars.start = target.start;
+        scalars.end = target.end;
+        scalars.size = target.size;
+        scalars.nr_entries = target.nr_entries;
+        scalars.find_cache = target.find_cache;
+        scalars.find_cache_threshold = target.find_cache_threshold;
         let mut cursor = target.first;
         let mut position = 0;
-        while let Some(slot) = cursor {
-            match target.tree.get(position) {
-                Some(&(_, treed)) if treed == slot => {
-                    position += 1;
-                    cursor = self.arena[slot].next;
-                }
-                _ => break,
-            }
-        }
-        out.list.extend_from_slice(&out.entries[..position]);
-        let list_is_entries = cursor.is_none() && position == target.tree.len();
-        // The list is finite and acyclic; the bound only guards the getter.
-        while let Some(slot) = cursor {
-            if out.list.len() > target.tree.len() {
+        while let (Some(slot), Some(&(_, treed))) = (cursor, target.tree.get(position)) {
+            if treed != slot {
                 break;
             }
-            out.list.push(self.arena[slot].state());
+            rewrite.both(self.arena[slot].state());
+            position += 1;
             cursor = self.arena[slot].next;
         }
-        list_is_entries
+        let list_is_entries = cursor.is_none() && position == target.tree.len();
+        for &(_, slot) in &target.tree[position..] {
+            rewrite.tree_only(self.arena[slot].state());
+        }
+        // The list is finite and acyclic; the bound only guards the getter.
+        while let Some(slot) = cursor {
+            if rewrite.list_read() > target.tree.len() {
+                break;
+            }
+            rewrite.list_only(self.arena[slot].state());
+            cursor = self.arena[slot].next;
+        }
+        rewrite.finish(list_is_entries)
     }
 
     /// Where each entry of `map` lives, in address order.

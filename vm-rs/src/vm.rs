@@ -23,6 +23,7 @@ use crate::map::{Map, MapInternals};
 use crate::map_flags::{MapFlags, KERNEL_MAPPING_FLAGS, VM_MAP_FIXED, VM_MAP_NOMERGE};
 use crate::precondition::Precondition;
 use crate::protection::Protection;
+use crate::rewrite::{MapRewrite, ReadDifference};
 use crate::search::Request;
 use crate::state::{KentryState, MapState};
 use crate::{ENTRY_SIZE_BYTES, MAP_SIZE_BYTES, VM_MAX_ADDRESS, VM_MIN_ADDRESS};
@@ -224,6 +225,16 @@ impl Vm {
     pub fn map_state_and_list_into(&self, map: MapId, out: &mut MapState) -> Option<bool> {
         let index = self.map_index(map)?;
         Some(self.fill_map_state(index, out))
+    }
+
+    /// Reads map `map` through `rewrite`, over its last read, writing only
+    /// from where the two first differ ([`crate::MapRewrite`]). A map that
+    /// does not exist reads as the default state.
+    pub fn map_state_rewrite(&self, map: MapId, rewrite: MapRewrite<'_>) -> ReadDifference {
+        match self.map_index(map) {
+            Some(index) => self.rewrite_map_state(index, rewrite),
+            None => rewrite.replay(&MapState::default(), false),
+        }
     }
 
     /// What the port keeps about a map besides its state (its pmap, where

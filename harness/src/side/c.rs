@@ -9,7 +9,7 @@ use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
 use c_reference::{CReference, MapHandle, Refusal};
 use sim::{FaultPlan, Machine, MachineConfig};
-use vm_rs::{KentryState, MapState};
+use vm_rs::{KentryState, MapRewrite, MapState, ReadDifference};
 
 /// The C instance, created on first set-up and reset afterwards.
 #[derive(Default)]
@@ -108,11 +108,9 @@ impl Side for CSide {
         self.reference().map_state_into(MapHandle(map.0), out)
     }
 
-    fn fill_map_seeing_list(&self, map: MapRef, out: &mut MapState) -> bool {
-        out.clear();
+    fn rewrite_map(&self, map: MapRef, rewrite: MapRewrite<'_>) -> ReadDifference {
         self.reference()
-            .map_state_and_list_into(MapHandle(map.0), out)
-            .unwrap_or(false)
+            .map_state_rewrite(MapHandle(map.0), rewrite)
     }
 
     fn kentry(&self) -> KentryState {

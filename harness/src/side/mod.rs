@@ -14,7 +14,7 @@ pub mod rust;
 use crate::observe::Outcome;
 use crate::program::{EnterRequest, MapRef, ResolvedOp};
 use sim::{FaultPlan, Machine, MachineConfig, ObjectId};
-use vm_rs::{CBugs, KentryState, MapState};
+use vm_rs::{CBugs, KentryState, MapRewrite, MapState, ReadDifference};
 
 /// The most loop steps one operation may take on either side before it
 /// ends as [`Outcome::Unfinished`]: entries visited by a search (and its
@@ -65,14 +65,14 @@ pub trait Side {
     }
     /// Fills `out` with the map's state; false when the map does not exist.
     fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool;
-    /// Like [`Side::fill_map`] (an unknown map leaves `out` cleared), and
-    /// says whether the read found the map's list to be its entries
-    /// themselves (the same entries in the same order, so that `out.list
-    /// == out.entries`); false when it does not know. Both sides see it
-    /// as they read, for free, and override this.
-    fn fill_map_seeing_list(&self, map: MapRef, out: &mut MapState) -> bool {
-        self.fill_map(map, out);
-        false
+    /// Reads the map again through `rewrite` (over the map's last read,
+    /// or the default state for a map not read before) and says how the
+    /// two differ ([`MapRewrite`]). An unknown map reads as the default
+    /// state. Both sides compare as they walk, write only from where the
+    /// reads part, and see for free whether the list is the entries; they
+    /// override this whole read, which claims nothing about the list.
+    fn rewrite_map(&self, map: MapRef, rewrite: MapRewrite<'_>) -> ReadDifference {
+        rewrite_with_whole_read(self, map, rewrite, false)
     }
     /// The kentry allocator's table.
     fn kentry(&self) -> KentryState;
@@ -92,4 +92,20 @@ pub trait Side {
     fn kentry_allocated_count(&self) -> usize {
         self.kentry().allocated().count()
     }
+}
+
+/// [`Side::rewrite_map`] for a side that reads a map whole
+/// ([`Side::fill_map`]): the whole read replayed through `rewrite`,
+/// claiming that its list is its entries when `sees_lists` and they are
+/// equal.
+pub fn rewrite_with_whole_read<S: Side + ?Sized>(
+    side: &S,
+    map: MapRef,
+    rewrite: MapRewrite<'_>,
+    sees_lists: bool,
+) -> ReadDifference {
+    let mut fresh = MapState::default();
+    side.fill_map(map, &mut fresh);
+    let list_is_entries = sees_lists && fresh.list == fresh.entries;
+    rewrite.replay(&fresh, list_is_entries)
 }

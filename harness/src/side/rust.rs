@@ -11,7 +11,9 @@ use super::Side;
 use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
 use sim::{FaultPlan, Machine, MachineConfig};
-use vm_rs::{CBugs, Failure, KentryState, MapId, MapState, Protection, Vm};
+use vm_rs::{
+    CBugs, Failure, KentryState, MapId, MapRewrite, MapState, Protection, ReadDifference, Vm,
+};
 
 /// The port and its machine.
 pub struct RustSide {
@@ -148,12 +150,11 @@ impl Side for RustSide {
             .is_some_and(|vm| vm.map_state_into(MapId(map.0), out))
     }
 
-    fn fill_map_seeing_list(&self, map: MapRef, out: &mut MapState) -> bool {
-        out.clear();
-        self.vm
-            .as_ref()
-            .and_then(|vm| vm.map_state_and_list_into(MapId(map.0), out))
-            .unwrap_or(false)
+    fn rewrite_map(&self, map: MapRef, rewrite: MapRewrite<'_>) -> ReadDifference {
+        match self.vm.as_ref() {
+            Some(vm) => vm.map_state_rewrite(MapId(map.0), rewrite),
+            None => rewrite.replay(&MapState::default(), false),
+        }
     }
 
     fn kentry(&self) -> KentryState {

@@ -15,10 +15,7 @@ use crate::entry::EntryStorage;
 use crate::kentry::VM_MAP_KENTRY_ALLOCATED;
 use crate::state::KentryState;
 
-/// Where the test tables start.
-const TABLE: u64 = 0x2000_0080_0000;
-/// Another place for a table.
-const OTHER_TABLE: u64 = 0x2000_0100_0000;
+use super::{OTHER_STATE_TABLE as OTHER_TABLE, STATE_TABLE as TABLE};
 
 /// The parts of a kentry state, as a side gives them.
 #[derive(Debug, Clone)]

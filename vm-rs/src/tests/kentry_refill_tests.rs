@@ -12,10 +12,7 @@ use std::vec::Vec;
 use crate::kentry::VM_MAP_KENTRY_ALLOCATED;
 use crate::state::{KentryLink, KentrySlot, KentryState};
 
-/// Where the test tables start.
-const TABLE: u64 = 0x2000_0080_0000;
-/// Another place for a table.
-const OTHER_TABLE: u64 = 0x2000_0100_0000;
+use super::{OTHER_STATE_TABLE as OTHER_TABLE, STATE_TABLE as TABLE};
 /// The kentry slab size of the test tables.
 const SLAB_SIZE: u64 = 4096;
 

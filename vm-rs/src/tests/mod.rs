@@ -30,6 +30,7 @@ mod map_tests;
 mod precondition_tests;
 mod protection_tests;
 mod remove_tests;
+mod rewrite_tests;
 mod search_tests;
 mod setup_tests;
 
@@ -42,6 +43,11 @@ pub(crate) const KENTRY_START: u64 = KERNEL_START + BOOT_SIZE;
 pub(crate) const TABLE_VA: u64 = KENTRY_START + VM_MAP_KENTRY_SIZE;
 /// The end of the kentry entry (four table pages).
 pub(crate) const KENTRY_END: u64 = TABLE_VA + 0x4000;
+/// Where the kentry-state tests' tables start (any place will do: a state
+/// records its table's).
+pub(crate) const STATE_TABLE: u64 = 0x2000_0080_0000;
+/// Another place for such a table.
+pub(crate) const OTHER_STATE_TABLE: u64 = 0x2000_0100_0000;
 /// The flags the seed packs for kernel null mappings.
 pub(crate) const KERNEL_FLAGS: u32 = 0x77;
 /// The flags of the two static kernel entries (`0x77 | VM_MAP_NOMERGE`).
