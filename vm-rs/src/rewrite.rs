@@ -99,9 +99,10 @@ pub struct MapRewrite<'a> {
     displaced: &'a mut MapState,
     entries: Progress,
     list: Progress,
-    /// Whether the last read's list is its entries, so that while neither
-    /// has parted one comparison answers for both.
-    list_was_entries: bool,
+    /// Whether the last read's list is its entries and the walk has given
+    /// only entries both walks met, all the same as the last read's: then
+    /// one comparison answers for the entries and the list.
+    in_step: bool,
 }
 
 impl<'a> MapRewrite<'a> {
@@ -122,7 +123,7 @@ impl<'a> MapRewrite<'a> {
             displaced,
             entries: Progress::default(),
             list: Progress::default(),
-            list_was_entries,
+            in_step: list_was_entries,
         }
     }
 
@@ -150,22 +151,20 @@ impl<'a> MapRewrite<'a> {
     /// tree and of the list.
     #[inline]
     pub fn both(&mut self, entry: EntryState) {
-        let (entries, list) = (&mut self.entries, &mut self.list);
-        if self.list_was_entries
-            && entries.first_difference.is_none()
-            && list.first_difference.is_none()
-            && entries.read == list.read
-            && self
+        if self.in_step {
+            let read = self.entries.read;
+            if self
                 .state
                 .entries
-                .get(entries.read)
+                .get(read)
                 .is_some_and(|was| was.same_as(&entry))
-        {
-            // The last read's list is its entries: the entry is also the
-            // one its list has here.
-            entries.read += 1;
-            list.read += 1;
-            return;
+            {
+                // The last read's list is its entries: the entry is also
+                // the one its list has here.
+                self.entries.read = read + 1;
+                self.list.read = read + 1;
+                return;
+            }
         }
         self.tree_only(entry);
         self.list_only(entry);
@@ -174,6 +173,7 @@ impl<'a> MapRewrite<'a> {
     /// The next entry of the tree alone.
     #[inline]
     pub fn tree_only(&mut self, entry: EntryState) {
+        self.in_step = false;
         self.entries
             .push(&mut self.state.entries, &mut self.displaced.entries, entry);
     }
@@ -181,6 +181,7 @@ impl<'a> MapRewrite<'a> {
     /// The next entry of the list alone.
     #[inline]
     pub fn list_only(&mut self, entry: EntryState) {
+        self.in_step = false;
         self.list
             .push(&mut self.state.list, &mut self.displaced.list, entry);
     }
