@@ -4,9 +4,11 @@
 //! What the target can set for itself is set here rather than in a script,
 //! so that plain `cargo fuzz run differential` gets it: ASan's defaults
 //! (below), the summary line when the run ends, and the runner's warm-up
-//! before the first input. Comparison tracing of
-//! the Rust code (`--no-trace-compares`) is a build flag of cargo-fuzz and
-//! stays with `scripts/fuzz`.
+//! before the first input. Comparison tracing is a build flag, which the
+//! target cannot set: `scripts/fuzz` turns it off for all the Rust code
+//! (`--no-trace-compares`), and for the plain command `fuzz/rustc-wrapper`
+//! (named by the root's `.cargo/config.toml`) turns it off in the oracle
+//! crates only, where under ASan it traced every shadow-memory check.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(
