@@ -7,8 +7,9 @@
 //! before the first input. Comparison tracing is a build flag, which the
 //! target cannot set: `scripts/fuzz` turns it off for all the Rust code
 //! (`--no-trace-compares`), and for the plain command `fuzz/rustc-wrapper`
-//! (named by the root's `.cargo/config.toml`) turns it off in the oracle
-//! crates only, where under ASan it traced every shadow-memory check.
+//! (named by the root's `.cargo/config.toml`) turns it off in the Rust
+//! crates too, where under ASan it traced every shadow-memory check; the
+//! C keeps its own in both.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(
