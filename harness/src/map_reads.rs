@@ -166,8 +166,10 @@ impl MapReads {
             }
             let map_ref = MapRef(index as u32);
             // The promise a read is given, checked wherever tests replay.
-            debug_assert!(
-                !self.lists_are_entries[index] || self.maps[index].list == self.maps[index].entries
+            assert!(
+                !SELF_CHECKS
+                    || !self.lists_are_entries[index]
+                    || self.maps[index].list == self.maps[index].entries
             );
             let rewrite = MapRewrite::new(
                 &mut self.maps[index],
@@ -207,11 +209,18 @@ impl MapReads {
     }
 }
 
+/// Whether the map reads check their own promises ([`debug_assert_read`]):
+/// in the tests' builds, which have debug assertions, but not in fuzzing
+/// builds (`--cfg fuzzing`, which cargo-fuzz and cargo-afl pass), which
+/// have them too (cargo-fuzz's default) and where a second, whole read of
+/// every map read would cost as much as the reads themselves.
+const SELF_CHECKS: bool = cfg!(debug_assertions) && !cfg!(fuzzing);
+
 /// The sides' promises about a read, checked wherever the tests replay
-/// programs: `state` is what a whole read of the map gives, and its list
-/// is its entries when the read said so.
+/// programs ([`SELF_CHECKS`]): `state` is what a whole read of the map
+/// gives, and its list is its entries when the read said so.
 fn debug_assert_read(side: &dyn Side, map: MapRef, state: &MapState, list_is_entries: bool) {
-    if cfg!(debug_assertions) {
+    if SELF_CHECKS {
         let mut whole = MapState::default();
         side.fill_map(map, &mut whole);
         assert_eq!(
