@@ -155,6 +155,12 @@ fn walk(
     fresh.list[joint..]
         .iter()
         .for_each(|&entry| rewrite.list_only(entry));
+    // The counts bound the sides' walks of a corrupted list or tree.
+    assert_eq!(
+        (rewrite.entries_read(), rewrite.list_read()),
+        (fresh.entries.len(), fresh.list.len()),
+        "the rewrite counts every entry it was given"
+    );
     rewrite.finish(fresh.list == fresh.entries)
 }
 
