@@ -14,7 +14,7 @@ use crate::invariants::{self, Invariant, MapWindow};
 use crate::program::MapRef;
 use crate::side::Side;
 use sim::PAGE_SIZE;
-use vm_rs::{EntryState, MapRewrite, MapState, ReadDifference};
+use vm_rs::{EntryState, MapRewrite, MapState, ReadDifference, ReadFootprint};
 
 /// A version of one map's contents: two reads with the same version read
 /// the same contents. Versions are unique across maps and sides (one
@@ -70,6 +70,10 @@ pub struct MapReads {
     /// entries themselves ([`Side::rewrite_map`]), so that
     /// `list == entries` without a comparison.
     lists_are_entries: Vec<bool>,
+    /// For each map in `maps`, the footprint of the read that wrote it
+    /// (`vm_rs::ReadFootprint`: what the port's next read may keep without
+    /// walking it; the C's reads leave none).
+    footprints: Vec<ReadFootprint>,
 }
 
 impl MapReads {
@@ -160,6 +164,7 @@ impl MapReads {
         self.versions.resize(count, Version::default());
         self.changes.resize(count, Change::default());
         self.lists_are_entries.resize(count, false);
+        self.footprints.resize_with(count, ReadFootprint::default);
         for index in 0..count {
             if !in_scope(index, scope, known_maps) || (index == 0 && !kernel && scope.is_some()) {
                 continue;
@@ -175,7 +180,8 @@ impl MapReads {
                 &mut self.maps[index],
                 &mut self.displaced,
                 self.lists_are_entries[index],
-            );
+            )
+            .with_footprint(&mut self.footprints[index]);
             let read = side.rewrite_map(map_ref, rewrite);
             debug_assert_read(side, map_ref, &self.maps[index], read.list_is_entries);
             let new_contents = fresh || index >= known_maps;

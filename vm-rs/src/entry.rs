@@ -7,6 +7,7 @@
 //! addresses as the C. Nothing here fails.
 
 use crate::env::ObjectId;
+use crate::footprint::WriteStamps;
 use crate::state::EntryState;
 
 /// The address `kmem_cache_free` receives when the C frees its static boot
@@ -89,23 +90,26 @@ impl Entry {
     }
 }
 
-/// The entries of all maps, the two statics in slots 0 and 1.
+/// The entries of all maps, the two statics in slots 0 and 1. Writing a
+/// slot (`IndexMut`, the only way to) stamps it ([`crate::footprint`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Arena {
     slots: alloc::vec::Vec<Entry>,
     free: alloc::vec::Vec<SlotId>,
+    written: WriteStamps,
 }
 
 impl Arena {
     /// An arena holding only the two static entries.
     pub(crate) fn new() -> Arena {
-        let mut slots = alloc::vec::Vec::with_capacity(64);
-        slots.push(Entry::blank(EntryStorage::KernelBootStatic));
-        slots.push(Entry::blank(EntryStorage::KentryStatic));
-        Arena {
-            slots,
+        let mut arena = Arena {
+            slots: alloc::vec::Vec::with_capacity(64),
             free: alloc::vec::Vec::new(),
-        }
+            written: WriteStamps::default(),
+        };
+        arena.push(Entry::blank(EntryStorage::KernelBootStatic));
+        arena.push(Entry::blank(EntryStorage::KentryStatic));
+        arena
     }
 
     /// A slot for a new cache object at `va`.
@@ -116,11 +120,20 @@ impl Arena {
                 self[slot] = entry;
                 slot
             }
-            None => {
-                self.slots.push(entry);
-                SlotId((self.slots.len() - 1) as u32)
-            }
+            None => self.push(entry),
         }
+    }
+
+    /// A new slot at the end, holding `entry`.
+    fn push(&mut self, entry: Entry) -> SlotId {
+        self.written.stamp(self.slots.len());
+        self.slots.push(entry);
+        SlotId((self.slots.len() - 1) as u32)
+    }
+
+    /// When the slots were written.
+    pub(crate) fn written(&self) -> &WriteStamps {
+        &self.written
     }
 
     /// Gives a slot back; the static slots are kept, as the C's statics
@@ -142,6 +155,7 @@ impl core::ops::Index<SlotId> for Arena {
 
 impl core::ops::IndexMut<SlotId> for Arena {
     fn index_mut(&mut self, slot: SlotId) -> &mut Entry {
+        self.written.stamp(slot.0 as usize);
         &mut self.slots[slot.0 as usize]
     }
 }

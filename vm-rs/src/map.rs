@@ -17,6 +17,7 @@ use alloc::vec::Vec;
 use crate::arith::page_aligned;
 use crate::entry::{EntryStorage, SlotId};
 use crate::env::PmapId;
+use crate::footprint::ReadFootprint;
 use crate::precondition::Precondition;
 use crate::rewrite::{MapRewrite, ReadDifference};
 use crate::state::MapState;
@@ -247,7 +248,10 @@ impl Vm {
 
     /// Reads map `map` through `rewrite` (over the map's last read): the
     /// list and the tree walked side by side, each entry they meet at the
-    /// same place read once.
+    /// same place read once. With the last read's footprint
+    /// ([`MapRewrite::with_footprint`]), the walk starts where the first
+    /// entry that anything wrote since may be ([`Vm::unwritten_prefix`]),
+    /// and records this read's footprint.
     pub(crate) fn rewrite_map_state(
         &self,
         map: usize,
@@ -261,17 +265,34 @@ impl Vm {
         scalars.nr_entries = target.nr_entries;
         scalars.find_cache = target.find_cache;
         scalars.find_cache_threshold = target.find_cache_threshold;
-        let mut cursor = target.first;
-        let mut position = 0;
+        let mut footprint = rewrite.take_footprint();
+        let unwritten = footprint
+            .as_deref()
+            .map_or(0, |footprint| self.unwritten_prefix(map, footprint));
+        let kept = rewrite.keep(unwritten);
+        let mut cursor = match kept {
+            0 => target.first,
+            _ => self.arena[target.tree[kept - 1].1].next,
+        };
+        if let Some(footprint) = footprint.as_deref_mut() {
+            footprint.begin(&self.identity, map, kept);
+        }
+        let mut position = kept;
         while let (Some(slot), Some(&(_, treed))) = (cursor, target.tree.get(position)) {
             if treed != slot {
                 break;
             }
             rewrite.both(self.arena[slot].state());
+            if let Some(footprint) = footprint.as_deref_mut() {
+                footprint.slots.push(slot.0);
+            }
             position += 1;
             cursor = self.arena[slot].next;
         }
         let list_is_entries = cursor.is_none() && position == target.tree.len();
+        if let Some(footprint) = footprint {
+            self.end_footprint(footprint, list_is_entries);
+        }
         for &(_, slot) in &target.tree[position..] {
             rewrite.tree_only(self.arena[slot].state());
         }
@@ -284,6 +305,53 @@ impl Vm {
             cursor = self.arena[slot].next;
         }
         rewrite.finish(list_is_entries)
+    }
+
+    /// How many of the first entries of map `map`'s last read (`footprint`)
+    /// nothing has written since: for each of them, the same slot is at the
+    /// same place of the list and of the tree, with the same contents.
+    ///
+    /// Why: the last read's list was its tree order, so its slots in order
+    /// are both. A slot that nothing wrote holds the same entry and the
+    /// same link to the next; a map that nothing wrote has the same first
+    /// entry and tree. So the list meets the same slots, in the same
+    /// order, up to the first slot written since (whose contents may
+    /// differ), and so does the tree up to where it may have changed.
+    pub(crate) fn unwritten_prefix(&self, map: usize, footprint: &ReadFootprint) -> usize {
+        if !footprint.is_of(&self.identity, map) {
+            return 0;
+        }
+        let slots = &footprint.slots;
+        let written = self.arena.written();
+        let mut unwritten = slots
+            .iter()
+            .position(|&slot| written.written_since(slot as usize, footprint.slots_epoch))
+            .unwrap_or(slots.len());
+        if self.maps.written().written_since(map, footprint.maps_epoch) {
+            let target = &self.maps[map];
+            if target.first.map(|slot| slot.0) != slots.first().copied() {
+                return 0;
+            }
+            let same_tree = target
+                .tree
+                .iter()
+                .zip(slots)
+                .take_while(|((_, treed), &slot)| treed.0 == slot)
+                .count();
+            unwritten = unwritten.min(same_tree);
+        }
+        unwritten
+    }
+
+    /// Ends the footprint of a read: it stands for the read when the list
+    /// was the entries all the way, and for nothing otherwise.
+    fn end_footprint(&self, footprint: &mut ReadFootprint, list_is_entries: bool) {
+        if !list_is_entries {
+            footprint.forget();
+            return;
+        }
+        footprint.maps_epoch = self.maps.written().tick();
+        footprint.slots_epoch = self.arena.written().tick();
     }
 
     /// Where each entry of `map` lives, in address order.

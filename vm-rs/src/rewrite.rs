@@ -13,6 +13,7 @@
 
 use alloc::vec::Vec;
 
+use crate::footprint::ReadFootprint;
 use crate::state::{EntryState, MapState};
 
 /// How a fresh read of a map differs from the read it was written over.
@@ -103,6 +104,9 @@ pub struct MapRewrite<'a> {
     /// only entries both walks met, all the same as the last read's: then
     /// one comparison answers for the entries and the list.
     in_step: bool,
+    /// What the last read went through, for a side that tracks its writes
+    /// (the port; [`MapRewrite::with_footprint`]).
+    footprint: Option<&'a mut ReadFootprint>,
 }
 
 impl<'a> MapRewrite<'a> {
@@ -124,7 +128,42 @@ impl<'a> MapRewrite<'a> {
             entries: Progress::default(),
             list: Progress::default(),
             in_step: list_was_entries,
+            footprint: None,
         }
+    }
+
+    /// Gives the read the footprint of the last read of `state`, which a
+    /// side that tracks its writes (the port) uses to keep what nothing
+    /// wrote since, and records this read's in. The footprint must be the
+    /// one the read that wrote `state` left (or a default or forgotten
+    /// one, which keeps nothing): the caller keeps the two together.
+    pub fn with_footprint(mut self, footprint: &'a mut ReadFootprint) -> MapRewrite<'a> {
+        self.footprint = Some(footprint);
+        self
+    }
+
+    /// The footprint given with [`MapRewrite::with_footprint`], for the
+    /// side's walk to use and update.
+    pub(crate) fn take_footprint(&mut self) -> Option<&'a mut ReadFootprint> {
+        self.footprint.take()
+    }
+
+    /// Keeps the last read's first `count` entries and list entries as
+    /// they are, as though the walk had given them: the side knows that
+    /// nothing it would read for them changed, and that the last read's
+    /// list is its entries. Keeps fewer when the last read has fewer or
+    /// its list may not be its entries, and says how many it kept. Only
+    /// before anything else is given.
+    pub(crate) fn keep(&mut self, count: usize) -> usize {
+        let kept = if self.in_step {
+            count.min(self.state.entries.len())
+        } else {
+            0
+        };
+        debug_assert!(self.entries.read == 0 && self.list.read == 0);
+        self.entries.read = kept;
+        self.list.read = kept;
+        kept
     }
 
     /// Writes a whole read `fresh` as a walk would have given it, for

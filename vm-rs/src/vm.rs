@@ -8,8 +8,6 @@
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
-use alloc::vec;
-use alloc::vec::Vec;
 
 use crate::arith::page_aligned;
 use crate::c_bugs::CBugs;
@@ -18,6 +16,7 @@ use crate::env::{CacheId, CacheSpec, Environment, ObjectId, PmapId, SlabBackEnd}
 use crate::error::Error;
 use crate::failure::Failure;
 use crate::fatal::Fatal;
+use crate::footprint::{Identity, Maps};
 use crate::kentry::KentryTable;
 use crate::map::{Map, MapInternals};
 use crate::map_flags::{MapFlags, KERNEL_MAPPING_FLAGS, VM_MAP_FIXED, VM_MAP_NOMERGE};
@@ -58,7 +57,9 @@ pub struct Caches {
 /// The port of `vm_map.c`: all its state, one instance per kernel.
 #[derive(Debug, Clone)]
 pub struct Vm {
-    pub(crate) maps: Vec<Map>,
+    pub(crate) maps: Maps,
+    /// Which instance this is, for the footprints of its map reads.
+    pub(crate) identity: Identity,
     pub(crate) arena: Arena,
     pub(crate) kentry: KentryTable,
     pub(crate) caches: Caches,
@@ -107,7 +108,8 @@ impl Vm {
             return Err(Precondition::MapInitEndAligned.into());
         }
         let mut vm = Vm {
-            maps: vec![Map::new(PmapId::KERNEL, start, end, None)],
+            maps: Maps::default(),
+            identity: Identity::fresh(),
             arena: Arena::new(),
             kentry: KentryTable::default(),
             caches: Caches {
@@ -122,6 +124,7 @@ impl Vm {
             loop_steps: 0,
             text: String::with_capacity(128),
         };
+        vm.maps.push(Map::new(PmapId::KERNEL, start, end, None));
         let (boot_start, boot_end) = env.boot_space();
         let flags = KERNEL_MAPPING_FLAGS | VM_MAP_NOMERGE | VM_MAP_FIXED;
         let boot_size = boot_end.wrapping_sub(boot_start);

@@ -18,6 +18,7 @@ mod fake_env;
 mod fatal_tests;
 mod fixed_tests;
 mod flags_tests;
+mod footprint_tests;
 mod info_tests;
 mod kentry_compare_tests;
 mod kentry_free_list_tests;
