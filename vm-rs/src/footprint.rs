@@ -64,13 +64,13 @@ impl WriteStamps {
 #[derive(Debug)]
 pub(crate) struct Identity(u64);
 
-/// The last identity handed out.
-static LAST_IDENTITY: AtomicU64 = AtomicU64::new(0);
+/// The next identity to hand out.
+static NEXT_IDENTITY: AtomicU64 = AtomicU64::new(0);
 
 impl Identity {
     /// A number never handed out before in this process.
     pub(crate) fn fresh() -> Identity {
-        Identity(LAST_IDENTITY.fetch_add(1, Ordering::Relaxed) + 1)
+        Identity(NEXT_IDENTITY.fetch_add(1, Ordering::Relaxed))
     }
 }
 
@@ -91,11 +91,6 @@ impl Maps {
     /// How many maps there are.
     pub(crate) fn len(&self) -> usize {
         self.maps.len()
-    }
-
-    /// Whether there is none.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.maps.is_empty()
     }
 
     /// Adds a map at the end.

@@ -259,9 +259,8 @@ impl Vm {
     pub fn kentry_state_into(&self, state: &mut KentryState) {
         self.kentry.fill_state(state);
         state.entry_storage.clear();
-        if !self.maps.is_empty() {
-            state.entry_storage.extend(self.entry_storage(KERNEL_MAP));
-        }
+        // A set-up port always has its kernel map.
+        state.entry_storage.extend(self.entry_storage(KERNEL_MAP));
     }
 
     /// How many kentry slab descriptors hold the allocated marker (what
