@@ -17,7 +17,7 @@ use crate::rule::{Broken, Rule};
 use crate::x15::{ERROR_NOMEM, USER_MAP_END, USER_MAP_START};
 
 /// One map as the model expects it.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct MapState {
     /// The first address of the map.
     pub start: u64,
@@ -27,6 +27,25 @@ pub(crate) struct MapState {
     pub pages: RangeMap<Placement>,
     /// The pages its page table must have present.
     pub present: RangeMap<()>,
+}
+
+/// Cloning into an existing map reuses its buffers.
+impl Clone for MapState {
+    fn clone(&self) -> Self {
+        MapState {
+            start: self.start,
+            end: self.end,
+            pages: self.pages.clone(),
+            present: self.present.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.start = source.start;
+        self.end = source.end;
+        self.pages.clone_from(&source.pages);
+        self.present.clone_from(&source.present);
+    }
 }
 
 impl MapState {
@@ -48,7 +67,7 @@ impl MapState {
 
 /// The executable specification: one per side, fed every request, the
 /// side's answer and the side's observed state.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Model {
     /// Index 0 is the kernel map, then user maps in creation order.
     pub(crate) maps: Vec<MapState>,
@@ -56,6 +75,24 @@ pub struct Model {
     pub(crate) static_entries: Vec<Mapping>,
     /// Live kernel allocations: start to end.
     pub(crate) allocations: BTreeMap<u64, u64>,
+}
+
+/// Cloning into an existing model reuses its buffers: the harness copies
+/// one side's model into the other's when the sides part.
+impl Clone for Model {
+    fn clone(&self) -> Self {
+        Model {
+            maps: self.maps.clone(),
+            static_entries: self.static_entries.clone(),
+            allocations: self.allocations.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.maps.clone_from(&source.maps);
+        self.static_entries.clone_from(&source.static_entries);
+        self.allocations.clone_from(&source.allocations);
+    }
 }
 
 impl Model {
