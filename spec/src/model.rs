@@ -5,7 +5,6 @@
 //! harness stops, so the state after an error does not matter. Nothing here
 //! panics, whatever the input.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -73,8 +72,9 @@ pub struct Model {
     pub(crate) maps: Vec<MapState>,
     /// The kernel map's static entries as given at boot (well-formed ones).
     pub(crate) static_entries: Vec<Mapping>,
-    /// Live kernel allocations: start to end.
-    pub(crate) allocations: BTreeMap<u64, u64>,
+    /// Live kernel allocations as `(start, end)`, sorted by start (a
+    /// vector for the reasons the range sets are one, see `ranges`).
+    pub(crate) allocations: Vec<(u64, u64)>,
 }
 
 /// Cloning into an existing model reuses its buffers: the harness copies
@@ -119,7 +119,7 @@ impl Model {
         Model {
             maps: alloc::vec![kernel_map],
             static_entries,
-            allocations: BTreeMap::new(),
+            allocations: Vec::new(),
         }
     }
 
