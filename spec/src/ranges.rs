@@ -178,6 +178,17 @@ impl<V: Segment> RangeMap<V> {
         }
     }
 
+    /// Removes every range, keeping the buffer.
+    pub fn clear_all(&mut self) {
+        self.spans.clear();
+    }
+
+    /// Gives the buffer room for exactly `capacity` ranges (or for those
+    /// it holds, when more), whatever it grew to before.
+    pub fn release_buffer(&mut self, capacity: usize) {
+        crate::model::trim(&mut self.spans, capacity);
+    }
+
     /// The index of the first range that ends after `address` (the number
     /// of ranges when none does).
     fn first_ending_after(&self, address: u64) -> usize {
