@@ -215,9 +215,11 @@ const PASSED_MAPS_KEPT: usize = 8;
 impl SideModel {
     fn release_buffers(&mut self) {
         self.park();
-        if let Some(spare) = self.spare.as_mut() {
-            spare.release_buffers(PASSED_MAPS_KEPT, BUFFER_CAPACITY);
-        }
+        // A spare model always, so that the next input finds the same
+        // buffers whether or not this side had a model before.
+        let spare = self.spare.get_or_insert_with(|| Model::new(empty_layout()));
+        spare.release_buffers(PASSED_MAPS_KEPT, BUFFER_CAPACITY);
+        trim(&mut self.fixed);
         trim(&mut self.dirty);
         trim(&mut self.mappings);
         trim(&mut self.entries);
@@ -263,7 +265,7 @@ impl SideModel {
         let mut model = self
             .spare
             .take()
-            .unwrap_or_else(|| Model::new(layout.clone()));
+            .unwrap_or_else(|| Model::new(empty_layout()));
         model.reset(&layout);
         self.fixed = layout.fixed;
         self.model = Some(model);
@@ -536,6 +538,16 @@ fn merge_ranges(ranges: &mut Vec<(usize, u64, u64)>) {
         }
     }
     ranges.truncate(merged);
+}
+
+/// A layout with no kernel map to speak of, for a model that is reset
+/// before it judges.
+fn empty_layout() -> KernelLayout {
+    KernelLayout {
+        start: 0,
+        end: 0,
+        fixed: Vec::new(),
+    }
 }
 
 /// The kernel map at boot: its bounds, the boot space (from the machine's
