@@ -28,8 +28,18 @@ impl Model {
 
     /// A live allocation that meets `[start, end)`, as `(start, end)`.
     pub(crate) fn allocation_overlapping(&self, start: u64, end: u64) -> Option<(u64, u64)> {
-        let (&first, &last) = self.allocations.range(..end).next_back()?;
+        // The last allocation starting before `end` is the only candidate:
+        // live allocations are disjoint.
+        let before_end = self.allocations.partition_point(|&(first, _)| first < end);
+        let (first, last) = *self.allocations.get(before_end.checked_sub(1)?)?;
         (last > start).then_some((first, last))
+    }
+
+    /// Where the live allocation that starts at `start` is among them
+    /// (`Err`: where it would go).
+    fn allocation_index(&self, start: u64) -> Result<usize, usize> {
+        self.allocations
+            .binary_search_by_key(&start, |&(first, _)| first)
     }
 
     /// Judges and applies an observed `vm_kmem_alloc` of `[start, start +
@@ -66,7 +76,10 @@ impl Model {
         };
         kernel.pages.set(start, end, placement);
         kernel.present.set(start, end, ());
-        self.allocations.insert(start, end);
+        match self.allocation_index(start) {
+            Ok(index) => self.allocations[index].1 = end,
+            Err(index) => self.allocations.insert(index, (start, end)),
+        }
         Ok(())
     }
 
@@ -82,7 +95,11 @@ impl Model {
             return Err(Broken::new(Rule::KernelRelease, "done", answer));
         }
         let end = start.checked_add(size);
-        let live = end.is_some() && self.allocations.get(&start).copied() == end;
+        let live_end = self
+            .allocation_index(start)
+            .ok()
+            .map(|index| self.allocations[index].1);
+        let live = end.is_some() && live_end == end;
         let Some(end) = end.filter(|_| live) else {
             let expected =
                 match self.allocation_overlapping(start, start.saturating_add(size.max(1))) {
@@ -92,7 +109,9 @@ impl Model {
             let observed = format_args!("a release at {start:#x} of {size:#x} bytes");
             return Err(Broken::new(Rule::KernelRelease, expected, observed));
         };
-        self.allocations.remove(&start);
+        if let Ok(index) = self.allocation_index(start) {
+            self.allocations.remove(index);
+        }
         if let Some(kernel) = self.map_mut(MapIndex::KERNEL) {
             kernel.pages.clear(start, end);
             kernel.present.clear(start, end);

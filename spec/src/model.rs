@@ -5,7 +5,6 @@
 //! harness stops, so the state after an error does not matter. Nothing here
 //! panics, whatever the input.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -17,7 +16,7 @@ use crate::rule::{Broken, Rule};
 use crate::x15::{ERROR_NOMEM, USER_MAP_END, USER_MAP_START};
 
 /// One map as the model expects it.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct MapState {
     /// The first address of the map.
     pub start: u64,
@@ -27,6 +26,25 @@ pub(crate) struct MapState {
     pub pages: RangeMap<Placement>,
     /// The pages its page table must have present.
     pub present: RangeMap<()>,
+}
+
+/// Cloning into an existing map reuses its buffers.
+impl Clone for MapState {
+    fn clone(&self) -> Self {
+        MapState {
+            start: self.start,
+            end: self.end,
+            pages: self.pages.clone(),
+            present: self.present.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.start = source.start;
+        self.end = source.end;
+        self.pages.clone_from(&source.pages);
+        self.present.clone_from(&source.present);
+    }
 }
 
 impl MapState {
@@ -48,14 +66,39 @@ impl MapState {
 
 /// The executable specification: one per side, fed every request, the
 /// side's answer and the side's observed state.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Model {
     /// Index 0 is the kernel map, then user maps in creation order.
     pub(crate) maps: Vec<MapState>,
     /// The kernel map's static entries as given at boot (well-formed ones).
     pub(crate) static_entries: Vec<Mapping>,
-    /// Live kernel allocations: start to end.
-    pub(crate) allocations: BTreeMap<u64, u64>,
+    /// Live kernel allocations as `(start, end)`, sorted by start (a
+    /// vector for the reasons the range sets are one, see `ranges`).
+    pub(crate) allocations: Vec<(u64, u64)>,
+    /// Emptied user maps kept for their buffers: [`Model::reset`] puts the
+    /// user maps here and a map created later takes one back, so that a
+    /// model reused from program to program stops allocating. Not part of
+    /// what the model expects, and not cloned.
+    spare_maps: Vec<MapState>,
+}
+
+/// Cloning into an existing model reuses its buffers: the harness copies
+/// one side's model into the other's when the sides part.
+impl Clone for Model {
+    fn clone(&self) -> Self {
+        Model {
+            maps: self.maps.clone(),
+            static_entries: self.static_entries.clone(),
+            allocations: self.allocations.clone(),
+            spare_maps: Vec::new(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.maps.clone_from(&source.maps);
+        self.static_entries.clone_from(&source.static_entries);
+        self.allocations.clone_from(&source.allocations);
+    }
 }
 
 impl Model {
@@ -66,9 +109,28 @@ impl Model {
     /// and are left out; a later entry replaces an earlier one where they
     /// overlap. Neither happens with a real layout.
     pub fn new(kernel: KernelLayout) -> Model {
-        let mut kernel_map = MapState::new(kernel.start, kernel.end);
-        let mut static_entries = Vec::with_capacity(kernel.fixed.len());
-        for entry in kernel.fixed {
+        let mut model = Model {
+            maps: Vec::new(),
+            static_entries: Vec::with_capacity(kernel.fixed.len()),
+            allocations: Vec::new(),
+            spare_maps: Vec::new(),
+        };
+        model.reset(&kernel);
+        model
+    }
+
+    /// Makes this model the one [`Model::new`] makes from `kernel`, keeping
+    /// its buffers (and its user maps' buffers, for the maps created
+    /// later): the harness starts every program from a fresh model, and a
+    /// reused one then allocates nothing once its buffers have grown.
+    pub fn reset(&mut self, kernel: &KernelLayout) {
+        self.forget();
+        if self.maps.is_empty() {
+            self.maps.push(MapState::new(0, 0));
+        }
+        let kernel_map = &mut self.maps[0];
+        (kernel_map.start, kernel_map.end) = (kernel.start, kernel.end);
+        for entry in &kernel.fixed {
             let aligned = entry.start % crate::PAGE_SIZE == 0 && entry.end % crate::PAGE_SIZE == 0;
             if !aligned || entry.start >= entry.end {
                 continue;
@@ -77,13 +139,44 @@ impl Model {
             kernel_map
                 .pages
                 .set(entry.start, entry.end, placement_of(&entry));
-            static_entries.push(entry);
+            self.static_entries.push(entry);
         }
-        Model {
-            maps: alloc::vec![kernel_map],
-            static_entries,
-            allocations: BTreeMap::new(),
+    }
+
+    /// Forgets everything and brings the buffers the model keeps to fixed
+    /// capacities: `maps` spare maps, and room for `ranges` items in each
+    /// of its range sets and lists, whatever earlier programs grew them to.
+    /// What the next program allocates then does not depend on them (the
+    /// fuzz entry's rule for every buffer it reuses). The model expects
+    /// nothing afterwards (an empty kernel map): [`Model::reset`] it before
+    /// it judges again.
+    pub fn release_buffers(&mut self, maps: usize, ranges: usize) {
+        self.forget();
+        self.spare_maps.truncate(maps);
+        self.spare_maps.resize_with(maps, || MapState::new(0, 0));
+        for map in self.maps.iter_mut().chain(&mut self.spare_maps) {
+            map.pages.release_buffer(ranges);
+            map.present.release_buffer(ranges);
         }
+        trim(&mut self.maps, maps);
+        trim(&mut self.spare_maps, maps);
+        trim(&mut self.static_entries, ranges);
+        trim(&mut self.allocations, ranges);
+    }
+
+    /// Empties every map, moves the user maps to the spares, and forgets the
+    /// static entries and allocations; buffers are kept.
+    fn forget(&mut self) {
+        for map in &mut self.maps {
+            map.pages.clear_all();
+            map.present.clear_all();
+        }
+        // Spare maps are empty already.
+        if self.maps.len() > 1 {
+            self.spare_maps.extend(self.maps.drain(1..));
+        }
+        self.static_entries.clear();
+        self.allocations.clear();
     }
 
     /// The number of maps, the kernel map included.
@@ -164,7 +257,9 @@ impl Model {
     fn step_create(&mut self, answer: &Answer) -> Result<(), Broken> {
         match answer {
             Answer::Done => {
-                self.maps.push(MapState::new(USER_MAP_START, USER_MAP_END));
+                let mut map = self.spare_maps.pop().unwrap_or_else(|| MapState::new(0, 0));
+                (map.start, map.end) = (USER_MAP_START, USER_MAP_END);
+                self.maps.push(map);
                 Ok(())
             }
             Answer::Error(ERROR_NOMEM) => Ok(()),
@@ -202,6 +297,13 @@ fn judge_invalid(invalid: Invalid, answer: &Answer) -> Result<(), Broken> {
         return Err(broken.breaking(invalid));
     }
     Ok(())
+}
+
+/// Gives `buffer` room for exactly `capacity` items, or for what it holds
+/// when that is more.
+pub(crate) fn trim<T>(buffer: &mut Vec<T>, capacity: usize) {
+    buffer.shrink_to(capacity);
+    buffer.reserve_exact(capacity.saturating_sub(buffer.len()));
 }
 
 /// What a range map stores for a mapping.

@@ -1,12 +1,18 @@
 //! A set of disjoint half-open address ranges, each carrying a value that
 //! may advance along the range (an object offset), kept coalesced.
 //!
-//! Every operation costs O(log ranges) or O(ranges), never O(pages), so a
-//! 2^47-byte user map is as cheap as a small one. Nothing here fails or
-//! panics: callers pass ranges with `start < end` and clearing or setting
-//! an empty range changes nothing.
+//! The ranges are a vector sorted by address: lookups are binary searches,
+//! and a change moves the ranges after it along the vector. Every
+//! operation costs O(log ranges) or O(ranges), never O(pages), so a
+//! 2^47-byte user map is as cheap as a small one. A sorted vector rather
+//! than a tree because maps hold few ranges and the model runs at every
+//! step of every fuzzed program, under AddressSanitizer: one contiguous
+//! buffer, reused as the map changes and by [`Clone::clone_from`], costs
+//! far fewer checked memory accesses and allocations than tree nodes.
+//! Nothing here fails or panics: callers pass ranges with `start < end`
+//! and clearing or setting an empty range changes nothing.
 
-use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 
 use crate::attributes::Attributes;
 
@@ -52,48 +58,55 @@ pub(crate) struct Span<V> {
     pub value: V,
 }
 
-/// Disjoint, coalesced ranges keyed by their start.
-#[derive(Clone, Debug, Default)]
+/// Disjoint, coalesced ranges in address order.
+#[derive(Debug, Default)]
 pub(crate) struct RangeMap<V> {
-    ranges: BTreeMap<u64, (u64, V)>,
+    /// The ranges, sorted by start (and so by end: they are disjoint).
+    spans: Vec<Span<V>>,
+}
+
+/// Cloning into an existing set reuses its buffer (the harness copies a
+/// model into another when the sides it judges part).
+impl<V: Copy> Clone for RangeMap<V> {
+    fn clone(&self) -> Self {
+        RangeMap {
+            spans: self.spans.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.spans.clone_from(&source.spans);
+    }
 }
 
 impl<V: Segment> RangeMap<V> {
     /// An empty set.
     pub fn new() -> RangeMap<V> {
-        RangeMap {
-            ranges: BTreeMap::new(),
-        }
+        RangeMap { spans: Vec::new() }
     }
 
     /// The number of (coalesced) ranges.
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.ranges.len()
+        self.spans.len()
     }
 
     /// All ranges in address order.
     pub fn iter(&self) -> impl Iterator<Item = Span<V>> + '_ {
-        self.ranges
-            .iter()
-            .map(|(&start, &(end, value))| Span { start, end, value })
+        self.spans.iter().copied()
     }
 
     /// The ranges that end after `address`, in address order.
     pub fn iter_from(&self, address: u64) -> impl Iterator<Item = Span<V>> + '_ {
-        let first = match self.ranges.range(..=address).next_back() {
-            Some((&start, &(end, _))) if end > address => start,
-            _ => address,
-        };
-        self.ranges
-            .range(first..)
-            .map(|(&start, &(end, value))| Span { start, end, value })
+        self.spans[self.first_ending_after(address)..]
+            .iter()
+            .copied()
     }
 
     /// The range containing `address`, if any.
     pub fn containing(&self, address: u64) -> Option<Span<V>> {
-        let (&start, &(end, value)) = self.ranges.range(..=address).next_back()?;
-        (address < end).then_some(Span { start, end, value })
+        let span = *self.spans.get(self.first_ending_after(address))?;
+        (span.start <= address).then_some(span)
     }
 
     /// Whether some range overlaps `[start, end)`.
@@ -101,12 +114,11 @@ impl<V: Segment> RangeMap<V> {
         if start >= end {
             return false;
         }
-        // The last range starting before `end` is the only candidate that
-        // can reach back into `[start, end)`.
-        match self.ranges.range(..end).next_back() {
-            Some((_, &(last_end, _))) => last_end > start,
-            None => false,
-        }
+        // The first range that ends after `start` is the only candidate
+        // that can reach into `[start, end)` from below or inside.
+        self.spans
+            .get(self.first_ending_after(start))
+            .is_some_and(|span| span.start < end)
     }
 
     /// Removes `[start, end)` from every range, splitting ranges that
@@ -115,22 +127,20 @@ impl<V: Segment> RangeMap<V> {
         if start >= end {
             return;
         }
-        if let Some((&before, &(before_end, value))) = self.ranges.range(..start).next_back() {
-            if before_end > start {
-                self.ranges.insert(before, (start, value));
-                if before_end > end {
-                    let tail = value.advanced(end - before);
-                    self.ranges.insert(end, (before_end, tail));
-                }
-            }
+        let first = self.first_ending_after(start);
+        let past = first + self.spans[first..].partition_point(|span| span.start < end);
+        if first == past {
+            return;
         }
-        while let Some((&inside, &(inside_end, value))) = self.ranges.range(start..end).next() {
-            self.ranges.remove(&inside);
-            if inside_end > end {
-                let tail = value.advanced(end - inside);
-                self.ranges.insert(end, (inside_end, tail));
-            }
-        }
+        // What is left of the first and last ranges met, outside the range.
+        let (head, last) = (self.spans[first], self.spans[past - 1]);
+        let head = (head.start < start).then_some(Span { end: start, ..head });
+        let tail = (last.end > end).then(|| Span {
+            start: end,
+            end: last.end,
+            value: last.value.advanced(end - last.start),
+        });
+        self.spans.splice(first..past, head.into_iter().chain(tail));
     }
 
     /// Makes `[start, end)` one range carrying `value` (replacing whatever
@@ -140,22 +150,49 @@ impl<V: Segment> RangeMap<V> {
             return;
         }
         self.clear(start, end);
-        let (mut start, mut value) = (start, value);
-        if let Some((&before, &(before_end, before_value))) = self.ranges.range(..start).next_back()
-        {
-            if before_end == start && before_value.advanced(start - before) == value {
-                self.ranges.remove(&before);
-                (start, value) = (before, before_value);
+        // Nothing overlaps the range now: this is where it goes.
+        let at = self.spans.partition_point(|span| span.start < start);
+        let joins_before = at.checked_sub(1).is_some_and(|before| {
+            let before = self.spans[before];
+            before.end == start && before.value.advanced(start - before.start) == value
+        });
+        let (merged_start, merged_value) = if joins_before {
+            (self.spans[at - 1].start, self.spans[at - 1].value)
+        } else {
+            (start, value)
+        };
+        let joins_after = self.spans.get(at).is_some_and(|after| {
+            after.start == end && merged_value.advanced(end - merged_start) == after.value
+        });
+        match (joins_before, joins_after) {
+            (true, true) => {
+                self.spans[at - 1].end = self.spans[at].end;
+                self.spans.remove(at);
             }
-        }
-        let mut end = end;
-        if let Some(&(after_end, after_value)) = self.ranges.get(&end) {
-            if value.advanced(end - start) == after_value {
-                self.ranges.remove(&end);
-                end = after_end;
+            (true, false) => self.spans[at - 1].end = end,
+            (false, true) => {
+                self.spans[at].start = start;
+                self.spans[at].value = value;
             }
+            (false, false) => self.spans.insert(at, Span { start, end, value }),
         }
-        self.ranges.insert(start, (end, value));
+    }
+
+    /// Removes every range, keeping the buffer.
+    pub fn clear_all(&mut self) {
+        self.spans.clear();
+    }
+
+    /// Gives the buffer room for exactly `capacity` ranges (or for those
+    /// it holds, when more), whatever it grew to before.
+    pub fn release_buffer(&mut self, capacity: usize) {
+        crate::model::trim(&mut self.spans, capacity);
+    }
+
+    /// The index of the first range that ends after `address` (the number
+    /// of ranges when none does).
+    fn first_ending_after(&self, address: u64) -> usize {
+        self.spans.partition_point(|span| span.end <= address)
     }
 
     /// The lowest start of an `align`-aligned range of `size_bytes` that

@@ -1,5 +1,7 @@
 //! The model never panics, whatever it is fed: random requests with
-//! boundary-heavy values, random answers and random observations.
+//! boundary-heavy values, random answers and random observations. The same
+//! random programs also show that a model reused through `Model::reset`
+//! judges exactly like a fresh one.
 
 mod common;
 
@@ -178,4 +180,96 @@ fn accepted_random_steps_keep_the_model_consistent() {
             }
         },
     );
+}
+
+/// A model reset (after its buffers were released or not) between random
+/// programs gives every verdict and expectation a fresh model gives, for
+/// the same steps and observations.
+#[test]
+fn a_reset_model_judges_like_a_fresh_one() {
+    let mut random = Random(0x0dd_ba11_5eed_f00d);
+    let mut reused = model();
+    for program in 0..200 {
+        reused.reset(&layout());
+        if program % 3 == 0 {
+            reused.release_buffers(2, 4);
+            reused.reset(&layout());
+        }
+        // `model()` has one user map: create it in the reused one too.
+        let create = reused.step(&Request::CreateMap, &Answer::Done);
+        assert_eq!(create, Ok(()));
+        let mut fresh = model();
+        for _ in 0..50 {
+            let (request, answer) = (random.request(), random.answer());
+            let verdict = fresh.step(&request, &answer);
+            assert_eq!(reused.step(&request, &answer), verdict);
+            assert_eq!(reused.map_count(), fresh.map_count());
+            let map = random.map();
+            let (mappings, leaves) = (random.mappings(), random.leaves());
+            assert_eq!(
+                reused.check_map(map, &mappings),
+                fresh.check_map(map, &mappings)
+            );
+            assert_eq!(
+                reused.check_page_table(map, &leaves),
+                fresh.check_page_table(map, &leaves)
+            );
+            for index in 0..fresh.map_count() {
+                let map = MapIndex(index);
+                assert_eq!(reused.expected_mappings(map), fresh.expected_mappings(map));
+            }
+            if verdict.is_err() {
+                break;
+            }
+        }
+    }
+}
+
+/// A model that mapped, faulted and allocated forgets all of it when reset:
+/// its maps, the pages that must be present and the live allocations are
+/// a fresh model's.
+#[test]
+fn a_reset_model_forgets_its_program() {
+    let allocation = Request::KernelAllocate {
+        start: KENTRY_END + 0x10_0000,
+        size: PAGE,
+    };
+    let steps = [
+        (Request::CreateMap, Answer::Done),
+        (fixed(Some(1), 0, 0x10_000, 2 * PAGE, 3), entered(0x10_000)),
+        (fault(0x10_000, 2), Answer::Done),
+        (allocation, Answer::Done),
+        (Request::CreateMap, Answer::Done),
+    ];
+    let mut reused = Model::new(layout());
+    for (request, answer) in &steps {
+        assert_eq!(reused.step(request, answer), Ok(()), "{request:?}");
+    }
+    for release in [false, true] {
+        reused.reset(&layout());
+        if release {
+            reused.release_buffers(1, 1);
+            reused.reset(&layout());
+        }
+        let fresh = Model::new(layout());
+        assert_eq!(reused.map_count(), fresh.map_count());
+        assert_eq!(
+            reused.expected_mappings(KERNEL),
+            fresh.expected_mappings(KERNEL)
+        );
+        assert_eq!(reused.check_page_table(KERNEL, &[]), Ok(()));
+        let free = Request::KernelRelease {
+            start: KENTRY_END + 0x10_0000,
+            size: PAGE,
+        };
+        assert!(reused.clone().step(&free, &Answer::Done).is_err());
+        // Its user maps come back empty, with nothing required present.
+        let mut again = reused.clone();
+        assert_eq!(again.step(&Request::CreateMap, &Answer::Done), Ok(()));
+        assert_eq!(again.expected_mappings(USER), []);
+        assert_eq!(again.check_page_table(USER, &[]), Ok(()));
+        for (request, answer) in &steps {
+            assert_eq!(reused.step(request, answer), Ok(()), "{request:?}");
+        }
+    }
 }

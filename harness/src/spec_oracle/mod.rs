@@ -119,7 +119,7 @@ impl SpecOracle {
         self.lockstep = sides_agree;
         let c_broken = self.c.setup(config, c).err();
         if self.lockstep {
-            self.rust.model = None;
+            self.rust.park();
             return finding(c_broken.clone(), c_broken);
         }
         let rust_broken = self.rust.setup(config, rust).err();
@@ -145,7 +145,7 @@ impl SpecOracle {
         if self.lockstep && !sides_agree {
             // The sides part here: the port's model starts as the C's was.
             self.lockstep = false;
-            self.rust.model.clone_from(&self.c.model);
+            self.rust.adopt(self.c.model.as_ref());
             self.rust.passed.clone_from(&self.c.passed);
         }
         let c_broken = self.c.check(op, scope, whole_tables, c).err();
@@ -156,10 +156,10 @@ impl SpecOracle {
         finding(c_broken, rust_broken)
     }
 
-    /// Forgets both models and brings the checks' buffers back to fixed
-    /// capacities (what the fuzz entry does after each input, so that the
-    /// next input grows them the same way whatever ran before, without
-    /// allocating them afresh).
+    /// Forgets both models and brings the checks' buffers, and those of
+    /// the models kept for reuse, back to fixed capacities (what the fuzz
+    /// entry does after each input, so that the next input grows them the
+    /// same way whatever ran before, without allocating them afresh).
     pub fn release_buffers(&mut self) {
         self.lockstep = false;
         self.c.release_buffers();
@@ -186,7 +186,13 @@ fn finding(c: Option<Broken>, rust: Option<Broken>) -> Option<SpecFinding> {
 /// One side's model, and the buffers its checks reuse.
 #[derive(Default)]
 struct SideModel {
+    /// The model judging the side, while one does.
     model: Option<Model>,
+    /// A model that judges no more, kept for its buffers: the next set-up
+    /// resets it (`Model::reset`) instead of allocating a new one.
+    spare: Option<Model>,
+    /// The static entries of the kernel layout, kept for their buffer.
+    fixed: Vec<Mapping>,
     /// The page-table ranges of this step to check, as `(map, start, end)`.
     dirty: Vec<(usize, u64, u64)>,
     mappings: Vec<Mapping>,
@@ -208,7 +214,12 @@ const PASSED_MAPS_KEPT: usize = 8;
 
 impl SideModel {
     fn release_buffers(&mut self) {
-        self.model = None;
+        self.park();
+        // A spare model always, so that the next input finds the same
+        // buffers whether or not this side had a model before.
+        let spare = self.spare.get_or_insert_with(|| Model::new(empty_layout()));
+        spare.release_buffers(PASSED_MAPS_KEPT, BUFFER_CAPACITY);
+        trim(&mut self.fixed);
         trim(&mut self.dirty);
         trim(&mut self.mappings);
         trim(&mut self.entries);
@@ -221,13 +232,43 @@ impl SideModel {
         }
     }
 
+    /// Stops judging: the model is kept aside for its buffers.
+    fn park(&mut self) {
+        if let Some(model) = self.model.take() {
+            self.spare = Some(model);
+        }
+    }
+
+    /// Judges from now on with a copy of `source` (made in the spare
+    /// model's buffers), or not at all when `source` is `None`.
+    fn adopt(&mut self, source: Option<&Model>) {
+        self.park();
+        let Some(source) = source else {
+            return;
+        };
+        self.model = Some(match self.spare.take() {
+            Some(mut model) => {
+                model.clone_from(source);
+                model
+            }
+            None => source.clone(),
+        });
+    }
+
     fn setup(&mut self, config: &MachineConfig, side: &SideStep<'_>) -> Result<(), Broken> {
-        self.model = None;
+        self.park();
         if side.outcome.is_terminal() {
             return Ok(());
         }
-        let layout = kernel_layout(config, side.maps.first());
-        self.model = Some(Model::new(layout));
+        let fixed = std::mem::take(&mut self.fixed);
+        let layout = kernel_layout(config, side.maps.first(), fixed);
+        let mut model = self
+            .spare
+            .take()
+            .unwrap_or_else(|| Model::new(empty_layout()));
+        model.reset(&layout);
+        self.fixed = layout.fixed;
+        self.model = Some(model);
         for passed in &mut self.passed {
             passed.forget();
         }
@@ -275,7 +316,7 @@ impl SideModel {
         // A panic or a refused precondition leaves the kernel where it
         // stopped: the program ends there and its state is not judged.
         if side.outcome.is_terminal() {
-            self.model = None;
+            self.park();
             return Ok(());
         }
         self.dirty.extend(translate::written_ranges(side.events));
@@ -499,27 +540,43 @@ fn merge_ranges(ranges: &mut Vec<(usize, u64, u64)>) {
     ranges.truncate(merged);
 }
 
+/// A layout with no kernel map to speak of, for a model that is reset
+/// before it judges.
+fn empty_layout() -> KernelLayout {
+    KernelLayout {
+        start: 0,
+        end: 0,
+        fixed: Vec::new(),
+    }
+}
+
 /// The kernel map at boot: its bounds, the boot space (from the machine's
 /// configuration) and the kentry area, whose place the implementation
 /// chooses (the first entry after the boot space, as the side shows it)
-/// and whose size is X15's.
-fn kernel_layout(config: &MachineConfig, kernel_map: Option<&MapState>) -> KernelLayout {
+/// and whose size is X15's. The static entries are written into `fixed`
+/// (emptied first), whose buffer the caller keeps.
+fn kernel_layout(
+    config: &MachineConfig,
+    kernel_map: Option<&MapState>,
+    mut fixed: Vec<Mapping>,
+) -> KernelLayout {
     let (boot_start, boot_end) = config.boot_space();
     let kentry_start = kernel_map
         .and_then(|map| map.entries.iter().find(|entry| entry.start != boot_start))
         .map_or(boot_end, |entry| entry.start);
-    let fixed = |start: u64, end: u64| Mapping {
+    let static_entry = |start: u64, end: u64| Mapping {
         start,
         end,
         offset: 0,
         attributes: KERNEL_STATIC_ATTRIBUTES,
     };
+    fixed.clear();
+    fixed.push(static_entry(boot_start, boot_end));
+    let kentry_end = kentry_start.wrapping_add(KENTRY_AREA_BYTES);
+    fixed.push(static_entry(kentry_start, kentry_end));
     KernelLayout {
         start: sim::KERNEL_START,
         end: config.kernel_end(),
-        fixed: vec![
-            fixed(boot_start, boot_end),
-            fixed(kentry_start, kentry_start.wrapping_add(KENTRY_AREA_BYTES)),
-        ],
+        fixed,
     }
 }

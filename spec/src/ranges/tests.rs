@@ -182,3 +182,73 @@ fn a_whole_user_map_costs_ranges_not_pages() {
     assert_eq!(map.len(), 0);
     assert!(map.find_room(0, USER_END, USER_END, USER_END).is_some());
 }
+
+/// A tiny deterministic generator (xorshift64*), so that the random test
+/// below needs no dependency and replays the same cases every run.
+struct Random(u64);
+
+impl Random {
+    fn below(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % bound
+    }
+}
+
+/// The set as pages: what each of the first `PAGES` pages carries (its
+/// object and its own offset), the reference the ranges are checked
+/// against.
+const PAGES: usize = 24;
+
+fn pages_of(map: &RangeMap<Placement>) -> [Option<Placement>; PAGES] {
+    let mut pages = [None; PAGES];
+    for span in map.iter() {
+        for page in span.start / PAGE..span.end / PAGE {
+            pages[page as usize] = Some(span.value.advanced((page * PAGE) - span.start));
+        }
+    }
+    pages
+}
+
+/// Random sets and clears agree page by page with a plain page array, and
+/// leave the ranges sorted, disjoint, non-empty and coalesced.
+#[test]
+fn random_changes_agree_with_a_page_array() {
+    let mut random = Random(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..200 {
+        let mut map = RangeMap::new();
+        let mut reference: [Option<Placement>; PAGES] = [None; PAGES];
+        for _ in 0..40 {
+            let first = random.below(PAGES as u64);
+            let past = first + 1 + random.below(PAGES as u64 - first);
+            if random.below(3) == 0 {
+                map.clear(first * PAGE, past * PAGE);
+                reference[first as usize..past as usize].fill(None);
+            } else {
+                let object = [None, Some(1), Some(2)][random.below(3) as usize];
+                let value = placement(object, random.below(4) * PAGE);
+                map.set(first * PAGE, past * PAGE, value);
+                for page in first..past {
+                    reference[page as usize] = Some(value.advanced((page - first) * PAGE));
+                }
+            }
+            assert_eq!(pages_of(&map), reference);
+            let all: Vec<Span<Placement>> = map.iter().collect();
+            for pair in all.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                assert!(a.start < a.end && a.end <= b.start, "{all:?}");
+                let continuous = a.end == b.start && a.value.advanced(a.end - a.start) == b.value;
+                assert!(!continuous, "not coalesced: {all:?}");
+            }
+            for page in 0..PAGES as u64 {
+                let mapped = reference[page as usize].is_some();
+                assert_eq!(map.containing(page * PAGE + 1).is_some(), mapped);
+                assert_eq!(map.overlaps(page * PAGE, (page + 1) * PAGE), mapped);
+                let from = map.iter_from(page * PAGE + 1).next();
+                let expected = all.iter().find(|span| span.end > page * PAGE + 1).copied();
+                assert_eq!(from, expected);
+            }
+        }
+    }
+}
