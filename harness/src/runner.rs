@@ -190,6 +190,9 @@ pub struct Runner<C: Side, R: Side> {
     /// The kernel-map ranges the program entered and has not removed, by
     /// the C's answers (operand resolution lets valid removes take only these).
     kernel_ranges_of_program: Vec<(u64, u64)>,
+    /// Where [`track_kernel_ranges`] writes the next ranges, so that a
+    /// kernel enter or remove does not allocate.
+    kernel_ranges_scratch: Vec<(u64, u64)>,
     /// The sixth oracle's models of both sides.
     spec: SpecOracle,
     /// The machine configuration of the program being run.
@@ -309,6 +312,7 @@ impl<C: Side, R: Side> Runner<C, R> {
             ranges: Vec::new(),
             ranges_versions: Vec::new(),
             kernel_ranges_of_program: Vec::new(),
+            kernel_ranges_scratch: Vec::new(),
             spec: SpecOracle::default(),
             config: MachineConfig::normal(),
             oracles: Oracles::ALL,
@@ -340,6 +344,7 @@ impl<C: Side, R: Side> Runner<C, R> {
         self.ranges = Vec::new();
         self.ranges_versions = Vec::new();
         self.kernel_ranges_of_program = Vec::new();
+        self.kernel_ranges_scratch = Vec::new();
         // The kentry tables too: a read decodes only the descriptors that
         // changed since the last, which would otherwise be the last
         // program's.
@@ -489,7 +494,12 @@ impl<C: Side, R: Side> Runner<C, R> {
             Some(_) => &rust_outcome,
             None => &c_outcome,
         };
-        track_kernel_ranges(&mut self.kernel_ranges_of_program, &resolved, reference);
+        track_kernel_ranges(
+            &mut self.kernel_ranges_of_program,
+            &mut self.kernel_ranges_scratch,
+            &resolved,
+            reference,
+        );
         if !deep_every_step {
             let reference = reference.clone();
             self.count(&resolved, &reference);
@@ -882,8 +892,14 @@ enum Judgement {
 
 /// Follows the kernel-map ranges the program owns: a successful enter on
 /// the kernel map adds its range, a successful remove there takes its range
-/// away. `ranges` stays disjoint and sorted.
-fn track_kernel_ranges(ranges: &mut Vec<(u64, u64)>, op: &ResolvedOp, c_outcome: &Outcome) {
+/// away. `ranges` stays disjoint and sorted. The new ranges are written to
+/// `scratch`, which then trades places with `ranges`.
+fn track_kernel_ranges(
+    ranges: &mut Vec<(u64, u64)>,
+    scratch: &mut Vec<(u64, u64)>,
+    op: &ResolvedOp,
+    c_outcome: &Outcome,
+) {
     let (low, high, entered) = match (*op, c_outcome) {
         (ResolvedOp::Enter(request), Outcome::Ok(Some(start))) if request.map.is_kernel() => {
             (*start, start.wrapping_add(request.size), true)
@@ -893,7 +909,8 @@ fn track_kernel_ranges(ranges: &mut Vec<(u64, u64)>, op: &ResolvedOp, c_outcome:
         }
         _ => return,
     };
-    let mut kept: Vec<(u64, u64)> = Vec::with_capacity(ranges.len() + 2);
+    let kept = scratch;
+    kept.clear();
     for &(start, end) in ranges.iter() {
         if start < low.min(end) {
             kept.push((start, end.min(low)));
@@ -906,7 +923,7 @@ fn track_kernel_ranges(ranges: &mut Vec<(u64, u64)>, op: &ResolvedOp, c_outcome:
         let position = kept.partition_point(|&(start, _)| start < low);
         kept.insert(position, (low, high));
     }
-    *ranges = kept;
+    core::mem::swap(ranges, kept);
 }
 
 /// The reference side's state, as operand resolution sees it (the runner's
