@@ -1,7 +1,11 @@
 //! bench-summary: the summary of `scripts/bench`, each figure against its
-//! target (issue 4: on one core, at least 2,000 executions a second with
-//! ASan and 10,000 without, peak memory under 512 MiB, decoding under 2 µs
-//! an operation, the specification model costing at most 15 %).
+//! target. On one core, for the saved corpus (issue 12): at least 2,500
+//! executions a second with ASan through `scripts/fuzz`'s build, 12,000
+//! without, 2,000 through the plain command, and the harness's overhead
+//! over the two sides at most 1.5. For typical programs of about 20
+//! operations (issue 4): 2,000 with ASan and 10,000 without. Peak memory
+//! under 512 MiB, decoding under 2 µs an operation, the specification
+//! model costing at most 15 %.
 //!
 //! Usage: `bench-summary WORK_DIR [--check]`. It reads what scripts/bench
 //! left in WORK_DIR: libFuzzer's logs (`NAME.log`, their `stat::` lines from
@@ -336,8 +340,8 @@ fn throughput_rows(work: &Path) -> Vec<Row> {
     let overhead_rss_mib = overhead_rss_kib.map(|kib| (kib / 1024.0).floor());
     vec![
         Row::new("ASan, default flags, saved corpus", exec("asan"), "exec/s", Target::AtLeast(2000.0)),
-        Row::new("ASan tuned, saved corpus", exec("asan-tuned"), "exec/s", Target::AtLeast(2000.0)),
-        Row::new("no ASan, saved corpus", exec("no-asan"), "exec/s", Target::AtLeast(10000.0)),
+        Row::new("ASan tuned, saved corpus", exec("asan-tuned"), "exec/s", Target::AtLeast(2500.0)),
+        Row::new("no ASan, saved corpus", exec("no-asan"), "exec/s", Target::AtLeast(12000.0)),
         Row::new("ASan tuned, typical programs", exec("asan-tuned-typical"), "exec/s", Target::AtLeast(2000.0)),
         Row::new("no ASan, typical programs", exec("no-asan-typical"), "exec/s", Target::AtLeast(10000.0)),
         Row::new("peak RSS, libFuzzer, ASan", rss("asan"), "MiB", Target::Below(512.0)),
@@ -349,20 +353,21 @@ fn throughput_rows(work: &Path) -> Vec<Row> {
 }
 
 /// The rows of the harness's cost over the two sides alone, on random
-/// programs and on corpus/fuzz when it was measured. The model's cost here
-/// is the harness alone, without the sanitizer the fuzzer runs with: the
-/// harshest ratio, for information (the target is on the ASan replay).
+/// programs (for information) and on corpus/fuzz when it was measured
+/// (against its target). The model's cost here is the harness alone,
+/// without the sanitizer the fuzzer runs with: the harshest ratio, for
+/// information (the target is on the ASan replay).
 #[rustfmt::skip] // A table: one row a line.
 fn overhead_rows(work: &Path) -> Vec<Row> {
-    let pair = |text: &str, overhead_label, model_label| [
-        Row::new(overhead_label, figure_after(text, "overhead ratio"), "", Target::None),
+    let pair = |text: &str, overhead_label, model_label, target| [
+        Row::new(overhead_label, figure_after(text, "overhead ratio"), "", target),
         Row::new(model_label, figure_after(text, "model cost"), "x", Target::None),
     ];
     let random = read(&work.join("overhead.log"));
-    let mut rows = Vec::from(pair(&random, "overhead (a)/(b), random programs", "model cost (a)/(a'), random"));
+    let mut rows = Vec::from(pair(&random, "overhead (a)/(b), random programs", "model cost (a)/(a'), random", Target::None));
     let corpus = read(&work.join("overhead-corpus.log"));
     if !corpus.is_empty() {
-        rows.extend(pair(&corpus, "overhead (a)/(b), corpus/fuzz", "model cost (a)/(a'), corpus/fuzz"));
+        rows.extend(pair(&corpus, "overhead (a)/(b), corpus/fuzz", "model cost (a)/(a'), corpus/fuzz", Target::AtMost(1.5)));
     }
     rows
 }
