@@ -65,13 +65,102 @@ struct pmap *kernel_pmap = &cref_pmaps[0];
 
 static struct kmem_cache *cref_caches[CREF_MAX_CACHES];
 
+/*
+ * The size of each cache's objects, as kmem_cache_init() was told.
+ */
+static size_t cref_cache_object_sizes[CREF_MAX_CACHES];
+
+/*
+ * AddressSanitizer, when the C is built with it (the fuzz builds): an
+ * object a cache takes back is poisoned until the cache hands it out
+ * again, so that vm_map.c's use of an entry or a map it freed is reported
+ * where it happens. Without this, a freed object keeps its old contents
+ * (the machine never writes into objects), and a use after free gives the
+ * values it would have given before: no oracle could see it. The static
+ * entries are never poisoned (they are not the cache's to take back). The
+ * poisoned range is forgotten at each set-up, so that what one program
+ * freed never reports in the next.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define CREF_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CREF_ASAN 1
+#endif
+#endif
+
+#ifdef CREF_ASAN
+void __asan_poison_memory_region(void const volatile *addr, size_t size);
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+
+/*
+ * The lowest and highest address poisoned since the last set-up.
+ */
+static unsigned long cref_poisoned_low = (unsigned long)-1;
+static unsigned long cref_poisoned_high;
+
+static void
+cref_poison(const void *obj, size_t size)
+{
+    unsigned long start = (unsigned long)obj;
+
+    __asan_poison_memory_region(obj, size);
+
+    if (start < cref_poisoned_low)
+        cref_poisoned_low = start;
+
+    if (start + size > cref_poisoned_high)
+        cref_poisoned_high = start + size;
+}
+
+static void
+cref_unpoison(const void *obj, size_t size)
+{
+    __asan_unpoison_memory_region(obj, size);
+}
+
+static void
+cref_unpoison_all(void)
+{
+    if (cref_poisoned_low < cref_poisoned_high)
+        __asan_unpoison_memory_region((const void *)cref_poisoned_low,
+                                      cref_poisoned_high - cref_poisoned_low);
+
+    cref_poisoned_low = (unsigned long)-1;
+    cref_poisoned_high = 0;
+}
+#else /* CREF_ASAN */
+static void
+cref_poison(const void *obj, size_t size)
+{
+    (void)obj;
+    (void)size;
+}
+
+static void
+cref_unpoison(const void *obj, size_t size)
+{
+    (void)obj;
+    (void)size;
+}
+
+static void
+cref_unpoison_all(void)
+{
+}
+#endif /* CREF_ASAN */
+
 void
 cref_services_reset(void)
 {
     unsigned int i;
 
-    for (i = 0; i < CREF_MAX_CACHES; i++)
+    cref_unpoison_all();
+
+    for (i = 0; i < CREF_MAX_CACHES; i++) {
         cref_caches[i] = NULL;
+        cref_cache_object_sizes[i] = 0;
+    }
 
     cref_pmaps[0].id = 0;
     cref_host_failure = 0;
@@ -267,6 +356,7 @@ kmem_cache_init(struct kmem_cache *cache, const char *name, size_t obj_size,
     cache->slab_alloc_fn = slab_alloc_fn;
     cache->slab_free_fn = slab_free_fn;
     cref_caches[id] = cache;
+    cref_cache_object_sizes[id] = obj_size;
 }
 
 size_t
@@ -312,8 +402,10 @@ kmem_cache_alloc(struct kmem_cache *cache)
         kind = cref_env_kmem_cache_take(cache->id, &value, &back_end);
         cref_check_host();
 
-        if (kind == CREF_TAKE_OBJECT)
+        if (kind == CREF_TAKE_OBJECT) {
+            cref_unpoison((void *)value, cref_cache_object_sizes[cache->id]);
             return (void *)value;
+        }
 
         if (kind == CREF_TAKE_FAILED)
             return NULL;
@@ -398,8 +490,13 @@ cref_object_address(const void *obj)
 void
 kmem_cache_free(struct kmem_cache *cache, void *obj)
 {
-    cref_env_kmem_cache_free(cache->id, cref_object_address(obj));
+    unsigned long address = cref_object_address(obj);
+
+    cref_env_kmem_cache_free(cache->id, address);
     cref_check_host();
+
+    if (address == (unsigned long)obj)
+        cref_poison(obj, cref_cache_object_sizes[cache->id]);
 }
 
 /*
