@@ -132,25 +132,40 @@ fn decoding_ns(text: &str) -> Option<f64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// The share of a run's programs that went on past a bug of the C (fixed
-/// mode), from its summary line (`vm-diff: run ended: N programs, ...;
-/// fixed port past a bug of the C M; ...`).
-fn continued_share(work: &Path, run: &str) -> Option<f64> {
+/// The number after `marker` in a run's summary line (`vm-diff: run
+/// ended: N programs, M ops [...]; ...; fixed port past a bug of the C K;
+/// ...`), which the fuzz target prints when the run ends.
+fn summary_figure(work: &Path, run: &str, marker: &str) -> Option<f64> {
     let text = read(&work.join(format!("{run}.log")));
     let line = text
         .lines()
         .rev()
         .find(|line| line.contains("run ended:"))?;
-    let after = |marker: &str| -> Option<f64> {
-        let rest = &line[line.find(marker)? + marker.len()..];
-        rest.split(|c: char| !c.is_ascii_digit())
-            .find(|word| !word.is_empty())?
-            .parse()
-            .ok()
-    };
-    let programs = after("run ended: ")?;
-    let continued = after("fixed port past a bug of the C ")?;
+    let rest = &line[line.find(marker)? + marker.len()..];
+    rest.split(|c: char| !c.is_ascii_digit())
+        .find(|word| !word.is_empty())?
+        .parse()
+        .ok()
+}
+
+/// The share of a run's programs that went on past a bug of the C (fixed
+/// mode), from its summary line.
+fn continued_share(work: &Path, run: &str) -> Option<f64> {
+    let programs = summary_figure(work, run, "run ended: ")?;
+    let continued = summary_figure(work, run, "fixed port past a bug of the C ")?;
     (programs > 0.0).then(|| 100.0 * continued / programs)
+}
+
+/// Operations a second of a run: its executions a second times the
+/// operations its programs ran on average (repeats counted), from its
+/// summary line. The saved corpus's programs run about five times the
+/// operations the throughput targets were set for, so this is the figure
+/// that compares across corpora.
+fn operation_rate(work: &Path, run: &str) -> Option<f64> {
+    let programs = summary_figure(work, run, "run ended: ")?;
+    let operations = summary_figure(work, run, " programs, ")?;
+    let exec = libfuzzer_stat(work, run, "average_exec_per_sec")?;
+    (programs > 0.0).then(|| (exec * operations / programs).round())
 }
 
 /// Programs a second when the tuned ASan build replays the saved corpus
@@ -349,6 +364,9 @@ fn throughput_rows(work: &Path) -> Vec<Row> {
         Row::new("peak RSS, libFuzzer, no ASan", rss("no-asan"), "MiB", Target::Below(512.0)),
         Row::new("peak RSS, bench-overhead", overhead_rss_mib, "MiB", Target::Below(512.0)),
         Row::new("decoding, per operation", decoding_ns(&overhead), "ns", Target::Below(2000.0)),
+        Row::new("ops/s, ASan default flags, corpus", operation_rate(work, "asan"), "ops/s", Target::None),
+        Row::new("ops/s, ASan tuned, saved corpus", operation_rate(work, "asan-tuned"), "ops/s", Target::None),
+        Row::new("ops/s, no ASan, saved corpus", operation_rate(work, "no-asan"), "ops/s", Target::None),
     ]
 }
 
