@@ -110,6 +110,16 @@ unsafe fn walk_list_and_tree(map: &vm_map, bound: usize, rewrite: &mut MapRewrit
     let list_goes_on =
         |node: *const list, read: usize| node != head && !node.is_null() && read < bound;
     let tree_goes_on = |node: *const rbtree_node, read: usize| !node.is_null() && read < bound;
+    // SAFETY: the caller's guarantee, passed on.
+    let same = unsafe {
+        same_beginning(
+            (&mut list_node, &mut tree_node),
+            head,
+            rewrite.last_entries_in_step(),
+            bound,
+        )
+    };
+    rewrite.keep(same);
     while list_goes_on(list_node, rewrite.list_read())
         && tree_goes_on(tree_node, rewrite.entries_read())
     {
@@ -150,6 +160,46 @@ unsafe fn walk_list_and_tree(map: &vm_map, bound: usize, rewrite: &mut MapRewrit
         }
     }
     list_is_entries
+}
+
+/// How many of the map's first entries are `last`'s, each met by the
+/// list and the tree walk at once (at most `bound`), walking both walks'
+/// nodes past them. This is the common case of a map read again (an
+/// operation changes few entries, mostly late in the map), so it is a
+/// tight loop over the last read, without the general walk's bookkeeping.
+///
+/// # Safety
+/// As for [`read_map`]; the nodes are the walks' first nodes.
+unsafe fn same_beginning(
+    (list_at, tree_at): (&mut *const list, &mut *const rbtree_node),
+    head: *const list,
+    last: &[EntryState],
+    bound: usize,
+) -> usize {
+    let (mut list_node, mut tree_node) = (*list_at, *tree_at);
+    let mut same = 0;
+    for was in &last[..last.len().min(bound)] {
+        if list_node == head || list_node.is_null() || tree_node.is_null() {
+            break;
+        }
+        // SAFETY: as in `walk_list_and_tree`: a list node other than the
+        // head is the list_node member of a live entry, and a tree node
+        // the tree_node member of one.
+        unsafe {
+            let treed = tree_node
+                .byte_sub(offset_of!(vm_map_entry, tree_node))
+                .cast::<vm_map_entry>();
+            let listed = list_node.byte_sub(offset_of!(vm_map_entry, list_node));
+            if listed.cast::<vm_map_entry>() != treed || !was.same_as(&entry_state(treed)) {
+                break;
+            }
+            list_node = (*list_node).next;
+            tree_node = next_in_order(tree_node);
+        }
+        same += 1;
+    }
+    (*list_at, *tree_at) = (list_node, tree_node);
+    same
 }
 
 /// `rbtree_parent`'s mask: the low bit of a node's parent word is its

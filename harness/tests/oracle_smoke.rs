@@ -519,6 +519,41 @@ fn invariants_checked_where_changed_find_every_break_of(valid: MapState, mut sid
     }
 }
 
+/// A map the caller vouches for (`MapReads::check_invariants_except`: the
+/// runner does so for the port's maps found equal to the C's, whose
+/// invariants held) is taken as keeping the invariants, at the version
+/// vouched for only: every other map, and the same map at its next
+/// version, is checked.
+#[test]
+fn invariants_vouched_for_are_taken_at_that_version_only() {
+    let mut side = FakeSide::new();
+    let (mut reads, mut versions) = (MapReads::default(), Versions::default());
+    side.maps = vec![MapState::default(), valid_map()];
+    reads.refresh(&side, Reread::EVERY_MAP_AFRESH, &mut versions);
+    let (what, invariant, change) = &INVARIANT_BREAKS[0];
+    change(&mut side.maps[1]);
+    reads.refresh(&side, Reread::map_and_kernel(MapRef(1)), &mut versions);
+    let vouched = reads.version(1);
+    let vouched_for = |index: usize, version| index == 1 && version == vouched;
+    assert_eq!(
+        reads.check_invariants_except(&side, false, vouched_for),
+        None,
+        "{what}, vouched for"
+    );
+    let elsewhere = |index: usize, _| index == 0;
+    let found = reads.check_invariants_except(&side, false, elsewhere);
+    assert_eq!(found, None, "{what}: held at the vouched version");
+    side.maps[1].entries[0].flags ^= 1;
+    side.maps[1].list[0].flags ^= 1;
+    reads.refresh(&side, Reread::map_and_kernel(MapRef(1)), &mut versions);
+    let found = reads.check_invariants_except(&side, false, vouched_for);
+    assert_eq!(
+        found.map(|(name, _)| name.name()),
+        Some(*invariant),
+        "{what}, at the next version"
+    );
+}
+
 /// The runner compares two sides' maps that agreed before only where
 /// either changed since (`map_reads::same_since_agreed`): after any one
 /// field changes on one side, that finds the difference the whole

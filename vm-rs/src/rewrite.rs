@@ -148,13 +148,27 @@ impl<'a> MapRewrite<'a> {
         self.footprint.take()
     }
 
+    /// The last read's entries, for a walk that compares its first entries
+    /// with them itself before giving anything ([`MapRewrite::keep`]):
+    /// all of them when the last read's list is its entries and nothing
+    /// was given yet, else none.
+    pub fn last_entries_in_step(&self) -> &[EntryState] {
+        let untouched = self.entries.read == 0 && self.list.read == 0;
+        match self.in_step && untouched {
+            true => &self.state.entries,
+            false => &[],
+        }
+    }
+
     /// Keeps the last read's first `count` entries and list entries as
     /// they are, as though the walk had given them: the side knows that
-    /// nothing it would read for them changed, and that the last read's
-    /// list is its entries. Keeps fewer when the last read has fewer or
-    /// its list may not be its entries, and says how many it kept. Only
-    /// before anything else is given.
-    pub(crate) fn keep(&mut self, count: usize) -> usize {
+    /// its walk would give them again, each met by both the list and the
+    /// tree walk at once (it compared them with
+    /// [`MapRewrite::last_entries_in_step`], or knows that nothing it
+    /// would read for them changed). Keeps fewer when the last read has
+    /// fewer or its list may not be its entries, and says how many it
+    /// kept. Only before anything else is given.
+    pub fn keep(&mut self, count: usize) -> usize {
         let kept = if self.in_step {
             count.min(self.state.entries.len())
         } else {

@@ -235,29 +235,39 @@ impl<'a> Layout<'a> {
         (count > 0).then(|| self.entries[usize::from(index) % count])
     }
 
-    /// The non-empty free ranges, in address order.
-    fn gaps(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        let count = self.entries.len();
-        (0..=count)
-            .map(move |k| {
-                let low = if k == 0 {
-                    self.start
-                } else {
-                    self.entries[k - 1].1
-                };
-                let high = if k == count {
-                    self.end
-                } else {
-                    self.entries[k].0
-                };
-                (low, high)
-            })
-            .filter(|(low, high)| low < high)
+    /// How many non-empty free ranges the map has: one before each entry
+    /// that does not start where the last ended (or at the map's start),
+    /// and one after the last entry if it ends before the map does. A
+    /// plain loop: operands name gaps at most steps, in maps of hundreds
+    /// of entries.
+    fn gap_count(&self) -> usize {
+        let mut low = self.start;
+        let mut count = 0;
+        for &(entry_start, entry_end) in self.entries {
+            count += usize::from(low < entry_start);
+            low = entry_end;
+        }
+        count + usize::from(low < self.end)
     }
 
+    /// The non-empty free range `index` names (modulo their count), in
+    /// address order.
     fn gap(&self, index: u8) -> Option<(u64, u64)> {
-        let count = self.gaps().count();
-        (count > 0).then(|| self.gaps().nth(usize::from(index) % count))?
+        let count = self.gap_count();
+        let mut wanted = usize::from(index).checked_rem(count)?;
+        let mut low = self.start;
+        for &(entry_start, entry_end) in self.entries {
+            if low < entry_start {
+                if wanted == 0 {
+                    return Some((low, entry_start));
+                }
+                wanted -= 1;
+            }
+            low = entry_end;
+        }
+        // The count says that the last free range is the one wanted.
+        debug_assert!(wanted == 0 && low < self.end);
+        Some((low, self.end))
     }
 
     fn anchor(&self, anchor: Anchor) -> u64 {

@@ -164,6 +164,51 @@ fn walk(
     rewrite.finish(fresh.list == fresh.entries)
 }
 
+/// Like [`walk`], for a side that first compares the map's beginning with
+/// the last read itself (the C's, in c-reference's snapshot.rs): it keeps
+/// the entries both walks meet that are the last read's
+/// ([`MapRewrite::last_entries_in_step`], [`MapRewrite::keep`]), then
+/// walks the rest as [`walk`] does.
+fn walk_comparing_first(
+    state: &mut MapState,
+    displaced: &mut MapState,
+    fresh: &MapState,
+    list_was_entries: bool,
+) -> ReadDifference {
+    let mut rewrite = MapRewrite::new(state, displaced, list_was_entries);
+    rewrite.scalars_mut().copy_scalars_from(fresh);
+    let last = rewrite.last_entries_in_step();
+    let same = fresh
+        .entries
+        .iter()
+        .zip(&fresh.list)
+        .zip(last)
+        .take_while(|((treed, listed), was)| treed == listed && treed == was)
+        .count();
+    assert_eq!(rewrite.keep(same), same, "what was compared is kept");
+    assert!(
+        same == 0 || rewrite.last_entries_in_step().is_empty(),
+        "nothing to compare once something was kept"
+    );
+    let joint = fresh
+        .entries
+        .iter()
+        .zip(&fresh.list)
+        .take_while(|(treed, listed)| treed == listed)
+        .count()
+        .max(same);
+    fresh.entries[same..joint]
+        .iter()
+        .for_each(|&entry| rewrite.both(entry));
+    fresh.entries[joint..]
+        .iter()
+        .for_each(|&entry| rewrite.tree_only(entry));
+    fresh.list[joint..]
+        .iter()
+        .for_each(|&entry| rewrite.list_only(entry));
+    rewrite.finish(fresh.list == fresh.entries)
+}
+
 #[test]
 fn a_rewrite_becomes_the_fresh_read_and_displaces_what_it_replaced() {
     for (what, last, fresh, entries_from, list_from, differs) in cases() {
@@ -172,12 +217,15 @@ fn a_rewrite_becomes_the_fresh_read_and_displaces_what_it_replaced() {
             ("replayed", false),
             ("walked", false),
             ("walked", list_was_entries),
+            ("compared first", false),
+            ("compared first", list_was_entries),
         ] {
             let (mut state, mut displaced) = (last.clone(), MapState::default());
             let difference = match how {
                 "replayed" => MapRewrite::new(&mut state, &mut displaced, false)
                     .replay(&fresh, fresh.list == fresh.entries),
-                _ => walk(&mut state, &mut displaced, &fresh, promise),
+                "walked" => walk(&mut state, &mut displaced, &fresh, promise),
+                _ => walk_comparing_first(&mut state, &mut displaced, &fresh, promise),
             };
             let context = std::format!("{what}, {how}, promise {promise}");
             assert_eq!(difference.entries_from, entries_from, "{context}");
