@@ -74,6 +74,35 @@ pub struct MapReads {
     /// (`vm_rs::ReadFootprint`: what the port's next read may keep without
     /// walking it; the C's reads leave none).
     footprints: Vec<ReadFootprint>,
+    /// Empty map states that `maps` and `before` take their new members
+    /// from (then allocating nothing up to [`ENTRIES_KEPT`] entries):
+    /// what [`MapReads::release`] keeps of the buffers.
+    spares: Vec<MapState>,
+}
+
+/// How many empty map states [`MapReads::release`] keeps: two for each
+/// map (its read and what the read displaced) of a program with fifteen
+/// user maps (the saved corpus's programs make up to about twenty).
+const SPARE_MAP_STATES: usize = 32;
+/// The entry and list capacity of every map state kept: the saved
+/// corpus's maps hold about 100 entries, up to about 200.
+const ENTRIES_KEPT: usize = 256;
+
+/// Empties `state` and gives its entries and list exactly
+/// [`ENTRIES_KEPT`] capacity.
+fn reset_map_state(state: &mut MapState) {
+    state.clear();
+    sim::reset_buffer(&mut state.entries, ENTRIES_KEPT);
+    sim::reset_buffer(&mut state.list, ENTRIES_KEPT);
+}
+
+/// Resizes `states` to `count`, taking each new member from `spares`
+/// (empty states) while they last.
+fn resize_from_spares(states: &mut Vec<MapState>, count: usize, spares: &mut Vec<MapState>) {
+    states.truncate(count);
+    while states.len() < count {
+        states.push(spares.pop().unwrap_or_default());
+    }
 }
 
 impl MapReads {
@@ -157,9 +186,62 @@ impl MapReads {
         broken
     }
 
-    /// Drops the buffers (see `Runner::release_buffers`).
+    /// Forgets every read (see `Runner::release_buffers`), keeping
+    /// [`SPARE_MAP_STATES`] empty map states of [`ENTRIES_KEPT`] entries,
+    /// whatever the last program grew: the next program's reads then
+    /// allocate (and take the paths of growing vectors) exactly as they
+    /// would in a fresh process with the same spares, and most allocate
+    /// nothing. Under AddressSanitizer an allocation costs far more than
+    /// here: freed blocks wait in its quarantine, and fresh ones are cold.
     pub fn release(&mut self) {
-        *self = MapReads::default();
+        let mut spares = core::mem::take(&mut self.spares);
+        spares.append(&mut self.maps);
+        spares.append(&mut self.before);
+        // The states whose buffers are already of the capacity kept go
+        // first, so that what the truncation drops is what would have been
+        // reallocated.
+        spares.sort_by_key(|state| {
+            let misfit = |buffer: &Vec<EntryState>| buffer.capacity() != ENTRIES_KEPT;
+            usize::from(misfit(&state.entries)) + usize::from(misfit(&state.list))
+        });
+        spares.truncate(SPARE_MAP_STATES);
+        spares.resize_with(SPARE_MAP_STATES, MapState::default);
+        spares.iter_mut().for_each(reset_map_state);
+        self.spares = spares;
+        reset_map_state(&mut self.displaced);
+        let maps_kept = SPARE_MAP_STATES / 2;
+        sim::reset_buffer(&mut self.maps, maps_kept);
+        sim::reset_buffer(&mut self.before, maps_kept);
+        sim::reset_buffer(&mut self.versions, maps_kept);
+        sim::reset_buffer(&mut self.changes, maps_kept);
+        sim::reset_buffer(&mut self.invariants_held, maps_kept);
+        sim::reset_buffer(&mut self.lists_are_entries, maps_kept);
+        self.footprints.truncate(maps_kept);
+        self.footprints
+            .resize_with(maps_kept, ReadFootprint::default);
+        self.footprints.shrink_to(maps_kept);
+        for footprint in &mut self.footprints {
+            footprint.forget_keeping(ENTRIES_KEPT);
+        }
+    }
+
+    /// The capacities of the buffers [`MapReads::release`] keeps: each
+    /// spare state's entries and list, the displaced state's, then the
+    /// per-map vectors'. For tests that what a release keeps does not
+    /// depend on what was read.
+    pub fn kept_capacities(&self) -> Vec<usize> {
+        let states = self.spares.iter().chain([&self.displaced]);
+        let buffers = states.flat_map(|state| [state.entries.capacity(), state.list.capacity()]);
+        let per_map = [
+            self.maps.capacity(),
+            self.before.capacity(),
+            self.versions.capacity(),
+            self.changes.capacity(),
+            self.invariants_held.capacity(),
+            self.lists_are_entries.capacity(),
+            self.footprints.capacity(),
+        ];
+        buffers.chain(per_map).collect()
     }
 
     /// Re-reads the side's maps that `reread` names. A map whose contents
@@ -173,12 +255,16 @@ impl MapReads {
         } = reread;
         let known_maps = self.maps.len();
         let count = side.user_map_count() as usize + 1;
-        self.maps.resize_with(count, MapState::default);
-        self.before.resize_with(count, MapState::default);
+        resize_from_spares(&mut self.maps, count, &mut self.spares);
+        resize_from_spares(&mut self.before, count, &mut self.spares);
         self.versions.resize(count, Version::default());
         self.changes.resize(count, Change::default());
         self.lists_are_entries.resize(count, false);
-        self.footprints.resize_with(count, ReadFootprint::default);
+        // Footprints past the maps are forgotten ones, kept for their
+        // buffers (`release`).
+        if self.footprints.len() < count {
+            self.footprints.resize_with(count, ReadFootprint::default);
+        }
         for index in 0..count {
             if !in_scope(index, scope, known_maps) || (index == 0 && !kernel && scope.is_some()) {
                 continue;

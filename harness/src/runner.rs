@@ -19,6 +19,18 @@ use crate::spec_oracle::{SideStep, SpecFinding, SpecOracle};
 use sim::{Event, FaultPlan, MachineConfig};
 use vm_rs::{EntryState, KentryState, MapState};
 
+/// The kentry table buffers [`Runner::release_buffers`] keeps, in
+/// descriptors: the normal machine's table (8 MiB of kentry area in slabs
+/// of 4 KiB).
+const KENTRY_SLOTS_KEPT: usize = 2048;
+/// The kernel-map entry buffers it keeps, in entries.
+const KERNEL_ENTRIES_KEPT: usize = 64;
+/// The per-map buffers it keeps, in maps (a program with fifteen user
+/// maps; `MapReads` keeps as many).
+const MAPS_KEPT: usize = 16;
+/// The capacity of each entry-range buffer it keeps.
+const RANGES_KEPT: usize = 256;
+
 /// How a program ended.
 #[derive(Debug)]
 pub enum Verdict {
@@ -340,15 +352,27 @@ impl<C: Side, R: Side> Runner<C, R> {
     pub fn release_buffers(&mut self) {
         self.c_reads.release();
         self.rust_reads.release();
-        self.maps_agreed = Vec::new();
-        self.ranges = Vec::new();
-        self.ranges_versions = Vec::new();
-        self.kernel_ranges_of_program = Vec::new();
-        self.kernel_ranges_scratch = Vec::new();
+        // The rest keep buffers of fixed sizes, emptied, so that the next
+        // program allocates (and grows vectors) as in a fresh process.
+        sim::reset_buffer(&mut self.maps_agreed, MAPS_KEPT);
+        sim::reset_buffer(&mut self.ranges_versions, MAPS_KEPT);
+        self.ranges.truncate(MAPS_KEPT);
+        self.ranges.resize_with(MAPS_KEPT, Vec::new);
+        self.ranges.shrink_to(MAPS_KEPT);
+        for ranges in &mut self.ranges {
+            sim::reset_buffer(ranges, RANGES_KEPT);
+        }
+        sim::reset_buffer(&mut self.kernel_ranges_of_program, RANGES_KEPT);
+        sim::reset_buffer(&mut self.kernel_ranges_scratch, RANGES_KEPT);
         // The kentry tables too: a read decodes only the descriptors that
         // changed since the last, which would otherwise be the last
-        // program's.
-        self.kentry = Default::default();
+        // program's. Their buffers stay, at the normal machine's size.
+        self.kentry
+            .0
+            .clear_to_capacity(KENTRY_SLOTS_KEPT, KERNEL_ENTRIES_KEPT);
+        self.kentry
+            .1
+            .clear_to_capacity(KENTRY_SLOTS_KEPT, KERNEL_ENTRIES_KEPT);
         self.kentry_read = false;
         self.spec.release_buffers();
     }
@@ -361,8 +385,9 @@ impl<C: Side, R: Side> Runner<C, R> {
         self.c_reads.maps().is_empty()
             && self.rust_reads.maps().is_empty()
             && self.maps_agreed.is_empty()
-            && self.ranges.is_empty()
+            && self.ranges.iter().all(Vec::is_empty)
             && self.ranges_versions.is_empty()
+            && self.kernel_ranges_of_program.is_empty()
             && self.kentry == <(KentryState, KentryState)>::default()
             && !self.kentry_read
     }
@@ -832,7 +857,11 @@ impl<C: Side, R: Side> Runner<C, R> {
             None => &self.c_reads,
         };
         let count = reference.maps().len();
-        self.ranges.resize_with(count, Vec::new);
+        // Ranges past the maps are empty ones, kept for their buffers.
+        if self.ranges.len() < count {
+            self.ranges.resize_with(count, Vec::new);
+        }
+        self.ranges[count..].iter_mut().for_each(Vec::clear);
         self.ranges_versions.resize(count, Version::default());
         for (index, map) in reference.maps().iter().enumerate() {
             let (version, had) = (reference.version(index), self.ranges_versions[index]);

@@ -554,6 +554,50 @@ fn invariants_vouched_for_are_taken_at_that_version_only() {
     );
 }
 
+/// Between fuzzer inputs the fuzz entry releases the runner's map reads
+/// (`MapReads::release`). What a release keeps must not depend on what
+/// was read before it: otherwise the next input grows vectors, or not,
+/// depending on the input before it, and AFL++ sees unstable paths. After
+/// a program of many long maps changed twice, after a small one, and
+/// after nothing, the same buffers are kept.
+#[test]
+fn released_map_reads_keep_the_same_buffers_whatever_they_read() {
+    let kept_after = |mut maps: Vec<MapState>| {
+        let mut side = FakeSide::new();
+        let (mut reads, mut versions) = (MapReads::default(), Versions::default());
+        for _ in 0..2 {
+            side.maps.clone_from(&maps);
+            reads.refresh(&side, Reread::EVERY_MAP_AFRESH, &mut versions);
+            maps.iter_mut().for_each(|map| map.entries.truncate(1));
+        }
+        reads.release();
+        assert!(reads.maps().is_empty());
+        reads.kept_capacities()
+    };
+    let long_map = {
+        let mut map = valid_map();
+        map.entries = (0..600)
+            .map(|page| {
+                entry(
+                    MAP_START + page * PAGE_SIZE,
+                    MAP_START + (page + 1) * PAGE_SIZE,
+                )
+            })
+            .collect();
+        map.list.clone_from(&map.entries);
+        map
+    };
+    let after_many = kept_after(vec![long_map; 40]);
+    assert!(after_many.iter().all(|&capacity| capacity > 0));
+    assert_eq!(
+        after_many,
+        kept_after(vec![MapState::default(), valid_map()])
+    );
+    let mut untouched = MapReads::default();
+    untouched.release();
+    assert_eq!(after_many, untouched.kept_capacities());
+}
+
 /// The runner compares two sides' maps that agreed before only where
 /// either changed since (`map_reads::same_since_agreed`): after any one
 /// field changes on one side, that finds the difference the whole

@@ -69,8 +69,9 @@ pub use paging::{TableEntry, PTE_ADDRESS_MASK};
 /// at least that when it had less): what [`Machine::reset`] does to the
 /// machine's vectors. Growth past `capacity` during a program then takes
 /// the same allocations whatever ran before; `capacity` is chosen to cover
-/// typical programs, so that a reset rarely reallocates.
-pub(crate) fn reset_buffer<T>(buffer: &mut Vec<T>, capacity: usize) {
+/// typical programs, so that a reset rarely reallocates. The harness
+/// does the same to its own buffers between fuzzer inputs.
+pub fn reset_buffer<T>(buffer: &mut Vec<T>, capacity: usize) {
     buffer.clear();
     buffer.shrink_to(capacity);
     buffer.reserve_exact(capacity);

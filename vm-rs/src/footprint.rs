@@ -157,4 +157,13 @@ impl ReadFootprint {
         self.of = None;
         self.slots.clear();
     }
+
+    /// [`ReadFootprint::forget`], also giving its buffer exactly room for
+    /// `slots` slots (the harness's fuzz entry keeps footprints from input
+    /// to input this way, so that an input's reads allocate the same
+    /// whatever ran before it).
+    pub fn forget_keeping(&mut self, slots: usize) {
+        self.forget();
+        crate::state::exact_capacity(&mut self.slots, slots);
+    }
 }

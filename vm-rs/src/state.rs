@@ -295,6 +295,24 @@ impl core::hash::Hash for KentryState {
 }
 
 impl KentryState {
+    /// Empties the state, so that it equals the default one and the next
+    /// fill decodes every descriptor, keeping buffers of exactly `slots`
+    /// descriptors and `entries` kernel-map entries whatever they held
+    /// (the harness's fuzz entry does this between inputs, so that an
+    /// input's reads allocate the same whatever ran before it).
+    pub fn clear_to_capacity(&mut self, slots: usize, entries: usize) {
+        let mut emptied = KentryState {
+            slots: core::mem::take(&mut self.slots),
+            raw_slots: core::mem::take(&mut self.raw_slots),
+            entry_storage: core::mem::take(&mut self.entry_storage),
+            ..KentryState::default()
+        };
+        exact_capacity(&mut emptied.slots, slots);
+        exact_capacity(&mut emptied.raw_slots, slots);
+        exact_capacity(&mut emptied.entry_storage, entries);
+        *self = emptied;
+    }
+
     /// Refills the state from a table at `table_va` whose descriptors hold
     /// the raw pointer values `descriptors` (in slab order) and whose free
     /// list starts at the raw pointer `head`. The vectors are reused, and
@@ -429,4 +447,11 @@ impl KentryState {
         }
         (order, link)
     }
+}
+
+/// Empties `buffer` and gives it exactly `capacity`.
+pub(crate) fn exact_capacity<T>(buffer: &mut Vec<T>, capacity: usize) {
+    buffer.clear();
+    buffer.shrink_to(capacity);
+    buffer.reserve_exact(capacity);
 }
