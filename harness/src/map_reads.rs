@@ -99,6 +99,9 @@ fn reset_map_state(state: &mut MapState) {
 /// Resizes `states` to `count`, taking each new member from `spares`
 /// (empty states) while they last.
 fn resize_from_spares(states: &mut Vec<MapState>, count: usize, spares: &mut Vec<MapState>) {
+    if states.len() == count {
+        return;
+    }
     states.truncate(count);
     while states.len() < count {
         states.push(spares.pop().unwrap_or_default());
@@ -320,7 +323,7 @@ impl MapReads {
 /// builds (`--cfg fuzzing`, which cargo-fuzz and cargo-afl pass), which
 /// have them too (cargo-fuzz's default) and where a second, whole read of
 /// every map read would cost as much as the reads themselves.
-const SELF_CHECKS: bool = cfg!(debug_assertions) && !cfg!(fuzzing);
+pub(crate) const SELF_CHECKS: bool = cfg!(debug_assertions) && !cfg!(fuzzing);
 
 /// The sides' promises about a read, checked wherever the tests replay
 /// programs ([`SELF_CHECKS`]): `state` is what a whole read of the map
