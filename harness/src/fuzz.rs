@@ -159,7 +159,7 @@ fn warm_up(runner: &mut Runner<CSide, RustSide>) {
 /// costs two set-ups (under 10% of the time of the saved corpus's inputs).
 fn settle(runner: &mut Runner<CSide, RustSide>, program: &Program) {
     // The machines bring their own buffers back to fixed capacities when
-    // reset (sim's `reset_buffer`); the runner's are dropped.
+    // reset (sim's `reset_buffer`), and the runner its own here.
     runner.release_buffers();
     if program.machine != MachinePreset::Normal {
         let config = machine_config(program.machine);

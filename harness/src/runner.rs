@@ -345,11 +345,12 @@ impl<C: Side, R: Side> Runner<C, R> {
         &self.kernel_ranges_of_program
     }
 
-    /// Drops the buffers the runner reuses between operations and programs
-    /// (the specification's it brings back to fixed capacities), so that
-    /// the next program grows them the same way whatever ran before: its
+    /// Empties the buffers the runner reuses between operations and
+    /// programs, bringing each back to a fixed capacity, so that the next
+    /// program grows them the same way whatever ran before: its
     /// allocations (code paths to a coverage-guided fuzzer) then do not
-    /// depend on what earlier programs needed. The fuzz entry
+    /// depend on what earlier programs needed, and most programs allocate
+    /// none of them again. The fuzz entry
     /// calls it after each input (`harness::fuzz`).
     pub fn release_buffers(&mut self) {
         self.c_reads.release();
