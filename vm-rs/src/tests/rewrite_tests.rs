@@ -130,31 +130,22 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// Writes `fresh` over `state` as a side's walk gives it: the entries both
-/// walks meet at the same place, then each walk alone.
+/// Writes `fresh` over `state` as a side's walk gives it ([`give_from`]),
+/// after keeping what it compares with the last read first when
+/// `compare_first` ([`keep_compared_beginning`]).
 fn walk(
-    state: &mut MapState,
-    displaced: &mut MapState,
+    (state, displaced): (&mut MapState, &mut MapState),
     fresh: &MapState,
     list_was_entries: bool,
+    compare_first: bool,
 ) -> ReadDifference {
     let mut rewrite = MapRewrite::new(state, displaced, list_was_entries);
     rewrite.scalars_mut().copy_scalars_from(fresh);
-    let joint = fresh
-        .entries
-        .iter()
-        .zip(&fresh.list)
-        .take_while(|(treed, listed)| treed == listed)
-        .count();
-    fresh.entries[..joint]
-        .iter()
-        .for_each(|&entry| rewrite.both(entry));
-    fresh.entries[joint..]
-        .iter()
-        .for_each(|&entry| rewrite.tree_only(entry));
-    fresh.list[joint..]
-        .iter()
-        .for_each(|&entry| rewrite.list_only(entry));
+    let kept = match compare_first {
+        true => keep_compared_beginning(&mut rewrite, fresh),
+        false => 0,
+    };
+    give_from(&mut rewrite, fresh, kept);
     // The counts bound the sides' walks of a corrupted list or tree.
     assert_eq!(
         (rewrite.entries_read(), rewrite.list_read()),
@@ -164,19 +155,12 @@ fn walk(
     rewrite.finish(fresh.list == fresh.entries)
 }
 
-/// Like [`walk`], for a side that first compares the map's beginning with
-/// the last read itself (the C's, in c-reference's snapshot.rs): it keeps
-/// the entries both walks meet that are the last read's
-/// ([`MapRewrite::last_entries_in_step`], [`MapRewrite::keep`]), then
-/// walks the rest as [`walk`] does.
-fn walk_comparing_first(
-    state: &mut MapState,
-    displaced: &mut MapState,
-    fresh: &MapState,
-    list_was_entries: bool,
-) -> ReadDifference {
-    let mut rewrite = MapRewrite::new(state, displaced, list_was_entries);
-    rewrite.scalars_mut().copy_scalars_from(fresh);
+/// What a side that compares the map's beginning with the last read
+/// itself does first (the C's, in c-reference's snapshot.rs): it keeps the
+/// entries both walks meet that are the last read's
+/// ([`MapRewrite::last_entries_in_step`], [`MapRewrite::keep`]), and says
+/// how many.
+fn keep_compared_beginning(rewrite: &mut MapRewrite<'_>, fresh: &MapState) -> usize {
     let last = rewrite.last_entries_in_step();
     let same = fresh
         .entries
@@ -190,14 +174,20 @@ fn walk_comparing_first(
         same == 0 || rewrite.last_entries_in_step().is_empty(),
         "nothing to compare once something was kept"
     );
+    same
+}
+
+/// Gives `fresh`'s entries from place `from` on as a side's walk does:
+/// those both walks meet at the same place, then each walk's alone.
+fn give_from(rewrite: &mut MapRewrite<'_>, fresh: &MapState, from: usize) {
     let joint = fresh
         .entries
         .iter()
         .zip(&fresh.list)
         .take_while(|(treed, listed)| treed == listed)
         .count()
-        .max(same);
-    fresh.entries[same..joint]
+        .max(from);
+    fresh.entries[from..joint]
         .iter()
         .for_each(|&entry| rewrite.both(entry));
     fresh.entries[joint..]
@@ -206,7 +196,6 @@ fn walk_comparing_first(
     fresh.list[joint..]
         .iter()
         .for_each(|&entry| rewrite.list_only(entry));
-    rewrite.finish(fresh.list == fresh.entries)
 }
 
 #[test]
@@ -224,8 +213,12 @@ fn a_rewrite_becomes_the_fresh_read_and_displaces_what_it_replaced() {
             let difference = match how {
                 "replayed" => MapRewrite::new(&mut state, &mut displaced, false)
                     .replay(&fresh, fresh.list == fresh.entries),
-                "walked" => walk(&mut state, &mut displaced, &fresh, promise),
-                _ => walk_comparing_first(&mut state, &mut displaced, &fresh, promise),
+                how => walk(
+                    (&mut state, &mut displaced),
+                    &fresh,
+                    promise,
+                    how == "compared first",
+                ),
             };
             let context = std::format!("{what}, {how}, promise {promise}");
             assert_eq!(difference.entries_from, entries_from, "{context}");
