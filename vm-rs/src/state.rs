@@ -373,6 +373,23 @@ impl KentryState {
         &self.slots
     }
 
+    /// The capacities of its buffers: decoded slots, raw slots, entry
+    /// storage (for the tests of [`KentryState::clear_to_capacity`]).
+    #[cfg(test)]
+    pub(crate) fn capacities(&self) -> (usize, usize, usize) {
+        let KentryState {
+            slots,
+            raw_slots,
+            entry_storage,
+            ..
+        } = self;
+        (
+            slots.capacity(),
+            raw_slots.capacity(),
+            entry_storage.capacity(),
+        )
+    }
+
     /// Whether both heads decode the same (for tables in the same place:
     /// the same raw pointer).
     pub fn same_free_head(&self, other: &KentryState) -> bool {

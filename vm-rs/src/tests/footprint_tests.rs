@@ -176,3 +176,21 @@ fn a_read_whose_list_and_tree_part_leaves_no_footprint() {
     assert_eq!(vm.unwritten_prefix(map.0 as usize, &footprint), 0);
     assert_eq!(Some(&state), vm.map_state(map).as_ref());
 }
+
+/// Between fuzzer inputs the harness forgets its footprints keeping their
+/// buffers: a footprint forgotten so keeps nothing, and its buffer has
+/// exactly the capacity asked, whatever the read it stood for met.
+#[test]
+fn a_footprint_forgotten_keeping_its_buffer_keeps_nothing() {
+    let (mut state, mut footprint) = (MapState::default(), ReadFootprint::default());
+    let (vm, _env, map, _) = first_read(&mut state, &mut footprint);
+    assert_eq!(vm.unwritten_prefix(map.0 as usize, &footprint), PAGES.len());
+    for capacity in [1, 64] {
+        footprint.forget_keeping(capacity);
+        assert_eq!(vm.unwritten_prefix(map.0 as usize, &footprint), 0);
+        assert_eq!(
+            (footprint.slots.len(), footprint.slots.capacity()),
+            (0, capacity)
+        );
+    }
+}

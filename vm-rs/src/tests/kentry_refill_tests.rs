@@ -192,3 +192,25 @@ fn a_rewrite_holds_the_raw_values_a_side_would_hold() {
     };
     assert_eq!(state, by_hand.state());
 }
+
+/// Between fuzzer inputs the harness empties its kentry states keeping
+/// their buffers: a cleared state equals the default one (so the next fill
+/// decodes every descriptor, as a fresh state's would) and holds buffers of
+/// exactly the capacities asked, whatever it held before.
+#[test]
+fn a_state_cleared_to_capacity_is_the_default_one_with_exact_buffers() {
+    for count in [2, 8, 64] {
+        let mut state = RawTable::fresh(TABLE, count)
+            .allocated(1)
+            .head_at(0)
+            .state();
+        state.entry_storage.push(crate::EntryStorage::KentryStatic);
+        state.clear_to_capacity(8, 4);
+        assert_eq!(state, KentryState::default(), "{count} descriptors");
+        assert_eq!(state.capacities(), (8, 8, 4), "{count} descriptors");
+        let table = RawTable::fresh(TABLE, count).allocated(0);
+        table.fill(&mut state);
+        assert_eq!(state, table.state(), "{count} descriptors, filled again");
+        assert_eq!(state.slots(), &table.decoded_slots()[..]);
+    }
+}
