@@ -203,7 +203,7 @@ impl MapReads {
         // The states whose buffers are already of the capacity kept go
         // first, so that what the truncation drops is what would have been
         // reallocated.
-        spares.sort_by_key(|state| {
+        spares.sort_unstable_by_key(|state| {
             let misfit = |buffer: &Vec<EntryState>| buffer.capacity() != ENTRIES_KEPT;
             usize::from(misfit(&state.entries)) + usize::from(misfit(&state.list))
         });

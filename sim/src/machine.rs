@@ -23,6 +23,13 @@ use crate::paging::{
 use crate::slab::{slab_geometry, Cache};
 use crate::{kgrow_limit, FaultPlan, MachineConfig, VmPage, KERNEL_START, PAGE_SIZE};
 
+/// How many console lines a program prints without allocating (the saved
+/// corpus's programs print about 17 a side on average, but an `info` of
+/// a long map prints a line an entry).
+const CONSOLE_LINES_KEPT: usize = 512;
+/// The bytes each of those lines holds without allocating (a line of
+/// `vm_map_info` is about 70).
+const CONSOLE_LINE_BYTES: usize = 128;
 /// `VM_PROT_READ | VM_PROT_WRITE`, the protection of kmem pages.
 const PROT_READ_WRITE: u32 = 0x3;
 /// `VM_PROT_WRITE`.
@@ -86,6 +93,10 @@ pub struct Machine {
     objects: Vec<Object>,
     trace: Vec<Event>,
     console: String,
+    /// Empty strings that console events take their text from (each line
+    /// allocates nothing up to [`CONSOLE_LINE_BYTES`]); `reset` takes the
+    /// events' strings back.
+    console_lines: Vec<String>,
     violations: Vec<Violation>,
     /// `phys_alloc` calls since reset (after boot).
     phys_alloc_count: u32,
@@ -116,6 +127,7 @@ impl Machine {
             objects: Vec::new(),
             trace: Vec::new(),
             console: String::new(),
+            console_lines: Vec::new(),
             violations: Vec::new(),
             phys_alloc_count: 0,
             cache_alloc_count: 0,
@@ -137,6 +149,7 @@ impl Machine {
         self.plan = FaultPlan::default();
         self.klimit = KERNEL_START;
         self.boot();
+        self.take_back_console_lines();
         crate::reset_buffer(&mut self.trace, 4096);
         self.console.clear();
         self.console.shrink_to(4096);
@@ -145,6 +158,36 @@ impl Machine {
         self.phys_alloc_count = 0;
         self.cache_alloc_count = 0;
         self.plan = plan;
+    }
+
+    /// Takes the console events' strings back from the trace, and leaves
+    /// exactly [`CONSOLE_LINES_KEPT`] empty strings of exactly
+    /// [`CONSOLE_LINE_BYTES`] for the next program's lines, whatever the
+    /// last program printed: its lines then allocate (and grow strings)
+    /// as they would after any other program, and most allocate nothing.
+    fn take_back_console_lines(&mut self) {
+        let lines = &mut self.console_lines;
+        lines.extend(self.trace.drain(..).filter_map(|event| match event {
+            Event::Console { text } => Some(text),
+            _ => None,
+        }));
+        // Strings already of the kept capacity first, so that the
+        // truncation drops those that would be reallocated.
+        lines.sort_unstable_by_key(|line| line.capacity() != CONSOLE_LINE_BYTES);
+        lines.truncate(CONSOLE_LINES_KEPT);
+        lines.resize_with(CONSOLE_LINES_KEPT, String::new);
+        for line in lines.iter_mut() {
+            line.clear();
+            line.shrink_to(CONSOLE_LINE_BYTES);
+            line.reserve_exact(CONSOLE_LINE_BYTES);
+        }
+    }
+
+    /// The capacities of the spare console lines, for the tests of
+    /// [`Machine::reset`].
+    #[cfg(test)]
+    pub(crate) fn console_line_capacities(&self) -> Vec<usize> {
+        self.console_lines.iter().map(String::capacity).collect()
     }
 
     /// Builds the kernel pmap and its boot tables, as X15's boot code left them.
@@ -990,8 +1033,8 @@ impl Environment for Machine {
 
     fn console(&mut self, text: &str) {
         self.console.push_str(text);
-        self.record(Event::Console {
-            text: text.to_owned(),
-        });
+        let mut line = self.console_lines.pop().unwrap_or_default();
+        line.push_str(text);
+        self.record(Event::Console { text: line });
     }
 }

@@ -245,3 +245,33 @@ fn spares_stay_in_one_order_whatever_the_switches() {
     assert_eq!(spare_orders[0], spare_orders[1]);
     assert!(spare_orders[0].is_sorted(), "{:?}", spare_orders[0]);
 }
+
+/// Console events take their text from strings the machine keeps: after a
+/// reset, the spares are the same whatever the last program printed (so
+/// that the next program's lines allocate the same, which AFL++'s
+/// stability needs), and a reused string holds only its new line.
+#[test]
+fn reset_keeps_the_same_console_lines_whatever_was_printed() {
+    let spares_after = |lines: usize, line: &str| {
+        let mut machine = normal();
+        (0..lines).for_each(|_| machine.console(line));
+        machine.reset(FaultPlan::default());
+        machine.console_line_capacities()
+    };
+    let untouched = spares_after(0, "");
+    assert!(untouched.len() > 1 && untouched.iter().all(|&bytes| bytes == untouched[0]));
+    let long_line = "x".repeat(3 * untouched[0]);
+    assert_eq!(spares_after(2 * untouched.len(), &long_line), untouched);
+    assert_eq!(spares_after(3, "vm_map: short\n"), untouched);
+
+    let mut machine = normal();
+    machine.console(&long_line);
+    machine.reset(FaultPlan::default());
+    machine.console("second\n");
+    assert_eq!(
+        machine.trace().last(),
+        Some(&Event::Console {
+            text: "second\n".to_owned()
+        })
+    );
+}
