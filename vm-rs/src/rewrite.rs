@@ -153,7 +153,9 @@ impl<'a> MapRewrite<'a> {
     /// all of them when the last read's list is its entries and nothing
     /// was given yet, else none.
     pub fn last_entries_in_step(&self) -> &[EntryState] {
-        let untouched = self.entries.read == 0 && self.list.read == 0;
+        // In step, the list has given as many as the entries (`both` and
+        // `keep` give to both; anything else ends the step).
+        let untouched = self.entries.read == 0;
         match self.in_step && untouched {
             true => &self.state.entries,
             false => &[],

@@ -373,21 +373,21 @@ impl KentryState {
         &self.slots
     }
 
-    /// The capacities of its buffers: decoded slots, raw slots, entry
-    /// storage (for the tests of [`KentryState::clear_to_capacity`]).
+    /// Its buffers' capacities and addresses: decoded slots, raw slots,
+    /// entry storage (for the tests of [`KentryState::clear_to_capacity`]).
     #[cfg(test)]
-    pub(crate) fn capacities(&self) -> (usize, usize, usize) {
+    pub(crate) fn buffers(&self) -> [(usize, usize); 3] {
         let KentryState {
             slots,
             raw_slots,
             entry_storage,
             ..
         } = self;
-        (
-            slots.capacity(),
-            raw_slots.capacity(),
-            entry_storage.capacity(),
-        )
+        [
+            (slots.capacity(), slots.as_ptr() as usize),
+            (raw_slots.capacity(), raw_slots.as_ptr() as usize),
+            (entry_storage.capacity(), entry_storage.as_ptr() as usize),
+        ]
     }
 
     /// Whether both heads decode the same (for tables in the same place:

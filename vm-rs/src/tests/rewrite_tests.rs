@@ -139,10 +139,16 @@ fn walk(
     list_was_entries: bool,
     compare_first: bool,
 ) -> ReadDifference {
+    // What a side comparing first must be given: the last read's entries
+    // when its list is known to be them, else nothing.
+    let expected_last = match list_was_entries {
+        true => state.entries.clone(),
+        false => Vec::new(),
+    };
     let mut rewrite = MapRewrite::new(state, displaced, list_was_entries);
     rewrite.scalars_mut().copy_scalars_from(fresh);
     let kept = match compare_first {
-        true => keep_compared_beginning(&mut rewrite, fresh),
+        true => keep_compared_beginning(&mut rewrite, fresh, &expected_last),
         false => 0,
     };
     give_from(&mut rewrite, fresh, kept);
@@ -160,8 +166,16 @@ fn walk(
 /// entries both walks meet that are the last read's
 /// ([`MapRewrite::last_entries_in_step`], [`MapRewrite::keep`]), and says
 /// how many.
-fn keep_compared_beginning(rewrite: &mut MapRewrite<'_>, fresh: &MapState) -> usize {
+fn keep_compared_beginning(
+    rewrite: &mut MapRewrite<'_>,
+    fresh: &MapState,
+    expected_last: &[EntryState],
+) -> usize {
     let last = rewrite.last_entries_in_step();
+    assert_eq!(
+        last, expected_last,
+        "the last read's entries, while in step"
+    );
     let same = fresh
         .entries
         .iter()
