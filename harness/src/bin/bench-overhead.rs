@@ -11,7 +11,12 @@
 //!   with the concrete arguments the runner resolved, and nothing observed
 //!   or compared.
 //!
-//! It prints programs and operations per second for both and their ratio,
+//! The three are timed block by block in turn (250 programs of (a), the
+//! same of (a'), the same of (b)), so that a change in the machine's load
+//! during the run weighs on all three alike and the ratios hold on a
+//! shared, noisy host.
+//!
+//! It prints programs and operations per second for each and their ratios,
 //! and for pseudo-random programs, the time decoding takes per operation
 //! (what the unit tests used to assert: no clock in tests).
 //!
@@ -107,27 +112,40 @@ fn time_runner(runner: &mut Runner<CSide, RustSide>, programs: &[Program]) -> (D
     (start.elapsed(), findings)
 }
 
-/// Programs per block when (a) and (a') alternate.
+/// Programs per block when (a), (a') and (b) alternate.
 const BLOCK_PROGRAMS: usize = 250;
 
-/// (a) and (a'), block by block in turn, so that a change in the machine's
-/// load during the run weighs on both alike: the time with every oracle,
-/// the time without the specification model, and the findings.
-fn time_with_and_without_model(
+/// The three timings of one run: (a), (a') and (b).
+#[derive(Default)]
+struct Timings {
+    with_model: Duration,
+    without_model: Duration,
+    sides: Duration,
+    findings: usize,
+}
+
+/// (a), (a') and (b), block by block in turn, so that a change in the
+/// machine's load during the run weighs on all three alike.
+fn time_interleaved(
     runner: &mut Runner<CSide, RustSide>,
     programs: &[Program],
-) -> (Duration, Duration, usize) {
-    let (mut with_model, mut without_model, mut findings) = (Duration::ZERO, Duration::ZERO, 0);
-    for block in programs.chunks(BLOCK_PROGRAMS) {
+    steps: &[Steps],
+) -> Timings {
+    let mut timings = Timings::default();
+    for (block, block_steps) in programs
+        .chunks(BLOCK_PROGRAMS)
+        .zip(steps.chunks(BLOCK_PROGRAMS))
+    {
         runner.oracles = Oracles::ALL;
         let (time, found) = time_runner(runner, block);
-        with_model += time;
-        findings += found;
+        timings.with_model += time;
+        timings.findings += found;
         runner.oracles = Oracles::DIFFERENTIAL;
-        without_model += time_runner(runner, block).0;
+        timings.without_model += time_runner(runner, block).0;
+        timings.sides += time_sides(runner, block_steps);
     }
     runner.oracles = Oracles::ALL;
-    (with_model, without_model, findings)
+    timings
 }
 
 /// (b): both sides alone on the recorded steps.
@@ -218,8 +236,36 @@ fn write_typical_inputs(directory: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
+/// What `--help` prints.
+const HELP: &str = "\
+bench-overhead: how much the harness costs on top of the two sides.
+
+usage: bench-overhead [PROGRAMS] [SEED]
+       bench-overhead --corpus DIR [PROGRAMS]
+       bench-overhead --typical-inputs DIR
+
+Times PROGRAMS programs (default 20000; pseudo-random from SEED, default 1,
+or the files of a fuzzer corpus DIR, repeated up to PROGRAMS) three ways,
+in alternating blocks of 250 programs: (a) the runner with every oracle,
+(a') the runner without the specification model, (b) both sides alone on
+the same operations. Prints programs and operations per second for each,
+the model's cost (a)/(a') and the overhead ratio (a)/(b).
+--typical-inputs writes the 1,000 fixed-seed inputs of 64 to 256 bytes
+that scripts/bench gives libFuzzer as typical programs, and exits.
+
+Build it with --release: a debug build measures the wrong thing. Bad
+arguments and unreadable files exit with status 2.
+";
+
 fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
+    if arguments
+        .iter()
+        .any(|argument| argument == "--help" || argument == "-h")
+    {
+        print!("{HELP}");
+        return ExitCode::SUCCESS;
+    }
     if let [flag, directory] = arguments.as_slice() {
         if flag == "--typical-inputs" {
             return match write_typical_inputs(std::path::Path::new(directory)) {
@@ -255,9 +301,12 @@ fn main() -> ExitCode {
     time_sides(&mut runner, &steps[..warm_up.len()]);
 
     runner.stats = Default::default();
-    let (runner_time, differential_time, findings) =
-        time_with_and_without_model(&mut runner, &programs);
-    let sides_time = time_sides(&mut runner, &steps);
+    let Timings {
+        with_model: runner_time,
+        without_model: differential_time,
+        sides: sides_time,
+        findings,
+    } = time_interleaved(&mut runner, &programs, &steps);
     let ops: usize = steps.iter().map(|program| program.ops.len()).sum();
     let decoded_ops: usize = programs.iter().map(|program| program.ops.len()).sum();
 
