@@ -137,6 +137,7 @@ fn configure_afl(build: &mut cc::Build) {
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo::rustc-check-cfg=cfg(cref_asan)");
     println!("cargo:rerun-if-changed=x15");
     println!("cargo:rerun-if-changed=csrc");
     // Read below for cargo-fuzz builds (the cc crate reports CFLAGS itself).
@@ -169,6 +170,9 @@ fn main() {
             build.flag("-fsanitize=fuzzer-no-link");
             if address_sanitizer {
                 build.flag("-fsanitize=address");
+                // The map walks check each node themselves instead of
+                // every load (src/freed_check.rs).
+                println!("cargo:rustc-cfg=cref_asan");
             }
         }
         Instrumentation::Afl => configure_afl(&mut build),

@@ -20,6 +20,7 @@
 //! Maps are named by [`MapHandle`]s (0 is the kernel map, then user maps in
 //! creation order) and objects by the machine's [`sim::ObjectId`]s.
 
+mod freed_check;
 pub mod host_memory;
 mod outcome;
 mod reference;

@@ -61,6 +61,7 @@ impl CReference {
             panic!("c-reference: {error}");
         }
         check_fits(&config);
+        crate::freed_check::check_shadow_mapping();
         let instance = INSTANCE_LOCK
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -18,6 +18,7 @@ use vm_rs::{
     EntryState, EntryStorage, KentrySlot, KentryState, MapRewrite, MapState, ReadDifference,
 };
 
+use crate::freed_check::check_not_freed;
 use crate::host_memory;
 
 /// No walk visits more nodes than this.
@@ -48,6 +49,7 @@ pub(crate) unsafe fn rewrite_map(
     map: *const vm_map,
     mut rewrite: MapRewrite<'_>,
 ) -> ReadDifference {
+    check_not_freed(map);
     // SAFETY: the caller guarantees map is a live C map, not being changed.
     let map = unsafe { &*map };
     let scalars = rewrite.scalars_mut();
@@ -135,6 +137,7 @@ unsafe fn walk_list_and_tree(map: &vm_map, bound: usize, rewrite: &mut MapRewrit
             if listed != treed {
                 break;
             }
+            check_not_freed(treed);
             rewrite.both(entry_state(treed));
             list_node = (*list_node).next;
             tree_node = next_in_order(tree_node);
@@ -147,6 +150,7 @@ unsafe fn walk_list_and_tree(map: &vm_map, bound: usize, rewrite: &mut MapRewrit
         // SAFETY: as above.
         unsafe {
             let entry = list_node.byte_sub(offset_of!(vm_map_entry, list_node));
+            check_not_freed(entry);
             rewrite.list_only(entry_state(entry.cast::<vm_map_entry>()));
             list_node = (*list_node).next;
         }
@@ -155,6 +159,7 @@ unsafe fn walk_list_and_tree(map: &vm_map, bound: usize, rewrite: &mut MapRewrit
         // SAFETY: as above.
         unsafe {
             let entry = tree_node.byte_sub(offset_of!(vm_map_entry, tree_node));
+            check_not_freed(entry);
             rewrite.tree_only(entry_state(entry.cast::<vm_map_entry>()));
             tree_node = next_in_order(tree_node);
         }
@@ -190,7 +195,11 @@ unsafe fn same_beginning(
                 .byte_sub(offset_of!(vm_map_entry, tree_node))
                 .cast::<vm_map_entry>();
             let listed = list_node.byte_sub(offset_of!(vm_map_entry, list_node));
-            if listed.cast::<vm_map_entry>() != treed || !was.same_as(&entry_state(treed)) {
+            if listed.cast::<vm_map_entry>() != treed {
+                break;
+            }
+            check_not_freed(treed);
+            if !was.same_as(&entry_state(treed)) {
                 break;
             }
             list_node = (*list_node).next;
@@ -220,17 +229,24 @@ unsafe fn next_in_order(node: *const rbtree_node) -> *const rbtree_node {
     // tree's node are its nodes or null.
     unsafe {
         let mut node = node;
+        check_not_freed(node);
         let right = (*node).children[RIGHT].cast_const();
         if !right.is_null() {
             let mut outermost = right;
+            check_not_freed(outermost);
             while !(*outermost).children[LEFT].is_null() {
                 outermost = (*outermost).children[LEFT];
+                check_not_freed(outermost);
             }
             return outermost;
         }
         loop {
             let parent = ((*node).parent & !RBTREE_COLOR_MASK) as *const rbtree_node;
-            if parent.is_null() || (*parent).children[LEFT].cast_const() == node {
+            if parent.is_null() {
+                return parent;
+            }
+            check_not_freed(parent);
+            if (*parent).children[LEFT].cast_const() == node {
                 return parent;
             }
             node = parent;
