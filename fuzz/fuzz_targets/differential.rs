@@ -10,7 +10,9 @@
 //! (named by the root's `.cargo/config.toml`) turns it off in the Rust
 //! crates too, where under ASan it traced every shadow-memory check; the
 //! C keeps its own in both. The same wrapper leaves ASan out of the crates
-//! with no unsafe code (harness, spec, vm-rs) in every libFuzzer build.
+//! with no unsafe code (harness, spec, vm-rs), and out of c-reference,
+//! whose walks of the C's maps check each node themselves, in every
+//! libFuzzer build.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(
