@@ -473,21 +473,27 @@ pub(crate) fn exact_capacity<T>(buffer: &mut Vec<T>, capacity: usize) {
     buffer.reserve_exact(capacity);
 }
 
-/// Whether two runs of words are equal. In fuzzing builds, by a plain loop
-/// the compiler vectorises: there `==` on slices calls `bcmp`, which goes
-/// through interceptors (ASan's, which checks both ranges' shadow first,
-/// and libFuzzer's, which files the compared values for its mutations, as
-/// though the kentry table were input), at most of the cost of comparing a
-/// table. Elsewhere `bcmp` itself, which is faster than the loop.
+/// Whether two runs of words are equal: in fuzzing builds by
+/// [`same_words_by_loop`], elsewhere by `==` on the slices (`bcmp`, which
+/// is faster there).
 fn same_words(old: &[u64], new: &[u64]) -> bool {
     if cfg!(fuzzing) {
-        old.len() == new.len()
-            && old
-                .iter()
-                .zip(new)
-                .fold(0, |differ, (a, b)| differ | (a ^ b))
-                == 0
+        same_words_by_loop(old, new)
     } else {
         old == new
     }
+}
+
+/// Whether two runs of words are equal, by a plain loop the compiler
+/// vectorises. In fuzzing builds `==` on slices calls `bcmp`, which goes
+/// through interceptors (ASan's, which checks both ranges' shadow first,
+/// and libFuzzer's, which files the compared values for its mutations, as
+/// though the kentry table were input) that cost more than the comparison.
+pub(crate) fn same_words_by_loop(old: &[u64], new: &[u64]) -> bool {
+    old.len() == new.len()
+        && old
+            .iter()
+            .zip(new)
+            .fold(0, |differ, (a, b)| differ | (a ^ b))
+            == 0
 }

@@ -7,6 +7,7 @@
 
 extern crate std;
 
+use std::vec;
 use std::vec::Vec;
 
 use crate::kentry::VM_MAP_KENTRY_ALLOCATED;
@@ -217,5 +218,38 @@ fn a_state_cleared_to_capacity_is_the_default_one_with_exact_buffers() {
         table.fill(&mut state);
         assert_eq!(state, table.state(), "{count} descriptors, filled again");
         assert_eq!(state.slots(), &table.decoded_slots()[..]);
+    }
+}
+
+/// The loop fuzzing builds compare descriptor chunks with says what `==`
+/// says, for runs equal, different in one word anywhere (a bit the other
+/// words' differences could hide if they were combined wrongly), or of
+/// different lengths.
+#[test]
+fn the_loop_comparison_of_words_agrees_with_slice_equality() {
+    let base: Vec<u64> = (0..64u64)
+        .map(|word| word.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+        .collect();
+    let mut cases: Vec<(Vec<u64>, Vec<u64>)> = vec![
+        (Vec::new(), Vec::new()),
+        (base.clone(), base.clone()),
+        (base.clone(), base[..63].to_vec()),
+        (Vec::new(), vec![0]),
+    ];
+    for place in [0, 1, 31, 63] {
+        for bit in [0, 17, 63] {
+            let mut changed = base.clone();
+            changed[place] ^= 1 << bit;
+            cases.push((base.clone(), changed));
+        }
+    }
+    for (old, new) in &cases {
+        assert_eq!(
+            crate::state::same_words_by_loop(old, new),
+            old == new,
+            "{} and {} words",
+            old.len(),
+            new.len()
+        );
     }
 }
