@@ -222,9 +222,9 @@ fn a_state_cleared_to_capacity_is_the_default_one_with_exact_buffers() {
 }
 
 /// The loop fuzzing builds compare descriptor chunks with says what `==`
-/// says, for runs equal, different in one word anywhere (a bit the other
-/// words' differences could hide if they were combined wrongly), or of
-/// different lengths.
+/// says, for runs equal, different in one word anywhere, different in two
+/// words by the same bit (which differences combined by exclusive or
+/// would cancel), or of different lengths.
 #[test]
 fn the_loop_comparison_of_words_agrees_with_slice_equality() {
     let base: Vec<u64> = (0..64u64)
@@ -240,6 +240,8 @@ fn the_loop_comparison_of_words_agrees_with_slice_equality() {
         for bit in [0, 17, 63] {
             let mut changed = base.clone();
             changed[place] ^= 1 << bit;
+            cases.push((base.clone(), changed.clone()));
+            changed[(place + 5) % 64] ^= 1 << bit;
             cases.push((base.clone(), changed));
         }
     }
