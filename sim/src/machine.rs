@@ -165,21 +165,21 @@ impl Machine {
     /// [`CONSOLE_LINE_BYTES`] for the next program's lines, whatever the
     /// last program printed: its lines then allocate (and grow strings)
     /// as they would after any other program, and most allocate nothing.
+    /// Only the lines the program printed are looked at (the others are
+    /// still empty and of that capacity): one of that capacity comes back
+    /// cleared, one that grew is dropped, and a fresh one takes its place.
     fn take_back_console_lines(&mut self) {
         let lines = &mut self.console_lines;
-        lines.extend(self.trace.drain(..).filter_map(|event| match event {
-            Event::Console { text } => Some(text),
-            _ => None,
-        }));
-        // Strings already of the kept capacity first, so that the
-        // truncation drops those that would be reallocated.
-        lines.sort_unstable_by_key(|line| line.capacity() != CONSOLE_LINE_BYTES);
-        lines.truncate(CONSOLE_LINES_KEPT);
-        lines.resize_with(CONSOLE_LINES_KEPT, String::new);
-        for line in lines.iter_mut() {
-            line.clear();
-            line.shrink_to(CONSOLE_LINE_BYTES);
-            line.reserve_exact(CONSOLE_LINE_BYTES);
+        for event in self.trace.drain(..) {
+            if let Event::Console { mut text } = event {
+                if lines.len() < CONSOLE_LINES_KEPT && text.capacity() == CONSOLE_LINE_BYTES {
+                    text.clear();
+                    lines.push(text);
+                }
+            }
+        }
+        while lines.len() < CONSOLE_LINES_KEPT {
+            lines.push(String::with_capacity(CONSOLE_LINE_BYTES));
         }
     }
 
