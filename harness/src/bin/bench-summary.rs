@@ -393,6 +393,15 @@ fn overhead_rows(work: &Path) -> Vec<Row> {
 fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let (work, check) = match arguments.as_slice() {
+        [flag] if flag == "--help" || flag == "-h" => {
+            println!(
+                "usage: bench-summary WORK_DIR [--check]\n\
+                 Prints scripts/bench's figures, read from what it left in WORK_DIR, each\n\
+                 against its target (a figure not found prints as ?). With --check, exits 1\n\
+                 when a figure misses its target; 2 for bad arguments."
+            );
+            return ExitCode::SUCCESS;
+        }
         [work] => (PathBuf::from(work), false),
         [work, flag] if flag == "--check" => (PathBuf::from(work), true),
         _ => {
