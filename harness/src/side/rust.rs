@@ -1,4 +1,5 @@
-//! The Rust port as a [`Side`]: a [`vm_rs::Vm`] on a [`sim::Machine`].
+//! The Rust port as a [`Side`]: a [`vm_rs::Vm`] on a [`sim::Machine`], run
+//! through [`port_on_machine`], where the port's operations are compiled.
 //!
 //! The port's failures map onto [`Outcome`]: preconditions by the port's own
 //! assertion table, fatal outcomes by their C message. The port reproduces
@@ -10,6 +11,7 @@
 use super::Side;
 use crate::observe::Outcome;
 use crate::program::{MapRef, ResolvedOp};
+use port_on_machine::PortOnMachine;
 use sim::{FaultPlan, Machine, MachineConfig};
 use vm_rs::{
     CBugs, Failure, KentryState, MapId, MapRewrite, MapState, Protection, ReadDifference, Vm,
@@ -17,11 +19,8 @@ use vm_rs::{
 
 /// The port and its machine.
 pub struct RustSide {
-    machine: Machine,
-    /// Machines of other configurations, kept so that alternating presets
-    /// does not rebuild a machine on every set-up.
-    spare_machines: Vec<Machine>,
-    vm: Option<Vm>,
+    /// Where the port's operations are compiled (see that crate's docs).
+    port: PortOnMachine,
     /// The bugs of the C the port reproduces, from set-up on.
     bugs: CBugs,
     /// Whether `bugs` was given at construction (programs do not change it).
@@ -42,9 +41,7 @@ impl RustSide {
     /// on ([`CBugs::FIXED`]: none).
     pub fn with_bugs(config: &MachineConfig, bugs: CBugs) -> RustSide {
         RustSide {
-            machine: Machine::new(config.clone()),
-            spare_machines: Vec::new(),
-            vm: None,
+            port: PortOnMachine::new(config),
             bugs,
             pinned: true,
         }
@@ -56,34 +53,24 @@ impl RustSide {
     }
 
     fn run(&mut self, op: &ResolvedOp) -> Result<Option<u64>, Failure> {
-        let Some(vm) = self.vm.as_mut() else {
-            return Err(Failure::Dead);
-        };
-        let env = &mut self.machine;
+        let port = &mut self.port;
         match *op {
-            ResolvedOp::CreateMap => vm.create_map(env).map(|_| None),
-            // The object is the machine's, but a dead instance runs
-            // nothing, as the C's entry layer refuses everything after a
-            // panic.
-            ResolvedOp::CreateObject if vm.is_dead() => Err(Failure::Dead),
-            ResolvedOp::CreateObject => {
-                env.object_create();
-                Ok(None)
-            }
+            ResolvedOp::CreateMap => port.create_map().map(|_| None),
+            ResolvedOp::CreateObject => port.create_object().map(|_| None),
             ResolvedOp::Enter(request) => {
                 let (object, offset, start, size, align) = super::enter_arguments(&request);
                 let (map, flags) = (MapId(request.map.0), request.map_flags());
-                vm.enter(env, map, object, offset, start, size, align, flags)
+                port.enter(map, object, offset, start, size, align, flags)
                     .map(Some)
             }
             ResolvedOp::Remove { map, start, end } => {
-                vm.remove(env, MapId(map.0), start, end).map(|()| None)
+                port.remove(MapId(map.0), start, end).map(|()| None)
             }
-            ResolvedOp::Fault { map, addr, access } => vm
-                .fault(env, MapId(map.0), addr, Protection::from_raw(access as u32))
+            ResolvedOp::Fault { map, addr, access } => port
+                .fault(MapId(map.0), addr, Protection::from_raw(access as u32))
                 .map(|()| None),
-            ResolvedOp::Reap => vm.reap(env).map(|()| None),
-            ResolvedOp::Info { map } => vm.info(env, MapId(map.0)).map(|()| None),
+            ResolvedOp::Reap => port.reap().map(|()| None),
+            ResolvedOp::Info { map } => port.info(MapId(map.0)).map(|()| None),
             ResolvedOp::Skip { .. } => Ok(None),
         }
     }
@@ -115,18 +102,10 @@ impl Side for RustSide {
     }
 
     fn setup(&mut self, config: &MachineConfig, plan: FaultPlan) -> Outcome {
-        self.machine.switch_config(config, &mut self.spare_machines);
-        self.machine.reset(plan);
         let budget = Some(super::LOOP_STEP_BUDGET);
-        match Vm::setup_with_loop_budget(&mut self.machine, self.bugs, budget) {
-            Ok(vm) => {
-                self.vm = Some(vm);
-                Outcome::Ok(None)
-            }
-            Err(failure) => {
-                self.vm = None;
-                outcome_of(Err(failure))
-            }
+        match self.port.setup(config, plan, self.bugs, budget) {
+            Ok(()) => Outcome::Ok(None),
+            Err(failure) => outcome_of(Err(failure)),
         }
     }
 
@@ -136,33 +115,33 @@ impl Side for RustSide {
     }
 
     fn machine(&self) -> &Machine {
-        &self.machine
+        self.port.machine()
     }
 
     fn map_count(&self) -> u32 {
-        self.vm.as_ref().map_or(0, Vm::map_count)
+        self.port.vm().map_or(0, Vm::map_count)
     }
 
     fn fill_map(&self, map: MapRef, out: &mut MapState) -> bool {
         out.clear();
-        self.vm
-            .as_ref()
+        self.port
+            .vm()
             .is_some_and(|vm| vm.map_state_into(MapId(map.0), out))
     }
 
     fn rewrite_map(&self, map: MapRef, rewrite: MapRewrite<'_>) -> ReadDifference {
-        match self.vm.as_ref() {
+        match self.port.vm() {
             Some(vm) => vm.map_state_rewrite(MapId(map.0), rewrite),
             None => rewrite.replay(&MapState::default(), false),
         }
     }
 
     fn kentry(&self) -> KentryState {
-        self.vm.as_ref().map(Vm::kentry_state).unwrap_or_default()
+        self.port.vm().map(Vm::kentry_state).unwrap_or_default()
     }
 
     fn fill_kentry(&self, out: &mut KentryState) -> bool {
-        match self.vm.as_ref() {
+        match self.port.vm() {
             Some(vm) => {
                 vm.kentry_state_into(out);
                 true
@@ -175,6 +154,6 @@ impl Side for RustSide {
     }
 
     fn kentry_allocated_count(&self) -> usize {
-        self.vm.as_ref().map_or(0, Vm::kentry_allocated_count)
+        self.port.vm().map_or(0, Vm::kentry_allocated_count)
     }
 }
